@@ -1,0 +1,78 @@
+#pragma once
+// The backend-neutral expression tree. The equation parser (frontend/) produces it, the solvers
+// (backend/solvers/) rewrite it into per-step updates, and each backend lowers it: the CPU backend
+// into a block-wise bytecode, the CUDA backend (later) into CUDA C++ for NVRTC. Nothing here
+// assumes a CPU: no pointers into buffers, no evaluation order beyond the tree itself.
+//
+// Numbers are in spikegraph's internal unit system (ms, mV, pA, pF, nS, GOhm, kHz; see
+// docs/units.md), so a dimensionally consistent expression needs no conversion factors.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace spikegraph::expr {
+
+/// 1-based position in the text an expression came from (0 where it has no source).
+struct SourceLoc {
+    int line = 0;
+    int column = 0;
+};
+
+enum class Kind {
+    constant,  // value
+    symbol,    // name: a state variable, parameter, sub-expression, `t`, `dt`, `i`, `N`
+    neg,       // -a
+    add, sub, mul, div, pow,
+    lt, le, gt, ge, eq, ne,  // comparisons: 1.0 when true, 0.0 when false
+    logical_and, logical_or, logical_not,
+    call,      // name(args...): exp log log10 sqrt abs sin cos tan tanh sinh cosh pow min max
+               // clip floor ceil where rand randn
+};
+
+struct Node;
+using Ptr = std::shared_ptr<const Node>;
+
+/// One immutable node. Trees are shared freely (solvers substitute sub-trees).
+struct Node {
+    Kind kind = Kind::constant;
+    double value = 0.0;      // constant
+    std::string name;        // symbol or call
+    std::vector<Ptr> args;   // operands, in order
+    SourceLoc loc;
+};
+
+Ptr constant(double value, SourceLoc loc = {});
+Ptr symbol(std::string name, SourceLoc loc = {});
+Ptr unary(Kind kind, Ptr a, SourceLoc loc = {});
+Ptr binary(Kind kind, Ptr a, Ptr b, SourceLoc loc = {});
+Ptr call(std::string name, std::vector<Ptr> args, SourceLoc loc = {});
+
+/// Arithmetic helpers that fold constants (used by the solvers so that generated updates stay
+/// small): add(c1, c2) is a constant, mul(x, 1) is x, mul(x, 0) is 0, and so on.
+Ptr add(Ptr a, Ptr b);
+Ptr sub(Ptr a, Ptr b);
+Ptr mul(Ptr a, Ptr b);
+Ptr div(Ptr a, Ptr b);
+Ptr neg(Ptr a);
+
+/// Replaces every symbol named in `names` by the matching tree in `with` (same length).
+Ptr substitute(const Ptr& e, const std::vector<std::string>& names, const std::vector<Ptr>& with);
+
+/// True when `e` mentions symbol `name` anywhere.
+bool depends_on(const Ptr& e, const std::string& name);
+
+/// Collects the distinct symbol names in `e`, in first-seen order.
+void collect_symbols(const Ptr& e, std::vector<std::string>& out);
+
+/// True when the tree calls rand() or randn().
+bool uses_random(const Ptr& e);
+
+/// Readable text, fully parenthesised where needed: for schedules, errors and docs.
+std::string to_string(const Ptr& e);
+
+/// Symbolic derivative d e / d name (for linearity detection and exact solvers); returns nullptr
+/// where a call has no derivative rule (min, max, where, rand, ...).
+Ptr derivative(const Ptr& e, const std::string& name);
+
+}  // namespace spikegraph::expr
