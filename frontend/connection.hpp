@@ -1,0 +1,61 @@
+#pragma once
+// Synapses from a (slice of a) source to a (slice of a) target group, and how they are made.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "frontend/group_ref.hpp"
+#include "frontend/value_spec.hpp"
+
+namespace spikegraph {
+
+struct Connectivity {
+    enum class Rule { all_to_all, one_to_one, fixed_probability, fixed_indegree, fixed_outdegree,
+                      explicit_list };
+    Rule rule = Rule::all_to_all;
+    double p = 0.0;          // fixed_probability
+    std::size_t degree = 0;  // fixed_indegree / fixed_outdegree
+    std::vector<std::pair<std::int64_t, std::int64_t>> pairs;  // explicit_list: (pre, post)
+    bool allow_self = true;  // pre index == post index when pre and post are the same group
+
+    static Connectivity all_to_all() { return {}; }
+    static Connectivity one_to_one() { Connectivity c; c.rule = Rule::one_to_one; return c; }
+    static Connectivity fixed_probability(double p) {
+        Connectivity c; c.rule = Rule::fixed_probability; c.p = p; return c;
+    }
+    static Connectivity fixed_indegree(std::size_t k) {
+        Connectivity c; c.rule = Rule::fixed_indegree; c.degree = k; return c;
+    }
+    static Connectivity fixed_outdegree(std::size_t k) {
+        Connectivity c; c.rule = Rule::fixed_outdegree; c.degree = k; return c;
+    }
+    static Connectivity from_list(std::vector<std::pair<std::int64_t, std::int64_t>> pairs) {
+        Connectivity c; c.rule = Rule::explicit_list; c.pairs = std::move(pairs); return c;
+    }
+};
+
+/// How the synapses are stored and propagated.
+enum class SynapseStorage {
+    automatic,  // sparse unless the connection is denser than ~25%
+    sparse,     // CSR, event-driven: only rows of spiking neurons are touched
+    dense,      // [pre, post] weight matrix
+    one_to_one  // a weight per pair (i, i)
+};
+
+struct Connection {
+    std::string name;
+    GroupRef pre;
+    GroupRef post;
+    std::string target;   // variable of the post group that spikes act on ("ge", "I")
+    ValueSpec weight = "1";  // constant, or an expression per synapse (rand(), i, j)
+    ValueSpec delay;      // empty: none; a time (multiple of dt), or an expression per synapse
+    Connectivity connectivity;
+    SynapseStorage storage = SynapseStorage::automatic;
+    TextOrigin origin;
+    TextOrigin delay_origin;
+};
+
+}  // namespace spikegraph

@@ -1,0 +1,30 @@
+#pragma once
+// A whole group or a contiguous slice of one: "neurons", "neurons[0:3200]".
+
+#include <cstddef>
+#include <limits>
+#include <string>
+
+#include "frontend/expression_parser.hpp"
+
+namespace spikegraph {
+
+struct GroupRef {
+    static constexpr std::size_t k_all = std::numeric_limits<std::size_t>::max();
+    std::string group;
+    std::size_t begin = 0;
+    std::size_t end = k_all;  // exclusive; k_all = up to the group's size
+    TextOrigin origin;
+
+    GroupRef() = default;
+    GroupRef(const char* text) : GroupRef(parse(text)) {}         // NOLINT
+    GroupRef(const std::string& text) : GroupRef(parse(text)) {}  // NOLINT
+
+    /// Parses "name" or "name[a:b]" (either bound may be omitted: "name[:800]").
+    /// @throws ConfigError on malformed text.
+    static GroupRef parse(const std::string& text, const TextOrigin& origin = {});
+
+    std::string to_string() const;
+};
+
+}  // namespace spikegraph

@@ -1,0 +1,80 @@
+#include "frontend/network.hpp"
+
+namespace spikegraph {
+
+NeuronGroup& Network::add_group(const std::string& name, std::size_t size,
+                                const NeuronModel& model) {
+    return groups.emplace_back(name, size, model);
+}
+
+Connection& Network::connect(const std::string& name, const GroupRef& pre, const GroupRef& post,
+                             const std::string& target, ValueSpec weight,
+                             Connectivity connectivity) {
+    Connection& c = connections.emplace_back();
+    c.name = name;
+    c.pre = pre;
+    c.post = post;
+    c.target = target;
+    c.weight = std::move(weight);
+    c.connectivity = std::move(connectivity);
+    return c;
+}
+
+PoissonInput& Network::add_poisson(const std::string& name, std::size_t size, ValueSpec rate) {
+    PoissonInput& p = poisson_inputs.emplace_back();
+    p.name = name;
+    p.size = size;
+    p.rate = std::move(rate);
+    return p;
+}
+
+SpikeTimesInput& Network::add_spike_times(const std::string& name, std::size_t size,
+                                          std::vector<std::int64_t> indices,
+                                          std::vector<double> times_ms) {
+    SpikeTimesInput& s = spike_inputs.emplace_back();
+    s.name = name;
+    s.size = size;
+    s.indices = std::move(indices);
+    s.times_ms = std::move(times_ms);
+    return s;
+}
+
+CurrentInput& Network::add_current(const std::string& name, const GroupRef& target,
+                                   const std::string& variable, ValueSpec value) {
+    CurrentInput& c = current_inputs.emplace_back();
+    c.name = name;
+    c.target = target;
+    c.variable = variable;
+    c.value = std::move(value);
+    return c;
+}
+
+SpikeMonitorSpec& Network::monitor_spikes(const std::string& name, const GroupRef& source) {
+    SpikeMonitorSpec& m = spike_monitors.emplace_back();
+    m.name = name;
+    m.source = source;
+    return m;
+}
+
+StateMonitorSpec& Network::monitor_state(const std::string& name, const GroupRef& group,
+                                         std::vector<std::string> variables) {
+    StateMonitorSpec& m = state_monitors.emplace_back();
+    m.name = name;
+    m.group = group;
+    m.variables = std::move(variables);
+    return m;
+}
+
+NeuronGroup* Network::find_group(const std::string& name) {
+    for (auto& g : groups)
+        if (g.name() == name) return &g;
+    return nullptr;
+}
+
+const NeuronGroup* Network::find_group(const std::string& name) const {
+    for (const auto& g : groups)
+        if (g.name() == name) return &g;
+    return nullptr;
+}
+
+}  // namespace spikegraph

@@ -1,0 +1,63 @@
+#pragma once
+// The declared network: what a YAML file or a C++ program says. Knows nothing of backends.
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <deque>
+#include <vector>
+
+#include "core/dtype.hpp"
+#include "frontend/connection.hpp"
+#include "frontend/inputs.hpp"
+#include "frontend/monitor_spec.hpp"
+#include "frontend/neuron_group.hpp"
+#include "frontend/neuron_model.hpp"
+
+namespace spikegraph {
+
+struct SimulationSettings {
+    double dt_ms = 0.1;
+    double duration_ms = 1000.0;
+    std::uint64_t seed = 1;
+    Precision precision = Precision::f64;
+    std::size_t batch = 1;
+    int threads = 1;  // 0: every core
+    std::string backend = "cpu";
+};
+
+class Network {
+public:
+    SimulationSettings settings;
+    std::string source;  // the config file, for messages ("" for C++)
+
+    /// Adds a group running `model` (a library model from model_library or a user model).
+    NeuronGroup& add_group(const std::string& name, std::size_t size, const NeuronModel& model);
+    Connection& connect(const std::string& name, const GroupRef& pre, const GroupRef& post,
+                        const std::string& target, ValueSpec weight,
+                        Connectivity connectivity = Connectivity::all_to_all());
+    PoissonInput& add_poisson(const std::string& name, std::size_t size, ValueSpec rate);
+    SpikeTimesInput& add_spike_times(const std::string& name, std::size_t size,
+                                     std::vector<std::int64_t> indices,
+                                     std::vector<double> times_ms);
+    CurrentInput& add_current(const std::string& name, const GroupRef& target,
+                              const std::string& variable, ValueSpec value);
+    SpikeMonitorSpec& monitor_spikes(const std::string& name, const GroupRef& source);
+    StateMonitorSpec& monitor_state(const std::string& name, const GroupRef& group,
+                                    std::vector<std::string> variables);
+
+    NeuronGroup* find_group(const std::string& name);
+    const NeuronGroup* find_group(const std::string& name) const;
+
+    std::deque<NeuronGroup> groups;
+    std::deque<Connection> connections;
+    std::deque<PoissonInput> poisson_inputs;
+    std::deque<SpikeTimesInput> spike_inputs;
+    std::deque<CurrentInput> current_inputs;
+    std::deque<SpikeMonitorSpec> spike_monitors;
+    std::deque<StateMonitorSpec> state_monitors;
+    std::map<std::string, NeuronModel> models;  // user models by name (YAML `models:`)
+};
+
+}  // namespace spikegraph

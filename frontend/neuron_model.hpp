@@ -1,0 +1,24 @@
+#pragma once
+// A neuron model as text: equations, threshold, reset, refractory period and default parameter
+// values. Built-in models (frontend/model_library) and user models take exactly this path.
+
+#include <map>
+#include <string>
+
+#include "frontend/value_spec.hpp"
+
+namespace spikegraph {
+
+struct NeuronModel {
+    std::string name;
+    std::string equations;      // Brian-style: "dv/dt = (El - v) / taum : volt (unless refractory)"
+    std::string threshold;      // condition, "v > -50 mV"; empty: never spikes
+    std::string reset;          // statements, "v = -60 mV; u += d"
+    ValueSpec refractory;       // a time, "5 ms"; empty: none
+    std::map<std::string, ValueSpec> parameters;  // defaults, overridable per group
+    std::string method = "euler";                 // default solver
+    std::string description;                      // one line for docs and `--print-schedule`
+    TextOrigin equations_origin, threshold_origin, reset_origin;
+};
+
+}  // namespace spikegraph
