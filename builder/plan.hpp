@@ -5,6 +5,7 @@
 #include <any>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -83,6 +84,9 @@ struct OpSpec {
     bool initial = false;             // runs once at initial_step, not every step
     bool barrier = false;             // host callback: not fusable, not on a GPU
     std::size_t declared = 0;         // declaration index: tie-breaker of the sort
+    // Reads redirected to a snapshot ("neurons.v" -> "neurons.v@prev"), set by the builder
+    // where a `prev` read would otherwise see a value written earlier in the same step.
+    std::map<std::string, std::string> read_redirects;
 };
 
 /// A copy of a variable taken at the start of each step, made where a `prev` read would

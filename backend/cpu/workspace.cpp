@@ -14,7 +14,10 @@ Workspace::Workspace(const Plan& plan, const ExecutorOptions& options)
     }
 }
 
-Buffer& Workspace::buffer(const std::string& var) {
+Buffer& Workspace::buffer(const std::string& name) {
+    std::string var = name;
+    if (redirects_)
+        if (auto r = redirects_->find(name); r != redirects_->end()) var = r->second;
     auto it = index_.find(var);
     if (it == index_.end())
         throw BuildError(fmt::format("no variable '{}' in the plan (an op refers to it)", var));

@@ -3,6 +3,7 @@
 // options. Kernels keep raw pointers into the buffers; the workspace outlives them.
 
 #include <cstddef>
+#include <map>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -33,11 +34,17 @@ public:
 
     std::vector<Buffer>& buffers() { return buffers_; }
 
+    /// While an op is bound, its read redirects apply to buffer() (nullptr: none).
+    void set_redirects(const std::map<std::string, std::string>* redirects) {
+        redirects_ = redirects;
+    }
+
 private:
     const Plan& plan_;
     ExecutorOptions options_;
     std::vector<Buffer> buffers_;
     std::unordered_map<std::string, std::size_t> index_;
+    const std::map<std::string, std::string>* redirects_ = nullptr;
 };
 
 }  // namespace spikegraph::cpu

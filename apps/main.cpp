@@ -1,0 +1,187 @@
+// The `spikegraph` command-line program: run, validate, backends.
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "backend/backend_registry.hpp"
+#include "core/error.hpp"
+#include "core/units.hpp"
+#include "frontend/yaml_loader.hpp"
+#include "simulator/simulation.hpp"
+#include "spikegraph/config.hpp"
+
+namespace sg = spikegraph;
+
+namespace {
+
+struct RunArgs {
+    std::string config;
+    std::string out;
+    std::string duration, dt, backend;
+    std::int64_t seed = -1;
+    int threads = 0;
+    std::vector<std::string> sets;
+    bool print_schedule = false;
+    bool quiet = false;
+};
+
+// "400ms", "0.4s", "400 ms" -> ms. Throws ConfigError naming the flag.
+double parse_time_flag(const std::string& flag, const std::string& text) {
+    sg::Quantity q;
+    try {
+        q = sg::parse_quantity(text);
+    } catch (const sg::ConfigError& e) {
+        throw sg::ConfigError(fmt::format("{} '{}': {}", flag, text, e.what()));
+    }
+    if (q.dim != sg::dim::time())
+        throw sg::ConfigError(fmt::format("{} '{}': expected a time such as 400ms or 0.4s", flag, text));
+    if (!(q.value > 0))
+        throw sg::ConfigError(fmt::format("{} '{}': must be positive", flag, text));
+    return q.value;
+}
+
+class ProgressBar {
+public:
+    explicit ProgressBar(bool enabled) : enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
+    void operator()(std::int64_t done, std::int64_t total) {
+        if (!enabled_ || total <= 0) return;
+        const double frac = static_cast<double>(done) / static_cast<double>(total);
+        const double elapsed =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+        const double eta = frac > 0 ? elapsed * (1 - frac) / frac : 0;
+        const int width = 30, filled = static_cast<int>(frac * width);
+        std::fprintf(stderr, "\r[%s%s] %5.1f%%  %.1fs elapsed, ETA %.1fs ",
+                     std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(),
+                     100 * frac, elapsed, eta);
+        if (done == total) std::fprintf(stderr, "\n");
+        std::fflush(stderr);
+    }
+
+private:
+    bool enabled_;
+    std::chrono::steady_clock::time_point start_;
+};
+
+sg::Network load(const RunArgs& a) {
+    sg::Network net = sg::load_network(a.config, a.sets);
+    if (!a.duration.empty()) net.settings.duration_ms = parse_time_flag("--duration", a.duration);
+    if (!a.dt.empty()) net.settings.dt_ms = parse_time_flag("--dt", a.dt);
+    if (a.seed >= 0) net.settings.seed = static_cast<std::uint64_t>(a.seed);
+    if (a.threads > 0) net.settings.threads = a.threads;
+    if (!a.backend.empty()) net.settings.backend = a.backend;
+    return net;
+}
+
+int run_command(const RunArgs& a) {
+    sg::Network net = load(a);
+    std::filesystem::path out = a.out;
+    if (out.empty()) out = std::filesystem::path("out") / std::filesystem::path(a.config).stem();
+    sg::require_backend(net.settings.backend);
+    sg::SimulationOptions opts;
+    opts.threads = net.settings.threads;
+    opts.out_dir = a.print_schedule ? std::filesystem::path() : out;
+    opts.config = a.config;
+    sg::Simulation sim(net, opts);
+    if (a.print_schedule) {
+        std::cout << sim.schedule();
+        return 0;
+    }
+    ProgressBar bar(!a.quiet && isatty(STDERR_FILENO));
+    sim.run(net.settings.duration_ms, [&](std::int64_t d, std::int64_t t) { bar(d, t); });
+    sim.finish();
+    if (a.quiet) return 0;
+    const auto stats = sim.stats();
+    const double run_s = stats["run_seconds"].get<double>();
+    std::cout << fmt::format("spikegraph {}: {} for {} ms (dt {} ms, {} steps), seed {}, {} thread(s), {} backend, {}\n",
+                             SPIKEGRAPH_VERSION, a.config, stats["duration_ms"].get<double>(),
+                             stats["dt_ms"].get<double>(), stats["steps"].get<std::int64_t>(),
+                             stats["seed"].get<std::uint64_t>(), stats["threads"].get<int>(),
+                             stats["backend"].get<std::string>(),
+                             stats["precision"].get<std::string>());
+    for (const auto& [name, g] : stats["groups"].items())
+        std::cout << fmt::format("  {:<16} {:>9} {:<8} {:>10} spikes  {:8.3f} Hz mean rate\n", name,
+                                 g["neurons"].get<std::uint64_t>(),
+                                 g["kind"].get<std::string>() == "neurons" ? "neurons" : "sources",
+                                 g["spikes"].get<std::uint64_t>(), g["mean_rate_hz"].get<double>());
+    std::cout << fmt::format("  synapses {}, synaptic events {}\n", stats["synapses"].get<std::uint64_t>(),
+                             stats["synaptic_events"].get<std::uint64_t>());
+    std::cout << fmt::format("  build {:.3f} s, loop {:.3f} s ({:.0f} steps/s)\n",
+                             stats["build_seconds"].get<double>(), run_s,
+                             stats["steps_per_second"].get<double>());
+    std::cout << fmt::format("  output: {}\n", out.string());
+    return 0;
+}
+
+int validate_command(const RunArgs& a) {
+    sg::Network net = load(a);
+    sg::BuildResult built = sg::build(net);
+    std::cout << fmt::format("{}: valid ({} neurons, {} synapses, {} ops)\n", a.config,
+                             built.neurons, built.synapses, built.plan.ops.size());
+    return 0;
+}
+
+int backends_command() {
+    for (const auto& s : sg::backend_statuses())
+        std::cout << fmt::format("{:<6} {}\n", s.name,
+                                 s.available ? "available" : "not available: " + s.reason);
+    return 0;
+}
+
+void add_common(CLI::App* cmd, RunArgs& a) {
+    cmd->add_option("config", a.config, "network config (YAML)")->required();
+    cmd->add_option("--set", a.sets, "override a config value, KEY=VALUE (e.g. groups.neurons.size=100)");
+    cmd->add_option("--duration", a.duration, "simulated time, e.g. 400ms or 0.4s");
+    cmd->add_option("--dt", a.dt, "time step, e.g. 0.1ms");
+    cmd->add_option("--seed", a.seed, "random seed (non-negative)")->check(CLI::NonNegativeNumber);
+    cmd->add_option("--threads", a.threads, "worker threads")->check(CLI::PositiveNumber);
+    cmd->add_option("--backend", a.backend, "cpu or cuda");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("spikegraph", sink));
+    spdlog::set_level(spdlog::level::warn);
+
+    CLI::App app{"spikegraph: spiking neural network simulator"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", SPIKEGRAPH_VERSION);
+    RunArgs a;
+    auto* run = app.add_subcommand("run", "build and run a network, writing its monitors");
+    add_common(run, a);
+    run->add_option("--out", a.out, "output directory (default out/<config name>)");
+    run->add_flag("--print-schedule", a.print_schedule, "print the sorted plan and exit");
+    run->add_flag("--quiet", a.quiet, "no progress bar and no summary");
+    auto* validate = app.add_subcommand("validate", "check a config without running it");
+    add_common(validate, a);
+    app.add_subcommand("backends", "list the backends and whether they are available");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    try {
+        if (run->parsed()) return run_command(a);
+        if (validate->parsed()) return validate_command(a);
+        return backends_command();
+    } catch (const sg::Error& e) {
+        std::cerr << "spikegraph: error: " << e.what() << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "spikegraph: internal error: " << e.what() << "\n";
+        return 3;
+    }
+}

@@ -1,0 +1,499 @@
+#include "backend/cpu/block_program.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "core/expr_eval.hpp"
+#include "core/random.hpp"
+
+namespace spikegraph::cpu {
+
+namespace {
+
+enum class Op : std::uint8_t {
+    copy, index, rand, randn, neg, add, sub, mul, div, pow, lt, le, gt, ge, eq, ne,
+    land, lor, lnot, fn1, fn2, where, clip,
+};
+
+const char* op_name(Op op) {
+    static const char* names[] = {"copy", "index", "rand", "randn", "neg", "add", "sub", "mul",
+                                  "div",  "pow",   "lt",   "le",    "gt",  "ge",  "eq",  "ne",
+                                  "and",  "or",    "not",  "fn1",   "fn2", "where", "clip"};
+    return names[static_cast<int>(op)];
+}
+
+struct Operand {
+    enum class Type : std::uint8_t { none, reg, scalar, input };
+    Type type = Type::none;
+    std::uint32_t id = 0;
+    bool vector() const { return type == Type::reg || type == Type::input; }
+};
+
+using Fn1 = double (*)(double);
+using Fn2 = double (*)(double, double);
+
+struct Instr {
+    Op op = Op::copy;
+    Operand dst, a, b, c;
+    Fn1 fn1 = nullptr;
+    Fn2 fn2 = nullptr;
+    std::string fn_name;
+    std::uint32_t site = 0;  // rand/randn call site
+};
+
+Fn1 lookup_fn1(const std::string& f) {
+    static const std::map<std::string, Fn1> table = {
+        {"exp", [](double x) { return std::exp(x); }},
+        {"log", [](double x) { return std::log(x); }},
+        {"log10", [](double x) { return std::log10(x); }},
+        {"sqrt", [](double x) { return std::sqrt(x); }},
+        {"abs", [](double x) { return std::fabs(x); }},
+        {"sin", [](double x) { return std::sin(x); }},
+        {"cos", [](double x) { return std::cos(x); }},
+        {"tan", [](double x) { return std::tan(x); }},
+        {"tanh", [](double x) { return std::tanh(x); }},
+        {"sinh", [](double x) { return std::sinh(x); }},
+        {"cosh", [](double x) { return std::cosh(x); }},
+        {"floor", [](double x) { return std::floor(x); }},
+        {"ceil", [](double x) { return std::ceil(x); }},
+    };
+    auto it = table.find(f);
+    return it == table.end() ? nullptr : it->second;
+}
+
+Fn2 lookup_fn2(const std::string& f) {
+    if (f == "pow") return [](double a, double b) { return std::pow(a, b); };
+    if (f == "min") return [](double a, double b) { return std::min(a, b); };
+    if (f == "max") return [](double a, double b) { return std::max(a, b); };
+    return nullptr;
+}
+
+double scalar_apply(const Instr& in, double a, double b, double c) {
+    switch (in.op) {
+        case Op::copy: return a;
+        case Op::neg: return -a;
+        case Op::add: return a + b;
+        case Op::sub: return a - b;
+        case Op::mul: return a * b;
+        case Op::div: return a / b;
+        case Op::pow: return std::pow(a, b);
+        case Op::lt: return a < b;
+        case Op::le: return a <= b;
+        case Op::gt: return a > b;
+        case Op::ge: return a >= b;
+        case Op::eq: return a == b;
+        case Op::ne: return a != b;
+        case Op::land: return (a != 0) && (b != 0);
+        case Op::lor: return (a != 0) || (b != 0);
+        case Op::lnot: return a == 0;
+        case Op::fn1: return in.fn1(a);
+        case Op::fn2: return in.fn2(a, b);
+        case Op::where: return a != 0 ? b : c;
+        case Op::clip: return std::clamp(a, b, std::max(b, c));
+        default: return 0;
+    }
+}
+
+Op binary_op(expr::Kind k) {
+    switch (k) {
+        case expr::Kind::add: return Op::add;
+        case expr::Kind::sub: return Op::sub;
+        case expr::Kind::mul: return Op::mul;
+        case expr::Kind::div: return Op::div;
+        case expr::Kind::pow: return Op::pow;
+        case expr::Kind::lt: return Op::lt;
+        case expr::Kind::le: return Op::le;
+        case expr::Kind::gt: return Op::gt;
+        case expr::Kind::ge: return Op::ge;
+        case expr::Kind::eq: return Op::eq;
+        case expr::Kind::ne: return Op::ne;
+        case expr::Kind::logical_and: return Op::land;
+        case expr::Kind::logical_or: return Op::lor;
+        default: return Op::copy;
+    }
+}
+
+}  // namespace
+
+template <class T>
+struct BlockProgram<T>::Impl {
+    std::vector<double> slots;                 // scalar slots (constants, uniforms, hoisted)
+    std::vector<T> slots_t;                    // the same, as T, for the vector code
+    std::vector<std::uint32_t> uniform_slot;   // uniform input k -> slot
+    std::vector<Instr> scalar_code;            // run once per step
+    std::vector<Instr> vector_code;            // run per block
+    std::vector<Operand> outputs;              // always registers
+    std::size_t registers = 0;
+    std::uint32_t object = 0;
+    std::uint64_t seed = 0;
+    std::int64_t step = 0;
+    std::uint32_t sites = 0;
+
+    // Compilation state.
+    std::map<std::string, std::uint32_t> varying_index, uniform_index;
+    std::map<std::string, Operand> memo;
+    std::uint32_t next_vreg = 0;
+
+    static std::string key_of(const Operand& o) {
+        return fmt::format("{}:{}", static_cast<int>(o.type), o.id);
+    }
+
+    Operand new_slot(double value) {
+        slots.push_back(value);
+        return {Operand::Type::scalar, static_cast<std::uint32_t>(slots.size() - 1)};
+    }
+
+    Operand emit(Instr in, bool vector) {
+        if (vector) {
+            in.dst = {Operand::Type::reg, next_vreg++};
+            vector_code.push_back(in);
+        } else {
+            in.dst = new_slot(0.0);
+            scalar_code.push_back(in);
+        }
+        return in.dst;
+    }
+
+    Operand broadcast(Operand o) {
+        if (o.vector()) return o;
+        Instr in;
+        in.op = Op::copy;
+        in.a = o;
+        return emit(in, true);
+    }
+
+    Operand compile(const expr::Ptr& e) {
+        using expr::Kind;
+        if (e->kind == Kind::constant) return new_slot(e->value);
+        if (e->kind == Kind::symbol) {
+            if (auto it = varying_index.find(e->name); it != varying_index.end())
+                return {Operand::Type::input, it->second};
+            if (auto it = uniform_index.find(e->name); it != uniform_index.end())
+                return {Operand::Type::scalar, uniform_slot[it->second]};
+            if (e->name == "i") {
+                auto [it, fresh] = memo.try_emplace("index");
+                if (fresh) {
+                    Instr in;
+                    in.op = Op::index;
+                    it->second = emit(in, true);
+                }
+                return it->second;
+            }
+            throw BuildError(fmt::format("expression uses '{}', which is not available here",
+                                         e->name));
+        }
+        if (e->kind == Kind::call && (e->name == "rand" || e->name == "randn")) {
+            Instr in;
+            in.op = e->name == "rand" ? Op::rand : Op::randn;
+            in.site = sites++;
+            return emit(in, true);  // every call draws its own number: never merged
+        }
+        // x**2 and x**3 are products: exact and much faster than pow.
+        if (e->kind == Kind::pow && e->args[1]->kind == Kind::constant &&
+            (e->args[1]->value == 2.0 || e->args[1]->value == 3.0)) {
+            const expr::Ptr x = e->args[0];
+            expr::Ptr p = expr::binary(Kind::mul, x, x);
+            if (e->args[1]->value == 3.0) p = expr::binary(Kind::mul, p, x);
+            return compile(p);
+        }
+        std::vector<Operand> ops;
+        for (const auto& a : e->args) ops.push_back(compile(a));
+        Instr in;
+        switch (e->kind) {
+            case Kind::neg: in.op = Op::neg; break;
+            case Kind::logical_not: in.op = Op::lnot; break;
+            case Kind::call:
+                if (e->name == "where") in.op = Op::where;
+                else if (e->name == "clip") in.op = Op::clip;
+                else if (ops.size() == 1 && (in.fn1 = lookup_fn1(e->name))) in.op = Op::fn1;
+                else if (ops.size() == 2 && (in.fn2 = lookup_fn2(e->name))) in.op = Op::fn2;
+                else
+                    throw BuildError(fmt::format("unknown function '{}' with {} argument(s)",
+                                                 e->name, ops.size()));
+                in.fn_name = e->name;
+                break;
+            default: in.op = binary_op(e->kind); break;
+        }
+        bool vector = false;
+        for (const auto& o : ops) vector = vector || o.vector();
+        if (vector && ops.size() == 3)
+            for (auto& o : ops) o = broadcast(o);
+        if (!ops.empty()) in.a = ops[0];
+        if (ops.size() > 1) in.b = ops[1];
+        if (ops.size() > 2) in.c = ops[2];
+        std::string key = fmt::format("{}{}|", static_cast<int>(in.op), in.fn_name);
+        for (const auto& o : ops) key += key_of(o) + ",";
+        if (auto it = memo.find(key); it != memo.end()) return it->second;
+        if (!vector) {
+            // Fold constant-only scalar code now; shared parameters stay in the prologue.
+            bool all_const = true;
+            for (const auto& o : ops) all_const = all_const && is_constant_slot(o.id);
+            if (all_const) {
+                const double v = scalar_apply(in, slots[in.a.id],
+                                              ops.size() > 1 ? slots[in.b.id] : 0.0,
+                                              ops.size() > 2 ? slots[in.c.id] : 0.0);
+                Operand r = new_slot(v);
+                memo[key] = r;
+                return r;
+            }
+        }
+        Operand r = emit(in, vector);
+        memo[key] = r;
+        return r;
+    }
+
+    bool is_constant_slot(std::uint32_t id) const {
+        // Slots written by the prologue or bound to uniform inputs vary from step to step.
+        if (std::find(uniform_slot.begin(), uniform_slot.end(), id) != uniform_slot.end())
+            return false;
+        for (const auto& in : scalar_code)
+            if (in.dst.id == id) return false;
+        return true;
+    }
+
+    // Maps virtual registers onto as few scratch registers as the lifetimes allow.
+    void allocate_registers() {
+        const std::size_t n = vector_code.size();
+        std::vector<std::size_t> last_use(next_vreg, 0);
+        auto touch = [&](const Operand& o, std::size_t at) {
+            if (o.type == Operand::Type::reg) last_use[o.id] = std::max(last_use[o.id], at);
+        };
+        for (std::size_t k = 0; k < n; ++k) {
+            touch(vector_code[k].a, k);
+            touch(vector_code[k].b, k);
+            touch(vector_code[k].c, k);
+        }
+        for (const auto& o : outputs) touch(o, n);
+        std::vector<std::uint32_t> phys(next_vreg, 0), free_list;
+        std::uint32_t count = 0;
+        for (std::size_t k = 0; k < n; ++k) {
+            auto& in = vector_code[k];
+            std::uint32_t p;
+            if (!free_list.empty()) {
+                p = free_list.back();
+                free_list.pop_back();
+            } else {
+                p = count++;
+            }
+            const std::uint32_t v = in.dst.id;
+            phys[v] = p;
+            std::vector<std::uint32_t> dying;
+            for (Operand* o : {&in.a, &in.b, &in.c})
+                if (o->type == Operand::Type::reg) {
+                    const std::uint32_t src = o->id;
+                    o->id = phys[src];
+                    if (last_use[src] == k &&
+                        std::find(dying.begin(), dying.end(), phys[src]) == dying.end())
+                        dying.push_back(phys[src]);
+                }
+            // Freed after the destination was chosen: a result never aliases its operands.
+            free_list.insert(free_list.end(), dying.begin(), dying.end());
+            in.dst.id = p;
+        }
+        for (auto& o : outputs) o.id = phys[o.id];
+        registers = count;
+    }
+};
+
+template <class T>
+BlockProgram<T>::BlockProgram(const std::vector<expr::Ptr>& outputs,
+                              const std::vector<ProgramSymbol>& symbols, std::uint32_t object)
+    : impl_(std::make_unique<Impl>()) {
+    auto& m = *impl_;
+    m.object = object;
+    for (const auto& s : symbols) {
+        if (s.kind == ProgramSymbol::Kind::varying) {
+            const auto k = static_cast<std::uint32_t>(m.varying_index.size());
+            m.varying_index.emplace(s.name, k);
+        } else {
+            const auto k = static_cast<std::uint32_t>(m.uniform_index.size());
+            m.uniform_index.emplace(s.name, k);
+            m.uniform_slot.push_back(m.new_slot(0.0).id);
+        }
+    }
+    for (const auto& e : outputs) {
+        Operand o = m.compile(e);
+        if (o.type != Operand::Type::reg) {
+            Instr in;
+            in.op = Op::copy;
+            in.a = o;
+            o = m.emit(in, true);
+        }
+        m.outputs.push_back(o);
+    }
+    m.allocate_registers();
+    m.slots_t.assign(m.slots.size(), T(0));
+    for (std::size_t k = 0; k < m.slots.size(); ++k) m.slots_t[k] = static_cast<T>(m.slots[k]);
+}
+
+template <class T>
+BlockProgram<T>::~BlockProgram() = default;
+template <class T>
+BlockProgram<T>::BlockProgram(BlockProgram&&) noexcept = default;
+template <class T>
+BlockProgram<T>& BlockProgram<T>::operator=(BlockProgram&&) noexcept = default;
+
+template <class T>
+void BlockProgram<T>::prepare_step(const double* const* uniforms, std::uint64_t seed,
+                                   std::int64_t step) {
+    auto& m = *impl_;
+    m.seed = seed;
+    m.step = step;
+    for (std::size_t k = 0; k < m.uniform_slot.size(); ++k) m.slots[m.uniform_slot[k]] = *uniforms[k];
+    for (const auto& in : m.scalar_code) {
+        const double a = in.a.type == Operand::Type::none ? 0.0 : m.slots[in.a.id];
+        const double b = in.b.type == Operand::Type::none ? 0.0 : m.slots[in.b.id];
+        const double c = in.c.type == Operand::Type::none ? 0.0 : m.slots[in.c.id];
+        m.slots[in.dst.id] = scalar_apply(in, a, b, c);
+    }
+    for (std::size_t k = 0; k < m.slots.size(); ++k) m.slots_t[k] = static_cast<T>(m.slots[k]);
+}
+
+namespace {
+
+template <class T, class F>
+inline void apply2(T* d, const T* pa, T sa, const T* pb, T sb, std::size_t n, F f) {
+    if (pa && pb) {
+        for (std::size_t k = 0; k < n; ++k) d[k] = f(pa[k], pb[k]);
+    } else if (pa) {
+        for (std::size_t k = 0; k < n; ++k) d[k] = f(pa[k], sb);
+    } else {
+        for (std::size_t k = 0; k < n; ++k) d[k] = f(sa, pb[k]);
+    }
+}
+
+}  // namespace
+
+template <class T>
+void BlockProgram<T>::run_block(const T* const* varying, std::size_t n, std::int64_t first_index,
+                                std::uint64_t random_base, T* scratch) const {
+    const auto& m = *impl_;
+    auto ptr = [&](const Operand& o) -> const T* {
+        switch (o.type) {
+            case Operand::Type::reg: return scratch + o.id * k_block;
+            case Operand::Type::input: return varying[o.id];
+            default: return nullptr;
+        }
+    };
+    auto val = [&](const Operand& o) -> T {
+        return o.type == Operand::Type::scalar ? m.slots_t[o.id] : T(0);
+    };
+    for (const auto& in : m.vector_code) {
+        T* d = scratch + in.dst.id * k_block;
+        const T* pa = ptr(in.a);
+        const T* pb = ptr(in.b);
+        const T sa = val(in.a), sb = val(in.b);
+        switch (in.op) {
+            case Op::copy:
+                if (pa) std::copy(pa, pa + n, d);
+                else std::fill(d, d + n, sa);
+                break;
+            case Op::index:
+                for (std::size_t k = 0; k < n; ++k) d[k] = static_cast<T>(first_index + std::int64_t(k));
+                break;
+            case Op::rand:
+            case Op::randn: {
+                const std::uint32_t obj = m.object ^ (in.site * 0x27D4EB2Du);
+                for (std::size_t k = 0; k < n; ++k) {
+                    const auto r = draw(m.seed, rng_stream::model, obj,
+                                        random_base + std::uint64_t(first_index) + k,
+                                        static_cast<std::uint64_t>(m.step));
+                    d[k] = static_cast<T>(in.op == Op::rand ? r.uniform : r.normal);
+                }
+                break;
+            }
+            case Op::neg:
+                for (std::size_t k = 0; k < n; ++k) d[k] = -pa[k];
+                break;
+            case Op::lnot:
+                for (std::size_t k = 0; k < n; ++k) d[k] = pa[k] == T(0) ? T(1) : T(0);
+                break;
+            case Op::fn1:
+                for (std::size_t k = 0; k < n; ++k) d[k] = static_cast<T>(in.fn1(pa[k]));
+                break;
+            case Op::add: apply2(d, pa, sa, pb, sb, n, [](T x, T y) { return x + y; }); break;
+            case Op::sub: apply2(d, pa, sa, pb, sb, n, [](T x, T y) { return x - y; }); break;
+            case Op::mul: apply2(d, pa, sa, pb, sb, n, [](T x, T y) { return x * y; }); break;
+            case Op::div: apply2(d, pa, sa, pb, sb, n, [](T x, T y) { return x / y; }); break;
+            case Op::pow:
+                apply2(d, pa, sa, pb, sb, n, [](T x, T y) { return static_cast<T>(std::pow(x, y)); });
+                break;
+            case Op::lt: apply2(d, pa, sa, pb, sb, n, [](T x, T y) { return T(x < y); }); break;
+            case Op::le: apply2(d, pa, sa, pb, sb, n, [](T x, T y) { return T(x <= y); }); break;
+            case Op::gt: apply2(d, pa, sa, pb, sb, n, [](T x, T y) { return T(x > y); }); break;
+            case Op::ge: apply2(d, pa, sa, pb, sb, n, [](T x, T y) { return T(x >= y); }); break;
+            case Op::eq: apply2(d, pa, sa, pb, sb, n, [](T x, T y) { return T(x == y); }); break;
+            case Op::ne: apply2(d, pa, sa, pb, sb, n, [](T x, T y) { return T(x != y); }); break;
+            case Op::land:
+                apply2(d, pa, sa, pb, sb, n, [](T x, T y) { return T(x != T(0) && y != T(0)); });
+                break;
+            case Op::lor:
+                apply2(d, pa, sa, pb, sb, n, [](T x, T y) { return T(x != T(0) || y != T(0)); });
+                break;
+            case Op::fn2: {
+                const Fn2 f = in.fn2;
+                apply2(d, pa, sa, pb, sb, n,
+                       [f](T x, T y) { return static_cast<T>(f(x, y)); });
+                break;
+            }
+            case Op::where: {
+                const T* pc = ptr(in.c);
+                for (std::size_t k = 0; k < n; ++k) d[k] = pa[k] != T(0) ? pb[k] : pc[k];
+                break;
+            }
+            case Op::clip: {
+                const T* pc = ptr(in.c);
+                for (std::size_t k = 0; k < n; ++k)
+                    d[k] = std::min(std::max(pa[k], pb[k]), std::max(pb[k], pc[k]));
+                break;
+            }
+        }
+    }
+}
+
+template <class T>
+const T* BlockProgram<T>::output(std::size_t k, const T* const* /*varying*/,
+                                 const T* scratch) const {
+    return scratch + impl_->outputs[k].id * k_block;
+}
+
+template <class T>
+std::vector<T> BlockProgram<T>::make_scratch() const {
+    return std::vector<T>(std::max<std::size_t>(impl_->registers, 1) * k_block);
+}
+
+template <class T>
+std::size_t BlockProgram<T>::instruction_count() const {
+    return impl_->vector_code.size();
+}
+
+template <class T>
+std::string BlockProgram<T>::listing() const {
+    const auto& m = *impl_;
+    auto name = [&](const Operand& o) -> std::string {
+        switch (o.type) {
+            case Operand::Type::reg: return fmt::format("r{}", o.id);
+            case Operand::Type::scalar: return fmt::format("s{}", o.id);
+            case Operand::Type::input: return fmt::format("in{}", o.id);
+            default: return "";
+        }
+    };
+    std::string out;
+    for (const auto& in : m.scalar_code)
+        out += fmt::format("  step:  {} = {} {} {} {}\n", name(in.dst), op_name(in.op), name(in.a),
+                           name(in.b), name(in.c));
+    for (const auto& in : m.vector_code)
+        out += fmt::format("  block: {} = {}{} {} {} {}\n", name(in.dst), op_name(in.op),
+                           in.fn_name.empty() ? "" : ":" + in.fn_name, name(in.a), name(in.b),
+                           name(in.c));
+    return out;
+}
+
+template class BlockProgram<float>;
+template class BlockProgram<double>;
+
+}  // namespace spikegraph::cpu

@@ -1,0 +1,207 @@
+// Inputs (spike sources, currents) and monitors. All are functions of the step index, never of
+// hidden counters, so that restoring a state resumes them exactly.
+
+#include "backend/cpu/io_kernels.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "backend/cpu/dispatch.hpp"
+#include "builder/op_payloads.hpp"
+#include "core/random.hpp"
+
+namespace spikegraph::cpu {
+
+namespace {
+
+template <class T>
+class PoissonKernel final : public Kernel {
+public:
+    PoissonKernel(const OpSpec& op, Workspace& ws)
+        : p_(std::any_cast<const PoissonPayload&>(op.payload)), batch_(ws.batch()) {
+        const Buffer& r = ws.buffer(p_.rate);
+        rate_ = r.as<T>();
+        per_source_ = r.size() > 1;
+        spikes_ = ws.buffer(p_.spikes_var).as<std::int32_t>();
+        count_ = ws.buffer(p_.count_var).as<std::int64_t>();
+        total_ = ws.buffer(p_.total_var).as<std::int64_t>();
+        object_ = object_hash(p_.name.c_str());
+    }
+
+    void run(const StepContext& ctx) override {
+        const std::size_t n = p_.size;
+        for (std::size_t b = 0; b < batch_; ++b) {
+            std::int32_t* list = spikes_ + b * n;
+            std::int64_t found = 0;
+            for (std::size_t i = 0; i < n; ++i) {
+                const double p = static_cast<double>(per_source_ ? rate_[i] : rate_[0]) * ctx.dt_ms;
+                if (uniform01(ctx.seed, rng_stream::poisson, object_, b * n + i,
+                              static_cast<std::uint64_t>(ctx.step)) < p)
+                    list[found++] = static_cast<std::int32_t>(i);
+            }
+            count_[b] = found;
+            total_[b] += found;
+        }
+    }
+
+private:
+    PoissonPayload p_;
+    std::size_t batch_;
+    const T* rate_ = nullptr;
+    bool per_source_ = false;
+    std::int32_t* spikes_ = nullptr;
+    std::int64_t* count_ = nullptr;
+    std::int64_t* total_ = nullptr;
+    std::uint32_t object_ = 0;
+};
+
+class SpikeTimesKernel final : public Kernel {
+public:
+    SpikeTimesKernel(const OpSpec& op, Workspace& ws)
+        : p_(std::any_cast<const SpikeTimesPayload&>(op.payload)), batch_(ws.batch()) {
+        spikes_ = ws.buffer(p_.spikes_var).as<std::int32_t>();
+        count_ = ws.buffer(p_.count_var).as<std::int64_t>();
+        total_ = ws.buffer(p_.total_var).as<std::int64_t>();
+    }
+
+    void run(const StepContext& ctx) override {
+        const auto lo = std::lower_bound(p_.steps.begin(), p_.steps.end(), ctx.step);
+        const auto hi = std::upper_bound(lo, p_.steps.end(), ctx.step);
+        const auto first = static_cast<std::size_t>(lo - p_.steps.begin());
+        const auto m = static_cast<std::size_t>(hi - lo);
+        for (std::size_t b = 0; b < batch_; ++b) {
+            std::int32_t* list = spikes_ + b * p_.size;
+            // Sorted by (step, index) at build time, duplicates removed: a sorted spike list.
+            std::copy(p_.indices.begin() + first, p_.indices.begin() + first + m, list);
+            count_[b] = static_cast<std::int64_t>(m);
+            total_[b] += static_cast<std::int64_t>(m);
+        }
+    }
+
+private:
+    SpikeTimesPayload p_;
+    std::size_t batch_;
+    std::int32_t* spikes_ = nullptr;
+    std::int64_t* count_ = nullptr;
+    std::int64_t* total_ = nullptr;
+};
+
+template <class T>
+class CurrentKernel final : public Kernel {
+public:
+    CurrentKernel(const OpSpec& op, Workspace& ws)
+        : p_(std::any_cast<const CurrentPayload&>(op.payload)), batch_(ws.batch()) {
+        target_ = ws.buffer(p_.target).as<T>();
+    }
+
+    void run(const StepContext& ctx) override {
+        auto it = std::upper_bound(p_.change_steps.begin(), p_.change_steps.end(), ctx.step);
+        const T value = it == p_.change_steps.begin()
+                            ? T(0)
+                            : static_cast<T>(p_.values[static_cast<std::size_t>(
+                                  it - p_.change_steps.begin() - 1)]);
+        const std::size_t rows = p_.batched ? batch_ : 1;
+        for (std::size_t b = 0; b < rows; ++b)
+            std::fill(target_ + b * p_.size + p_.begin, target_ + b * p_.size + p_.end, value);
+    }
+
+private:
+    CurrentPayload p_;
+    std::size_t batch_;
+    T* target_ = nullptr;
+};
+
+class SpikeMonitorKernel final : public Kernel {
+public:
+    SpikeMonitorKernel(const OpSpec& op, Workspace& ws)
+        : p_(std::any_cast<const SpikeMonitorPayload&>(op.payload)), batch_(ws.batch()),
+          sink_(ws.sink(op.name)) {
+        const Buffer& s = ws.buffer(p_.spikes_var);
+        spikes_ = s.as<std::int32_t>();
+        size_ = s.size() / batch_;
+        count_ = ws.buffer(p_.count_var).as<std::int64_t>();
+        local_.resize(p_.end - p_.begin);
+    }
+
+    void run(const StepContext& ctx) override {
+        if (!sink_) return;
+        for (std::size_t b = 0; b < batch_; ++b) {
+            const std::int32_t* list = spikes_ + b * size_;
+            const std::int32_t* first = list;
+            const std::int32_t* last = list + count_[b];
+            if (p_.begin > 0 || p_.end < size_) {
+                first = std::lower_bound(first, last, static_cast<std::int32_t>(p_.begin));
+                last = std::lower_bound(first, last, static_cast<std::int32_t>(p_.end));
+            }
+            const auto m = static_cast<std::size_t>(last - first);
+            if (m == 0) continue;
+            const auto offset = static_cast<std::int32_t>(p_.begin);
+            for (std::size_t k = 0; k < m; ++k) local_[k] = first[k] - offset;
+            sink_->record_spikes(ctx.step, b, local_.data(), m);
+        }
+    }
+
+private:
+    SpikeMonitorPayload p_;
+    std::size_t batch_, size_ = 0;
+    RecordSink* sink_;
+    const std::int32_t* spikes_ = nullptr;
+    const std::int64_t* count_ = nullptr;
+    std::vector<std::int32_t> local_;
+};
+
+template <class T>
+class StateMonitorKernel final : public Kernel {
+public:
+    StateMonitorKernel(const OpSpec& op, Workspace& ws)
+        : p_(std::any_cast<const StateMonitorPayload&>(op.payload)), batch_(ws.batch()),
+          sink_(ws.sink(op.name)) {
+        for (const auto& v : p_.vars) {
+            const Buffer& buf = ws.buffer(v);
+            const VariableSpec& spec = ws.spec(v);
+            vars_.push_back(buf.as<T>());
+            const std::size_t per_row = spec.batched ? buf.size() / batch_ : buf.size();
+            stride_.push_back(spec.batched ? per_row : 0);
+            scalar_.push_back(per_row == 1);
+        }
+        values_.resize(p_.indices.size());
+    }
+
+    void run(const StepContext& ctx) override {
+        if (!sink_ || ctx.step % p_.every_steps != 0) return;
+        for (std::size_t b = 0; b < batch_; ++b)
+            for (std::size_t v = 0; v < vars_.size(); ++v) {
+                const T* src = vars_[v] + b * stride_[v];
+                for (std::size_t k = 0; k < p_.indices.size(); ++k)
+                    values_[k] = static_cast<double>(
+                        scalar_[v] ? src[0] : src[static_cast<std::size_t>(p_.indices[k])]);
+                sink_->record_state(ctx.step, b, v, values_.data(), values_.size());
+            }
+    }
+
+private:
+    StateMonitorPayload p_;
+    std::size_t batch_;
+    RecordSink* sink_;
+    std::vector<const T*> vars_;
+    std::vector<std::size_t> stride_;
+    std::vector<bool> scalar_;
+    std::vector<double> values_;
+};
+
+}  // namespace
+
+void register_io_ops(OpRegistry& registry) {
+    registry.add_cpu("poisson_input", make_real<PoissonKernel>);
+    registry.add_cpu("spike_times_input", [](const OpSpec& op, Workspace& ws) {
+        return std::unique_ptr<Kernel>(std::make_unique<SpikeTimesKernel>(op, ws));
+    });
+    registry.add_cpu("current_input", make_real<CurrentKernel>);
+    registry.add_cpu("spike_monitor", [](const OpSpec& op, Workspace& ws) {
+        return std::unique_ptr<Kernel>(std::make_unique<SpikeMonitorKernel>(op, ws));
+    });
+    registry.add_cpu("state_monitor", make_real<StateMonitorKernel>);
+}
+
+}  // namespace spikegraph::cpu

@@ -1,0 +1,292 @@
+// CPU kernels of the neuron ops: the fused update (integrate, threshold, spike list) and the
+// reset of the neurons that spiked.
+
+#include "backend/cpu/neuron_kernels.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+#include <fmt/format.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+
+#include "backend/cpu/block_program.hpp"
+#include "backend/cpu/dispatch.hpp"
+#include "builder/op_payloads.hpp"
+#include "core/random.hpp"
+
+namespace spikegraph::cpu {
+
+namespace {
+
+// Neurons per parallel chunk: fixed, so that the spike lists (concatenated in chunk order) and
+// every result are the same for any number of threads.
+constexpr std::size_t k_chunk = 16 * BlockProgram<double>::k_block;
+// Below this many neurons (times batch) one thread does it all: a parallel step would cost more
+// in synchronisation than it saves.
+constexpr std::size_t k_parallel_min = 4 * k_chunk;
+constexpr std::size_t k_max_varying = 64;
+
+template <class T>
+struct BoundSymbols {
+    std::vector<ProgramSymbol> symbols;     // for BlockProgram
+    std::vector<const T*> varying_base;     // per varying symbol: base pointer
+    std::vector<std::size_t> varying_stride;// per batch entry (0: shared by the batch)
+    std::vector<const T*> uniform_src;      // shared parameters
+    std::vector<double> uniform_values;     // their values this step, then t, dt
+};
+
+template <class T>
+BoundSymbols<T> bind_symbols(const std::vector<SymbolBinding>& bindings, Workspace& ws,
+                             std::size_t n, bool with_time, const std::string& extra_varying) {
+    BoundSymbols<T> b;
+    for (const auto& s : bindings) {
+        Buffer& buf = ws.buffer(s.var);
+        if (s.source == SymbolBinding::Source::shared) {
+            b.symbols.push_back({s.symbol, ProgramSymbol::Kind::uniform});
+            b.uniform_src.push_back(buf.as<T>());
+        } else {
+            b.symbols.push_back({s.symbol, ProgramSymbol::Kind::varying});
+            b.varying_base.push_back(buf.as<T>());
+            b.varying_stride.push_back(s.source == SymbolBinding::Source::state ? n : 0);
+        }
+    }
+    if (!extra_varying.empty()) b.symbols.push_back({extra_varying, ProgramSymbol::Kind::varying});
+    if (b.varying_base.size() + 1 > k_max_varying)
+        throw BuildError(fmt::format("a group's equations use {} per-neuron variables; at most {} "
+                                     "are supported", b.varying_base.size(), k_max_varying - 1));
+    if (with_time) {
+        b.symbols.push_back({"t", ProgramSymbol::Kind::uniform});
+        b.symbols.push_back({"dt", ProgramSymbol::Kind::uniform});
+    }
+    b.uniform_values.resize(b.uniform_src.size() + (with_time ? 2 : 0));
+    return b;
+}
+
+template <class T>
+class NeuronUpdateKernel final : public Kernel {
+public:
+    NeuronUpdateKernel(const OpSpec& op, Workspace& ws)
+        : p_(std::any_cast<const NeuronUpdatePayload&>(op.payload)), batch_(ws.batch()),
+          threads_(ws.threads()) {
+        n_ = p_.size;
+        refractory_ = p_.refractory_steps > 0;
+        syms_ = bind_symbols<T>(p_.symbols, ws, n_, true, refractory_ ? "not_refractory" : "");
+        if (!refractory_) {
+            syms_.symbols.push_back({"not_refractory", ProgramSymbol::Kind::uniform});
+            syms_.uniform_values.push_back(1.0);
+        }
+        std::vector<expr::Ptr> outputs = p_.next_value;
+        if (p_.threshold)
+            outputs.push_back(expr::substitute(p_.threshold, p_.state_vars, p_.next_value));
+        program_.emplace(outputs, syms_.symbols, object_hash(p_.group.c_str()));
+        for (const auto& v : p_.state_vars) {
+            std::string var;
+            for (const auto& s : p_.symbols)
+                if (s.symbol == v) var = s.var;
+            state_.push_back(ws.buffer(var).as<T>());
+        }
+        lastspike_ = ws.buffer(p_.lastspike_var).as<std::int64_t>();
+        spikes_ = ws.buffer(p_.spikes_var).as<std::int32_t>();
+        count_ = ws.buffer(p_.count_var).as<std::int64_t>();
+        total_ = ws.buffer(p_.total_var).as<std::int64_t>();
+        chunks_ = (n_ + k_chunk - 1) / k_chunk;
+        chunk_counts_.assign(batch_ * chunks_, 0);
+        for (std::size_t k = 0; k < syms_.uniform_src.size(); ++k)
+            uniform_ptrs_.push_back(&syms_.uniform_values[k]);
+        for (std::size_t k = syms_.uniform_src.size(); k < syms_.uniform_values.size(); ++k)
+            uniform_ptrs_.push_back(&syms_.uniform_values[k]);
+    }
+
+    void run(const StepContext& ctx) override {
+        const std::size_t nu = syms_.uniform_src.size();
+        for (std::size_t k = 0; k < nu; ++k) syms_.uniform_values[k] = *syms_.uniform_src[k];
+        syms_.uniform_values[nu] = ctx.t_ms;
+        syms_.uniform_values[nu + 1] = ctx.dt_ms;
+        program_->prepare_step(uniform_ptrs_.data(), ctx.seed, ctx.step);
+
+        const std::size_t work = batch_ * chunks_;
+        auto body = [&](std::size_t w) { run_chunk(w / chunks_, w % chunks_, ctx.step); };
+        if (threads_ > 1 && batch_ * n_ >= k_parallel_min) {
+            tbb::parallel_for(std::size_t(0), work, body, tbb::static_partitioner());
+        } else {
+            for (std::size_t w = 0; w < work; ++w) body(w);
+        }
+        // Concatenate the chunks' spike lists in chunk order (each chunk wrote at its own start).
+        for (std::size_t b = 0; b < batch_; ++b) {
+            std::int32_t* list = spikes_ + b * n_;
+            std::size_t filled = 0;
+            for (std::size_t c = 0; c < chunks_; ++c) {
+                const std::size_t m = chunk_counts_[b * chunks_ + c];
+                if (m && filled != c * k_chunk)
+                    std::memmove(list + filled, list + c * k_chunk, m * sizeof(std::int32_t));
+                filled += m;
+            }
+            count_[b] = static_cast<std::int64_t>(filled);
+            total_[b] += static_cast<std::int64_t>(filled);
+        }
+    }
+
+private:
+    void run_chunk(std::size_t b, std::size_t c, std::int64_t step) {
+        auto& scratch = scratch_.local();
+        if (scratch.empty()) scratch = program_->make_scratch();
+        constexpr std::size_t kb = BlockProgram<T>::k_block;
+        const std::size_t begin = c * k_chunk, end = std::min(n_, begin + k_chunk);
+        std::int32_t* list = spikes_ + b * n_ + begin;
+        std::size_t found = 0;
+        const std::size_t nv = syms_.varying_base.size();
+        const T* varying[k_max_varying];
+        T not_refractory[kb];
+        std::int64_t* last = lastspike_ + b * n_;
+        const std::size_t ns = state_.size();
+        for (std::size_t i0 = begin; i0 < end; i0 += kb) {
+            const std::size_t m = std::min(kb, end - i0);
+            for (std::size_t k = 0; k < nv; ++k)
+                varying[k] = syms_.varying_base[k] + b * syms_.varying_stride[k] + i0;
+            if (refractory_) {
+                for (std::size_t k = 0; k < m; ++k)
+                    not_refractory[k] = (step - last[i0 + k]) >= p_.refractory_steps ? T(1) : T(0);
+                varying[nv] = not_refractory;
+            }
+            program_->run_block(varying, m, static_cast<std::int64_t>(i0), b * n_, scratch.data());
+            for (std::size_t s = 0; s < ns; ++s) {
+                const T* src = program_->output(s, varying, scratch.data());
+                std::copy(src, src + m, state_[s] + b * n_ + i0);
+            }
+            if (p_.threshold) {
+                const T* thr = program_->output(ns, varying, scratch.data());
+                for (std::size_t k = 0; k < m; ++k) {
+                    const bool fire = thr[k] != T(0) && (!refractory_ || not_refractory[k] != T(0));
+                    if (fire) {
+                        list[found++] = static_cast<std::int32_t>(i0 + k);
+                        last[i0 + k] = step;
+                    }
+                }
+            }
+        }
+        chunk_counts_[b * chunks_ + c] = found;
+    }
+
+    NeuronUpdatePayload p_;
+    std::size_t batch_, n_ = 0, chunks_ = 0;
+    int threads_;
+    bool refractory_ = false;
+    BoundSymbols<T> syms_;
+    std::vector<const double*> uniform_ptrs_;
+    std::optional<BlockProgram<T>> program_;
+    std::vector<T*> state_;
+    std::int64_t* lastspike_ = nullptr;
+    std::int32_t* spikes_ = nullptr;
+    std::int64_t* count_ = nullptr;
+    std::int64_t* total_ = nullptr;
+    std::vector<std::size_t> chunk_counts_;
+    tbb::enumerable_thread_specific<std::vector<T>> scratch_;
+};
+
+// Statements run in order, each seeing the effect of the ones before: they are folded into one
+// final expression per target, evaluated on the values gathered from the spiking neurons.
+template <class T>
+class NeuronResetKernel final : public Kernel {
+public:
+    NeuronResetKernel(const OpSpec& op, Workspace& ws)
+        : p_(std::any_cast<const NeuronResetPayload&>(op.payload)), batch_(ws.batch()) {
+        n_ = p_.size;
+        std::map<std::string, expr::Ptr> current;
+        std::vector<std::string> order;
+        for (const auto& st : p_.statements) {
+            std::vector<std::string> names;
+            std::vector<expr::Ptr> values;
+            for (const auto& [k, v] : current) names.push_back(k), values.push_back(v);
+            expr::Ptr value = expr::substitute(st.value, names, values);
+            expr::Ptr old = current.count(st.target) ? current[st.target] : expr::symbol(st.target);
+            switch (st.op) {
+                case UpdateStatement::Op::assign: break;
+                case UpdateStatement::Op::add: value = expr::add(old, value); break;
+                case UpdateStatement::Op::sub: value = expr::sub(old, value); break;
+                case UpdateStatement::Op::mul: value = expr::mul(old, value); break;
+                case UpdateStatement::Op::div: value = expr::div(old, value); break;
+            }
+            if (!current.count(st.target)) order.push_back(st.target);
+            current[st.target] = value;
+        }
+        std::vector<expr::Ptr> outputs;
+        for (const auto& t : order) {
+            outputs.push_back(current[t]);
+            const SymbolBinding* target = nullptr;
+            for (const auto& s : p_.symbols)
+                if (s.symbol == t) target = &s;
+            if (!target) throw BuildError(fmt::format("reset of group '{}' writes '{}', which is "
+                                                      "not a variable of the group", p_.group, t));
+            targets_.push_back(ws.buffer(target->var).as<T>());
+            target_stride_.push_back(target->source == SymbolBinding::Source::state ? n_ : 0);
+        }
+        syms_ = bind_symbols<T>(p_.symbols, ws, n_, false, "i");
+        program_.emplace(outputs, syms_.symbols, object_hash(p_.group.c_str()) ^ 0x5bd1e995u);
+        const std::size_t nv = syms_.varying_base.size() + 1;
+        gathered_.assign(nv * BlockProgram<T>::k_block, T(0));
+        scratch_ = program_->make_scratch();
+        spikes_ = ws.buffer(p_.spikes_var).as<std::int32_t>();
+        count_ = ws.buffer(p_.count_var).as<std::int64_t>();
+        for (std::size_t k = 0; k < syms_.uniform_src.size(); ++k)
+            uniform_ptrs_.push_back(&syms_.uniform_values[k]);
+    }
+
+    void run(const StepContext& ctx) override {
+        if (targets_.empty()) return;
+        bool any = false;
+        for (std::size_t b = 0; b < batch_; ++b) any = any || count_[b] > 0;
+        if (!any) return;
+        for (std::size_t k = 0; k < syms_.uniform_src.size(); ++k)
+            syms_.uniform_values[k] = *syms_.uniform_src[k];
+        program_->prepare_step(uniform_ptrs_.data(), ctx.seed, ctx.step);
+        constexpr std::size_t kb = BlockProgram<T>::k_block;
+        const std::size_t nv = syms_.varying_base.size();
+        const T* varying[k_max_varying];
+        for (std::size_t b = 0; b < batch_; ++b) {
+            const std::int32_t* list = spikes_ + b * n_;
+            const std::size_t count = static_cast<std::size_t>(count_[b]);
+            for (std::size_t s0 = 0; s0 < count; s0 += kb) {
+                const std::size_t m = std::min(kb, count - s0);
+                for (std::size_t k = 0; k < nv; ++k) {
+                    T* g = gathered_.data() + k * kb;
+                    const T* src = syms_.varying_base[k] + b * syms_.varying_stride[k];
+                    for (std::size_t j = 0; j < m; ++j) g[j] = src[list[s0 + j]];
+                    varying[k] = g;
+                }
+                T* idx = gathered_.data() + nv * kb;
+                for (std::size_t j = 0; j < m; ++j) idx[j] = static_cast<T>(list[s0 + j]);
+                varying[nv] = idx;
+                program_->run_block(varying, m, static_cast<std::int64_t>(s0), b * n_,
+                                    scratch_.data());
+                for (std::size_t t = 0; t < targets_.size(); ++t) {
+                    const T* out = program_->output(t, varying, scratch_.data());
+                    T* dst = targets_[t] + b * target_stride_[t];
+                    for (std::size_t j = 0; j < m; ++j) dst[list[s0 + j]] = out[j];
+                }
+            }
+        }
+    }
+
+private:
+    NeuronResetPayload p_;
+    std::size_t batch_, n_ = 0;
+    BoundSymbols<T> syms_;
+    std::vector<const double*> uniform_ptrs_;
+    std::optional<BlockProgram<T>> program_;
+    std::vector<T*> targets_;
+    std::vector<std::size_t> target_stride_;
+    std::vector<T> gathered_, scratch_;
+    const std::int32_t* spikes_ = nullptr;
+    const std::int64_t* count_ = nullptr;
+};
+
+}  // namespace
+
+void register_neuron_ops(OpRegistry& registry) {
+    registry.add_cpu("neuron_update", make_real<NeuronUpdateKernel>);
+    registry.add_cpu("neuron_reset", make_real<NeuronResetKernel>);
+}
+
+}  // namespace spikegraph::cpu

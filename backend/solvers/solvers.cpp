@@ -1,0 +1,183 @@
+#include "backend/solvers/solvers.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "core/error.hpp"
+
+namespace spikegraph::solvers {
+
+namespace {
+
+using expr::Ptr;
+using Matrix = std::vector<std::vector<double>>;
+
+// Derivatives with `not_refractory` applied: frozen variables stand still while refractory.
+std::vector<Ptr> effective_rhs(const OdeSystem& s) {
+    std::vector<Ptr> out = s.rhs;
+    if (!s.refractory) return out;
+    for (std::size_t k = 0; k < out.size(); ++k)
+        if (s.frozen[k]) out[k] = expr::mul(expr::symbol("not_refractory"), out[k]);
+    return out;
+}
+
+std::vector<Ptr> euler(const OdeSystem& s, double dt) {
+    const auto f = effective_rhs(s);
+    std::vector<Ptr> next;
+    for (std::size_t k = 0; k < s.vars.size(); ++k)
+        next.push_back(expr::add(expr::symbol(s.vars[k]), expr::mul(expr::constant(dt), f[k])));
+    return next;
+}
+
+// Midpoint method: x(t+dt) = x + dt f(x + dt/2 f(x)). Shared sub-trees are merged again by the
+// backend's common-subexpression elimination, so f(x) is computed once.
+std::vector<Ptr> rk2(const OdeSystem& s, double dt) {
+    const auto f = effective_rhs(s);
+    std::vector<Ptr> mid;
+    for (std::size_t k = 0; k < s.vars.size(); ++k)
+        mid.push_back(expr::add(expr::symbol(s.vars[k]), expr::mul(expr::constant(dt / 2), f[k])));
+    std::vector<Ptr> next;
+    for (std::size_t k = 0; k < s.vars.size(); ++k) {
+        const Ptr f_mid = expr::substitute(f[k], s.vars, mid);
+        next.push_back(expr::add(expr::symbol(s.vars[k]), expr::mul(expr::constant(dt), f_mid)));
+    }
+    return next;
+}
+
+Matrix multiply(const Matrix& a, const Matrix& b) {
+    const std::size_t n = a.size();
+    Matrix c(n, std::vector<double>(n, 0.0));
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t k = 0; k < n; ++k)
+            for (std::size_t j = 0; j < n; ++j) c[i][j] += a[i][k] * b[k][j];
+    return c;
+}
+
+// exp(M) by scaling and squaring with a Taylor series: M is scaled until its norm is below
+// 1/2, where 30 terms reach double precision.
+Matrix expm(Matrix m) {
+    const std::size_t n = m.size();
+    double norm = 0;
+    for (const auto& row : m) {
+        double s = 0;
+        for (double x : row) s += std::fabs(x);
+        norm = std::max(norm, s);
+    }
+    int squarings = 0;
+    while (norm > 0.5) {
+        norm /= 2;
+        ++squarings;
+    }
+    const double scale = std::ldexp(1.0, -squarings);
+    for (auto& row : m)
+        for (double& x : row) x *= scale;
+    Matrix result(n, std::vector<double>(n, 0.0)), term(n, std::vector<double>(n, 0.0));
+    for (std::size_t i = 0; i < n; ++i) result[i][i] = term[i][i] = 1.0;
+    for (int k = 1; k <= 30; ++k) {
+        term = multiply(term, m);
+        for (auto& row : term)
+            for (double& x : row) x /= k;
+        for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t j = 0; j < n; ++j) result[i][j] += term[i][j];
+    }
+    for (int k = 0; k < squarings; ++k) result = multiply(result, result);
+    return result;
+}
+
+// x(t+dt) = Phi x + Gamma c for dx/dt = A x + c with A constant and c constant over the step:
+// exp([[A, I], [0, 0]] dt) = [[Phi, Gamma], [0, I]].
+std::vector<Ptr> linear_update(const std::vector<std::string>& vars, const Matrix& a,
+                               const std::vector<Ptr>& c, double dt) {
+    const std::size_t n = vars.size();
+    Matrix aug(2 * n, std::vector<double>(2 * n, 0.0));
+    for (std::size_t i = 0; i < n; ++i) {
+        for (std::size_t j = 0; j < n; ++j) aug[i][j] = a[i][j] * dt;
+        aug[i][n + i] = dt;
+    }
+    const Matrix e = expm(aug);
+    std::vector<Ptr> next;
+    for (std::size_t i = 0; i < n; ++i) {
+        Ptr sum = expr::constant(0.0);
+        for (std::size_t j = 0; j < n; ++j) {
+            if (e[i][j] != 0.0)
+                sum = expr::add(sum, expr::mul(expr::constant(e[i][j]), expr::symbol(vars[j])));
+            const bool c_zero = c[j]->kind == expr::Kind::constant && c[j]->value == 0.0;
+            if (e[i][n + j] != 0.0 && !c_zero)
+                sum = expr::add(sum, expr::mul(expr::constant(e[i][n + j]), c[j]));
+        }
+        next.push_back(sum);
+    }
+    return next;
+}
+
+std::vector<Ptr> exact(const OdeSystem& s, double dt, const expr::SymbolLookup& shared) {
+    const std::size_t n = s.vars.size();
+    Matrix a(n, std::vector<double>(n, 0.0));
+    std::vector<Ptr> c(n);
+    std::vector<Ptr> zeros(n, expr::constant(0.0));
+    for (std::size_t i = 0; i < n; ++i) {
+        for (std::size_t j = 0; j < n; ++j) {
+            const Ptr d = expr::derivative(s.rhs[i], s.vars[j]);
+            auto fail = [&](const std::string& why) {
+                throw ModelError(fmt::format(
+                    "method 'exact' needs linear equations with constant coefficients, but "
+                    "d{}/dt = {}: {}; use method 'euler' or 'rk2' for this group",
+                    s.vars[i], expr::to_string(s.rhs[i]), why));
+            };
+            if (!d) fail(fmt::format("it cannot be differentiated with respect to {}", s.vars[j]));
+            for (const auto& v : s.vars)
+                if (expr::depends_on(d, v))
+                    fail(fmt::format("it is not linear ({} appears in the coefficient of {})", v,
+                                     s.vars[j]));
+            const auto value = expr::try_evaluate(d, shared);
+            if (!value) {
+                std::vector<std::string> syms;
+                expr::collect_symbols(d, syms);
+                fail(fmt::format("the coefficient of {} ({}) is not the same for every neuron "
+                                 "(it uses {})",
+                                 s.vars[j], expr::to_string(d), fmt::join(syms, ", ")));
+            }
+            a[i][j] = *value;
+        }
+        c[i] = expr::substitute(s.rhs[i], s.vars, zeros);
+    }
+    auto next = linear_update(s.vars, a, c, dt);
+    if (!s.refractory) return next;
+    bool any_frozen = false;
+    for (std::size_t i = 0; i < n; ++i)
+        if (s.frozen[i]) {
+            any_frozen = true;
+            std::fill(a[i].begin(), a[i].end(), 0.0);
+            c[i] = expr::constant(0.0);
+        }
+    if (!any_frozen) return next;
+    const auto frozen_next = linear_update(s.vars, a, c, dt);
+    for (std::size_t i = 0; i < n; ++i) {
+        if (expr::to_string(next[i]) == expr::to_string(frozen_next[i])) continue;
+        next[i] = expr::call("where", {expr::symbol("not_refractory"), next[i], frozen_next[i]});
+    }
+    return next;
+}
+
+}  // namespace
+
+std::vector<std::string> method_names() { return {"euler", "exact", "rk2"}; }
+
+bool is_method(const std::string& name) {
+    const auto names = method_names();
+    return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+std::vector<expr::Ptr> integrate(const OdeSystem& system, const std::string& method,
+                                 double dt_ms, const expr::SymbolLookup& shared) {
+    if (method == "euler") return euler(system, dt_ms);
+    if (method == "rk2") return rk2(system, dt_ms);
+    if (method == "exact") return exact(system, dt_ms, shared);
+    throw ModelError(fmt::format("unknown integration method '{}'; known methods: {}", method,
+                                 fmt::join(method_names(), ", ")));
+}
+
+}  // namespace spikegraph::solvers

@@ -1,0 +1,49 @@
+#pragma once
+// The Builder: turns a declared Network into a Plan. It parses and checks every model and value
+// (with the location of each in the config), creates the synapses, declares the variables and
+// ops, and derives the step order.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "builder/plan.hpp"
+#include "frontend/network.hpp"
+
+namespace spikegraph {
+
+/// What the simulator needs to know about a monitor to give it a sink.
+struct MonitorInfo {
+    enum class Kind { spike, state };
+    Kind kind = Kind::spike;
+    std::string name;     // monitor name (output file prefix)
+    std::string op;       // the monitor op's name (sink key)
+    std::string group;
+    std::size_t begin = 0, end = 0;           // monitored slice
+    std::vector<std::string> variables;       // state monitor: variable names in the group
+    std::vector<std::string> units;           // their display units
+    std::vector<std::int64_t> indices;        // recorded neurons, within the slice
+    std::int64_t every_steps = 1;
+};
+
+/// A population that spikes: a neuron group or a spike input.
+struct PopulationInfo {
+    std::string name;
+    std::string kind;  // "neurons", "poisson", "spike_times"
+    std::size_t size = 0;
+    std::string total_var;  // i64 [B]: spikes since initial_step
+};
+
+struct BuildResult {
+    Plan plan;
+    std::vector<MonitorInfo> monitors;
+    std::vector<PopulationInfo> populations;
+    std::size_t neurons = 0;   // in neuron groups
+    std::size_t synapses = 0;
+    std::size_t state_bytes = 0;  // memory of all variables for the chosen precision and batch
+};
+
+/// @throws ConfigError, ModelError or BuildError naming the object, the value and the fix.
+BuildResult build(const Network& network);
+
+}  // namespace spikegraph

@@ -1,0 +1,302 @@
+#include "builder/group_builder.hpp"
+
+#include <map>
+
+#include <fmt/format.h>
+
+#include "backend/solvers/solvers.hpp"
+#include "builder/op_payloads.hpp"
+#include "builder/values.hpp"
+#include "core/error.hpp"
+#include "core/expr_eval.hpp"
+#include "frontend/equations.hpp"
+#include "frontend/expression_parser.hpp"
+
+namespace spikegraph::detail {
+
+namespace {
+
+TextOrigin with_key(TextOrigin o, const std::string& key) {
+    if (o.key.empty()) o.key = key;
+    return o;
+}
+
+// A spike's last step before any spike: far enough back that (step - lastspike) never looks
+// refractory, small enough that the difference cannot overflow.
+constexpr double k_never_spiked = -1e15;
+
+}  // namespace
+
+BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Precision precision,
+                       const std::set<std::string>& per_neuron) {
+    const NeuronModel& m = g.model();
+    const std::string where = fmt::format("groups.{}", g.name());
+    const TextOrigin group_origin = with_key(g.origin, where);
+    const TextOrigin eq_origin = with_key(m.equations_origin, fmt::format("models.{}.equations", m.name));
+    BuiltGroup out;
+    out.name = g.name();
+    out.size = g.size();
+    const std::size_t n = g.size();
+
+    Equations eq;
+    try {
+        eq = parse_equations(m.equations, eq_origin);
+    } catch (const ModelError&) {
+        throw;
+    }
+    if (eq.odes.empty())
+        throw ModelError(located(eq_origin, {}, fmt::format(
+            "model '{}' has no differential equation (dX/dt = ...)", m.name)));
+    SymbolDims dims = symbol_dims(eq);
+    std::set<std::string> ode_vars, declared_params;
+    for (const auto& o : eq.odes) ode_vars.insert(o.var);
+    for (const auto& p : eq.params) declared_params.insert(p.name);
+    for (const auto& name : {"spikes", "spike_count", "spike_total", "lastspike"})
+        if (dims.count(name))
+            throw ModelError(located(eq_origin, {}, fmt::format(
+                "'{}' is a reserved variable name of every group; rename it", name)));
+
+    // Parameter values: the model's defaults, overridden by the group's.
+    std::map<std::string, ValueSpec> values = m.parameters;
+    std::vector<std::string> known;
+    for (const auto& [k, d] : dims)
+        if (!ode_vars.count(k)) known.push_back(k);
+    for (const auto& [k, v] : m.parameters)
+        if (!dims.count(k)) known.push_back(k);
+    for (const auto& [k, v] : g.parameters()) {
+        if (ode_vars.count(k))
+            config_error(origin_of(v, group_origin), fmt::format(
+                "'{}' is a state variable of model '{}'; set its initial value under init", k, m.name));
+        if (!dims.count(k) && !m.parameters.count(k))
+            config_error(origin_of(v, group_origin), fmt::format(
+                "model '{}' has no parameter '{}'{}", m.name, k, did_you_mean(k, known)));
+        values[k] = v;
+    }
+    SymbolDims index_dims;  // symbols a parameter value may use besides units
+    std::map<std::string, ParsedValue> parsed;
+    SymbolDims extra;
+    for (const auto& [k, v] : values) {
+        if (ode_vars.count(k))
+            config_error(origin_of(v, group_origin), fmt::format(
+                "'{}' is a state variable of model '{}', not a parameter", k, m.name));
+        const std::string key = fmt::format("{}.parameters.{}", where, k);
+        ParsedValue pv = parse_value(v, with_key(group_origin, key), index_dims);
+        if (dims.count(k)) expect_dimension(pv, dims.at(k), v, with_key(group_origin, key), key);
+        else extra[k] = pv.dim;
+        parsed[k] = pv;
+    }
+    for (const auto& p : eq.params)
+        if (!values.count(p.name))
+            throw ConfigError(located(group_origin, {}, fmt::format(
+                "parameter '{}' of model '{}' has no value; set it under {}.parameters "
+                "(e.g. {}: {})", p.name, m.name, where, p.name, p.unit.example())));
+    eq = check_equations(eq, extra, eq_origin);
+    for (const auto& [k, d] : extra) dims[k] = d;
+
+    std::map<std::string, double> shared_values;
+    for (const auto& [k, pv] : parsed)
+        if (pv.constant && !per_neuron.count(k)) shared_values[k] = *pv.constant;
+
+    const DType real = real_dtype(precision);
+    // Variables: state [B, n], parameters [n] or [1].
+    for (const auto& o : eq.odes) {
+        GroupVariable gv{o.var, fmt::format("{}.{}", g.name(), o.var), o.unit, true, false};
+        VariableSpec spec;
+        spec.name = gv.var;
+        spec.dtype = real;
+        spec.shape = {batch, n};
+        spec.batched = true;
+        spec.role = Role::state;
+        spec.unit = display_unit(o.unit);
+        out.variables.push_back(gv);
+        out.specs.push_back(spec);
+    }
+    for (const auto& [k, pv] : parsed) {
+        const bool shared = shared_values.count(k) != 0;
+        GroupVariable gv{k, fmt::format("{}.{}", g.name(), k), pv.dim, false, shared};
+        VariableSpec spec;
+        spec.name = gv.var;
+        spec.dtype = real;
+        spec.shape = {shared ? std::size_t(1) : n};
+        spec.role = Role::parameter;
+        spec.unit = display_unit(pv.dim);
+        if (pv.constant) {
+            spec.init.kind = "constant";
+            spec.init.args = {*pv.constant};
+        } else {
+            spec.init.kind = "expression";
+            spec.init.expression = pv.expr;
+        }
+        out.variables.push_back(gv);
+        out.specs.push_back(spec);
+    }
+
+    // Initial values of the state variables.
+    std::vector<std::string> state_names(ode_vars.begin(), ode_vars.end());
+    SymbolDims shared_dims;
+    for (const auto& [k, c] : shared_values) shared_dims[k] = dims.at(k);
+    for (const auto& [k, v] : g.initial_values()) {
+        const std::string key = fmt::format("{}.init.{}", where, k);
+        if (!ode_vars.count(k))
+            config_error(origin_of(v, with_key(group_origin, key)), fmt::format(
+                "'{}' is not a state variable of model '{}'{}; state variables: {}", k, m.name,
+                did_you_mean(k, state_names), fmt::join(state_names, ", ")));
+        ParsedValue pv = parse_value(v, with_key(group_origin, key), shared_dims, shared_values);
+        expect_dimension(pv, dims.at(k), v, with_key(group_origin, key), key);
+        for (auto& spec : out.specs)
+            if (spec.name == fmt::format("{}.{}", g.name(), k)) {
+                if (pv.constant) {
+                    spec.init.kind = "constant";
+                    spec.init.args = {*pv.constant};
+                } else {
+                    spec.init.kind = "expression";
+                    spec.init.expression = pv.expr;
+                }
+            }
+    }
+
+    // Refractory period: a time, possibly a shared parameter.
+    std::int64_t refractory_steps = 0;
+    if (!m.refractory.empty()) {
+        const TextOrigin ro = with_key(origin_of(m.refractory, eq_origin),
+                                       fmt::format("models.{}.refractory", m.name));
+        ParsedValue pv = parse_value(m.refractory, ro, shared_dims, shared_values);
+        expect_dimension(pv, dim::time(), m.refractory, ro, "refractory");
+        if (!pv.constant)
+            config_error(ro, "the refractory period must be one time for all neurons");
+        if (*pv.constant < 0) config_error(ro, "the refractory period cannot be negative");
+        refractory_steps = to_steps(*pv.constant, dt_ms);
+    }
+
+    // Threshold and reset, with sub-expressions inlined.
+    expr::Ptr threshold;
+    if (!m.threshold.empty()) {
+        const TextOrigin to = with_key(m.threshold_origin, fmt::format("models.{}.threshold", m.name));
+        auto checked = check_expression(parse_expression(m.threshold, to), dims, to);
+        if (!checked.dim.dimensionless())
+            throw ModelError(located(to, {}, fmt::format(
+                "the threshold must be a condition such as 'v > -50 mV', got a value in {}",
+                checked.dim.to_string())));
+        threshold = inline_subexpressions(checked.expr, eq);
+    }
+    std::vector<UpdateStatement> reset;
+    const TextOrigin reset_origin = with_key(m.reset_origin, fmt::format("models.{}.reset", m.name));
+    for (const auto& st : parse_statements(m.reset, reset_origin)) {
+        if (!ode_vars.count(st.target))
+            throw ModelError(located(reset_origin, st.loc, fmt::format(
+                "the reset can only change state variables (with a d/dt equation); '{}' is not "
+                "one{}", st.target, did_you_mean(st.target, state_names))));
+        auto checked = check_expression(st.value, dims, reset_origin);
+        const bool scaling = st.op == Statement::Op::mul || st.op == Statement::Op::div;
+        const Dimension want = scaling ? dim::none() : dims.at(st.target);
+        if (checked.dim != want)
+            throw ModelError(located(reset_origin, st.loc, fmt::format(
+                "'{}' is in {}, but the value given is in {}", st.target,
+                want.dimensionless() ? "1" : want.to_string(),
+                checked.dim.dimensionless() ? "1" : checked.dim.to_string())));
+        reset.push_back({st.target, static_cast<UpdateStatement::Op>(st.op),
+                         inline_subexpressions(checked.expr, eq)});
+    }
+
+    // Solver.
+    const std::string method = g.solver();
+    if (!solvers::is_method(method))
+        throw ConfigError(located(with_key(g.method_origin, where + ".method"), {}, fmt::format(
+            "unknown method '{}'; use one of: euler, rk2, exact", method)));
+    solvers::OdeSystem system;
+    for (const auto& o : eq.odes) {
+        system.vars.push_back(o.var);
+        system.rhs.push_back(inline_subexpressions(o.rhs, eq));
+        system.frozen.push_back(o.unless_refractory);
+    }
+    system.refractory = refractory_steps > 0;
+    std::vector<expr::Ptr> next;
+    try {
+        next = solvers::integrate(system, method, dt_ms, [&](const std::string& s) -> std::optional<double> {
+            auto it = shared_values.find(s);
+            if (it != shared_values.end()) return it->second;
+            return std::nullopt;
+        });
+    } catch (const ModelError& e) {
+        throw ModelError(located(with_key(g.method_origin, where + ".method"), {}, e.what()));
+    }
+
+    // Spike bookkeeping.
+    out.spikes_var = g.name() + ".spikes";
+    out.count_var = g.name() + ".spike_count";
+    out.total_var = g.name() + ".spike_total";
+    const std::string lastspike = g.name() + ".lastspike";
+    auto add_int = [&](const std::string& name, DType t, std::vector<std::size_t> shape, Role role,
+                       double init) {
+        VariableSpec s;
+        s.name = name;
+        s.dtype = t;
+        s.shape = std::move(shape);
+        s.batched = true;
+        s.role = role;
+        s.init.args = {init};
+        out.specs.push_back(s);
+    };
+    add_int(lastspike, DType::i64, {batch, n}, Role::state, k_never_spiked);
+    add_int(out.spikes_var, DType::i32, {batch, n}, Role::temporary, 0);
+    add_int(out.count_var, DType::i64, {batch}, Role::temporary, 0);
+    add_int(out.total_var, DType::i64, {batch}, Role::state, 0);
+
+    std::vector<SymbolBinding> bindings;
+    for (const auto& v : out.variables)
+        bindings.push_back({v.name, v.var,
+                            v.state ? SymbolBinding::Source::state
+                            : v.shared ? SymbolBinding::Source::shared
+                                       : SymbolBinding::Source::neuron});
+
+    NeuronUpdatePayload up;
+    up.group = g.name();
+    up.size = n;
+    up.symbols = bindings;
+    up.state_vars = system.vars;
+    up.next_value = next;
+    up.threshold = threshold;
+    up.refractory_steps = refractory_steps;
+    up.lastspike_var = lastspike;
+    up.spikes_var = out.spikes_var;
+    up.count_var = out.count_var;
+    up.total_var = out.total_var;
+    out.update.name = g.name() + ".update";
+    out.update.kind = "neuron_update";
+    out.update.owner = g.name();
+    for (const auto& v : out.variables)
+        out.update.inputs.push_back({v.var, v.state ? Read::prev : Read::now});
+    out.update.inputs.push_back({lastspike, Read::prev});
+    for (const auto& v : out.variables)
+        if (v.state) out.update.outputs.push_back({v.var, WriteMode::assign});
+    out.update.outputs.push_back({lastspike, WriteMode::assign});
+    out.update.outputs.push_back({out.spikes_var, WriteMode::assign});
+    out.update.outputs.push_back({out.count_var, WriteMode::assign});
+    out.update.outputs.push_back({out.total_var, WriteMode::assign});
+    out.update.params = {{"method", method}, {"refractory_steps", refractory_steps}};
+    out.update.payload = up;
+
+    if (!reset.empty() && threshold) {
+        NeuronResetPayload rp;
+        rp.group = g.name();
+        rp.size = n;
+        rp.symbols = bindings;
+        rp.statements = reset;
+        rp.spikes_var = out.spikes_var;
+        rp.count_var = out.count_var;
+        out.reset.name = g.name() + ".reset";
+        out.reset.kind = "neuron_reset";
+        out.reset.owner = g.name();
+        out.reset.inputs = {{out.spikes_var, Read::now}, {out.count_var, Read::now}};
+        std::set<std::string> targets;
+        for (const auto& st : reset) targets.insert(st.target);
+        for (const auto& v : out.variables) {
+            if (targets.count(v.name)) out.reset.outputs.push_back({v.var, WriteMode::modify});
+            else if (v.state) out.reset.inputs.push_back({v.var, Read::now});
+        }
+        out.reset.payload = rp;
+    }
+    return out;
+}
+
+}  // namespace spikegraph::detail

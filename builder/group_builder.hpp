@@ -1,0 +1,42 @@
+#pragma once
+// Turns one NeuronGroup into plan variables and its update and reset ops.
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "builder/plan.hpp"
+#include "core/units.hpp"
+#include "frontend/neuron_group.hpp"
+
+namespace spikegraph::detail {
+
+struct GroupVariable {
+    std::string name;  // symbol in the model ("v", "El")
+    std::string var;   // plan variable ("neurons.v")
+    Dimension dim;
+    bool state = false;   // has a dX/dt equation: [B, n]
+    bool shared = false;  // parameter with one value: [1]
+};
+
+struct BuiltGroup {
+    std::string name;
+    std::size_t size = 0;
+    std::vector<GroupVariable> variables;
+    std::vector<VariableSpec> specs;
+    OpSpec update, reset;  // reset.kind empty when the model has no reset
+    std::string spikes_var, count_var, total_var;
+
+    const GroupVariable* find(const std::string& symbol) const {
+        for (const auto& v : variables)
+            if (v.name == symbol) return &v;
+        return nullptr;
+    }
+};
+
+/// `per_neuron` lists parameters that must be stored per neuron even when given as one value
+/// (targets of current inputs).
+BuiltGroup build_group(const NeuronGroup& group, double dt_ms, std::size_t batch,
+                       Precision precision, const std::set<std::string>& per_neuron);
+
+}  // namespace spikegraph::detail

@@ -1,0 +1,118 @@
+#pragma once
+// Structured attributes of the built-in op kinds (OpSpec::payload). Backend-neutral: names of
+// plan variables and expression trees, no pointers.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/expr.hpp"
+
+namespace spikegraph {
+
+/// Where a symbol of a neuron group's expressions lives.
+struct SymbolBinding {
+    enum class Source : std::uint8_t {
+        state,      // per neuron and batch entry: plan variable [B, n]
+        neuron,     // per neuron, shared by the batch: plan variable [n]
+        shared,     // one value: plan variable [1]
+    };
+    std::string symbol;  // name used in the expressions ("v", "taum")
+    std::string var;     // plan variable ("neurons.v")
+    Source source = Source::state;
+};
+
+/// A statement `target op= value` on a group's variables (resets).
+struct UpdateStatement {
+    enum class Op : std::uint8_t { assign, add, sub, mul, div };
+    std::string target;  // symbol
+    Op op = Op::assign;
+    expr::Ptr value;
+};
+
+/// `neuron_update`: one fused pass that integrates the group's ODEs over one step, checks the
+/// threshold, and lists the neurons that spiked.
+struct NeuronUpdatePayload {
+    std::string group;
+    std::size_t size = 0;
+    std::vector<SymbolBinding> symbols;  // every symbol the expressions may read
+    // The integrated state: next_value[k] is the value of state_vars[k] at t + dt, an expression
+    // of the values at t, `t`, `dt`, `i`, `not_refractory` (1 or 0) and rand()/randn().
+    std::vector<std::string> state_vars;
+    std::vector<expr::Ptr> next_value;
+    expr::Ptr threshold;                // over the new values; nullptr: never spikes
+    std::int64_t refractory_steps = 0;  // R: refractory for R steps after a spike (0: none)
+    std::string lastspike_var;          // i64 [B, n]: step of the last spike
+    std::string spikes_var;             // i32 [B, n]: indices of this step's spikes, ascending
+    std::string count_var;              // i64 [B]: number of spikes this step
+    std::string total_var;              // i64 [B]: spikes since initial_step
+};
+
+/// `neuron_reset`: applies the reset statements to the neurons that spiked this step.
+struct NeuronResetPayload {
+    std::string group;
+    std::size_t size = 0;
+    std::vector<SymbolBinding> symbols;
+    std::vector<UpdateStatement> statements;
+    std::string spikes_var;
+    std::string count_var;
+};
+
+/// `synapse_deliver`: spikes of the pre slice act on `target` of the post slice (`target += w`).
+struct DeliverPayload {
+    enum class Storage : std::uint8_t { sparse, dense, one_to_one };
+    Storage storage = Storage::sparse;
+    std::size_t pre_size = 0, pre_begin = 0, pre_end = 0;     // pre group size and slice
+    std::size_t post_size = 0, post_begin = 0, post_end = 0;  // post group size and slice
+    std::string pre_spikes, pre_count;                        // the pre group's spike list
+    std::string target;                                       // post variable [B, post_size]
+    std::string weight;       // [1] (one weight for all), [nnz] (sparse), [pre, post] (dense)
+    std::string indptr;       // sparse: i64 [pre slice + 1]
+    std::string indices;      // sparse: i32 [nnz], post index within the post slice
+    std::int64_t delay_steps = 0;  // uniform delay D (when `delay` is empty)
+    std::string delay;             // per-synapse delays in steps, i32 [nnz]; empty: uniform
+    std::int64_t max_delay_steps = 0;
+    std::string ring;         // uniform D > 0: i32 [D+1, B, pre slice]; per-synapse: real
+                              // [Dmax+1, B, post slice]
+    std::string ring_count;   // uniform D > 0: i64 [D+1, B]
+};
+
+/// `poisson_input`: each source spikes with probability rate * dt per step.
+struct PoissonPayload {
+    std::string name;
+    std::size_t size = 0;
+    std::string rate;  // [1] or [n], internal unit 1/ms
+    std::string spikes_var, count_var, total_var;
+};
+
+/// `spike_times_input`: spikes at given steps (sorted by step, then index).
+struct SpikeTimesPayload {
+    std::size_t size = 0;
+    std::vector<std::int64_t> steps;
+    std::vector<std::int32_t> indices;
+    std::string spikes_var, count_var, total_var;
+};
+
+/// `current_input`: sets `target` over a slice to a piecewise-constant value.
+struct CurrentPayload {
+    std::string target;  // [B, n] or [n]
+    bool batched = true;
+    std::size_t size = 0, begin = 0, end = 0;
+    std::vector<std::int64_t> change_steps;  // ascending; value[k] applies from change_steps[k]
+    std::vector<double> values;              // internal units
+};
+
+/// `spike_monitor`: hands the spikes of a slice to the monitor's sink.
+struct SpikeMonitorPayload {
+    std::string spikes_var, count_var;
+    std::size_t begin = 0, end = 0;
+};
+
+/// `state_monitor`: hands the values at the start of the step to the monitor's sink.
+struct StateMonitorPayload {
+    std::vector<std::string> vars;       // plan variables, [B, n] or [n] or [1]
+    std::vector<std::int64_t> indices;   // absolute neuron indices in the group
+    std::int64_t every_steps = 1;
+};
+
+}  // namespace spikegraph

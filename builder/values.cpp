@@ -1,0 +1,69 @@
+#include "builder/values.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "core/expr_eval.hpp"
+#include "frontend/expression_parser.hpp"
+
+namespace spikegraph::detail {
+
+TextOrigin origin_of(const ValueSpec& v, const TextOrigin& fallback) {
+    if (!v.origin.file.empty() || !v.origin.key.empty()) return v.origin;
+    return fallback;
+}
+
+void config_error(const TextOrigin& origin, const std::string& message) {
+    throw ConfigError(located(origin, {}, message));
+}
+
+ParsedValue parse_value(const ValueSpec& v, const TextOrigin& fallback, const SymbolDims& symbols,
+                        const std::map<std::string, double>& constants) {
+    const TextOrigin origin = origin_of(v, fallback);
+    if (v.text.empty()) config_error(origin, "the value is empty");
+    ParsedValue out;
+    try {
+        const expr::Ptr e = parse_expression(v.text, origin);
+        auto checked = check_expression(e, symbols, origin);
+        out.expr = checked.expr;
+        out.dim = checked.dim;
+    } catch (const ModelError& err) {
+        throw ConfigError(err.what());
+    }
+    if (!constants.empty()) {
+        std::vector<std::string> names;
+        std::vector<expr::Ptr> values;
+        for (const auto& [k, c] : constants) names.push_back(k), values.push_back(expr::constant(c));
+        out.expr = expr::substitute(out.expr, names, values);
+    }
+    if (!expr::uses_random(out.expr)) {
+        out.constant = expr::try_evaluate(out.expr, [](const std::string&) -> std::optional<double> {
+            return std::nullopt;
+        });
+    }
+    return out;
+}
+
+void expect_dimension(const ParsedValue& value, Dimension expected, const ValueSpec& v,
+                      const TextOrigin& origin, const std::string& what) {
+    if (value.dim == expected) return;
+    config_error(origin_of(v, origin),
+                 fmt::format("{}: expected {} (e.g. \"{}\"), got \"{}\" ({})", what,
+                             expected.dimensionless() ? "a dimensionless number"
+                                                      : "a value in " + expected.to_string(),
+                             expected.example(), v.text,
+                             value.dim.dimensionless() ? "dimensionless" : value.dim.to_string()));
+}
+
+std::int64_t to_steps(double ms, double dt_ms) {
+    return static_cast<std::int64_t>(std::floor(ms / dt_ms + 1e-6));
+}
+
+std::string did_you_mean(const std::string& name, const std::vector<std::string>& candidates) {
+    const std::string best = spikegraph::detail::closest_identifier(name, candidates);
+    return best.empty() ? "" : fmt::format(" (did you mean '{}'?)", best);
+}
+
+}  // namespace spikegraph::detail

@@ -1,0 +1,44 @@
+#pragma once
+// Parsing and checking user values (ValueSpec) at build time: dimension, constness, location.
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "core/expr.hpp"
+#include "core/units.hpp"
+#include "frontend/equations.hpp"
+#include "frontend/value_spec.hpp"
+
+namespace spikegraph::detail {
+
+struct ParsedValue {
+    expr::Ptr expr;                  // unit names resolved to internal-unit numbers
+    Dimension dim;
+    std::optional<double> constant;  // when it is one number for every element
+};
+
+/// Parses and dimension-checks `v`. `origin` is used when `v` carries none. Symbols in
+/// `constants` (shared parameter values) are substituted; `symbols` gives further dimensions
+/// (e.g. `i`, `j`). @throws ConfigError (located) on a syntax or dimension error.
+ParsedValue parse_value(const ValueSpec& v, const TextOrigin& origin, const SymbolDims& symbols,
+                        const std::map<std::string, double>& constants = {});
+
+/// Throws a located ConfigError unless `value` has dimension `expected`.
+void expect_dimension(const ParsedValue& value, Dimension expected, const ValueSpec& v,
+                      const TextOrigin& origin, const std::string& what);
+
+/// `v.origin` when it has a location, else `fallback`.
+TextOrigin origin_of(const ValueSpec& v, const TextOrigin& fallback);
+
+/// A config error at `origin`: "file:line:col: key: message".
+[[noreturn]] void config_error(const TextOrigin& origin, const std::string& message);
+
+/// Number of whole steps in `ms` (Brian's rounding: a hair below a whole step counts as one).
+std::int64_t to_steps(double ms, double dt_ms);
+
+/// " (did you mean 'x'?)" or "".
+std::string did_you_mean(const std::string& name, const std::vector<std::string>& candidates);
+
+}  // namespace spikegraph::detail

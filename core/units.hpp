@@ -1,0 +1,99 @@
+#pragma once
+// Physical units. Every number inside spikegraph is in one coherent internal unit system (NEST's):
+// time ms, potential mV, current pA, capacitance pF, conductance nS, resistance GOhm,
+// frequency 1/ms (kHz), charge fC. A dimension is a vector of SI base exponents (metre, kilogram,
+// second, ampere); the internal unit of a dimension follows from the scale of each base:
+// s -> 1e-3, A -> 1e-12, m -> 1, kg -> 1e-24. Then volt -> 1e-3 (mV), siemens -> 1e-9 (nS),
+// farad -> 1e-12 (pF), ohm -> 1e9 (GOhm), hertz -> 1e3 (10 Hz is 0.01 internally).
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace spikegraph {
+
+/// Physical dimension as exponents of the SI base units metre, kilogram, second, ampere.
+struct Dimension {
+    std::array<std::int8_t, 4> exp{};  // metre, kilogram, second, ampere
+
+    constexpr bool operator==(const Dimension&) const = default;
+
+    constexpr Dimension operator*(const Dimension& o) const {
+        Dimension r;
+        for (std::size_t k = 0; k < exp.size(); ++k)
+            r.exp[k] = static_cast<std::int8_t>(exp[k] + o.exp[k]);
+        return r;
+    }
+    constexpr Dimension operator/(const Dimension& o) const {
+        Dimension r;
+        for (std::size_t k = 0; k < exp.size(); ++k)
+            r.exp[k] = static_cast<std::int8_t>(exp[k] - o.exp[k]);
+        return r;
+    }
+    constexpr Dimension pow(int n) const {
+        Dimension r;
+        for (std::size_t k = 0; k < exp.size(); ++k) r.exp[k] = static_cast<std::int8_t>(exp[k] * n);
+        return r;
+    }
+    constexpr bool dimensionless() const { return exp == std::array<std::int8_t, 4>{}; }
+
+    /// Readable name: a derived unit where one matches exactly ("volt", "siemens", "volt/second",
+    /// "1" when dimensionless), else base exponents ("metre^2 kilogram second^-3 ampere^-1").
+    std::string to_string() const;
+
+    /// A typical quantity of this dimension for error messages ("20 ms", "-65 mV", "10 Hz").
+    std::string example() const;
+};
+
+namespace dim {
+constexpr Dimension none() { return {}; }
+constexpr Dimension time() { return {{0, 0, 1, 0}}; }
+constexpr Dimension current() { return {{0, 0, 0, 1}}; }
+constexpr Dimension voltage() { return {{2, 1, -3, -1}}; }
+constexpr Dimension conductance() { return {{-2, -1, 3, 2}}; }
+constexpr Dimension resistance() { return {{2, 1, -3, -2}}; }
+constexpr Dimension capacitance() { return {{-2, -1, 4, 2}}; }
+constexpr Dimension frequency() { return {{0, 0, -1, 0}}; }
+constexpr Dimension charge() { return {{0, 0, 1, 1}}; }
+constexpr Dimension length() { return {{1, 0, 0, 0}}; }
+constexpr Dimension mass() { return {{0, 1, 0, 0}}; }
+}  // namespace dim
+
+/// A named unit; `value` is one of this unit expressed in internal units (1 mV -> 1, 1 s -> 1000).
+struct Unit {
+    std::string_view name;
+    Dimension dim;
+    double value;
+};
+
+/// Looks up a unit by name: short ("mV", "nS", "Hz") and Brian-style long names ("mvolt",
+/// "nsiemens", "hertz") both work. Returns nullptr for an unknown name.
+const Unit* find_unit(std::string_view name);
+
+/// Every unit find_unit knows, for "did you mean" hints.
+std::span<const Unit> known_units();
+
+/// SI value of one internal unit of `d` (time -> 1e-3, voltage -> 1e-3, conductance -> 1e-9).
+double internal_scale(Dimension d);
+
+/// A number with its dimension; `value` is in internal units.
+struct Quantity {
+    double value = 0.0;
+    Dimension dim;
+};
+
+/// Parses a quantity: "20 ms", "-65 mV", "10Hz", "0.5 nA", "3", "1e-3 s", "2.5 mV/ms", "1/ms",
+/// "10 uF/cm2", "0.1 * ms", "siemens/metre**2".
+/// @throws ConfigError saying what was wrong, with an example; callers prefix the location.
+Quantity parse_quantity(std::string_view text);
+
+/// Prints an internal value with its display unit: "20 ms", "-65 mV", "500 pA", "10 Hz".
+std::string format_quantity(double internal_value, Dimension d);
+
+/// Name of the internal unit of `d` ("ms", "mV", "pA", "pF", "nS", "GOhm", "kHz", "fC"; "" when
+/// dimensionless; a product of internal units such as "mV ms^-1" otherwise), to label arrays.
+const char* display_unit(Dimension d);
+
+}  // namespace spikegraph

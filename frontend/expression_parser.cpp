@@ -1,0 +1,506 @@
+#include "frontend/expression_parser.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <utility>
+
+#include "core/error.hpp"
+#include "core/units.hpp"
+
+namespace spikegraph {
+namespace {
+
+using expr::Kind;
+using expr::Ptr;
+using expr::SourceLoc;
+
+constexpr std::array<std::pair<std::string_view, int>, 22> k_functions = {{
+    {"exp", 1}, {"log", 1}, {"log10", 1}, {"sqrt", 1}, {"abs", 1}, {"sin", 1}, {"cos", 1},
+    {"tan", 1}, {"tanh", 1}, {"sinh", 1}, {"cosh", 1}, {"floor", 1}, {"ceil", 1},
+    {"pow", 2}, {"min", 2}, {"max", 2}, {"clip", 3}, {"where", 3}, {"rand", 0}, {"randn", 0},
+    {"uniform", 2}, {"normal", 2},
+}};
+
+enum class Tok { number, ident, op, newline, semicolon, end };
+
+struct Token {
+    Tok kind = Tok::end;
+    std::string text;
+    double value = 0.0;
+    SourceLoc loc;
+};
+
+// Absolute file position of a text position, as `located` reports it.
+std::pair<int, int> absolute(const TextOrigin& origin, SourceLoc loc) {
+    if (loc.line <= 0) return {origin.line, origin.column};
+    const int line = origin.line + loc.line - 1;
+    const int column = loc.line == 1 ? origin.column + loc.column - 1 : loc.column;
+    return {line, column};
+}
+
+[[noreturn]] void fail(const TextOrigin& origin, SourceLoc loc, const std::string& message) {
+    throw ModelError(located(origin, loc, message));
+}
+
+class Lexer {
+public:
+    Lexer(std::string_view text, const TextOrigin& origin, SourceLoc start)
+        : text_(text), origin_(origin), line_(std::max(start.line, 1)),
+          column_(std::max(start.column, 1)) {}
+
+    std::vector<Token> run() {
+        std::vector<Token> out;
+        for (;;) {
+            skip_blanks();
+            Token t;
+            t.loc = {line_, column_};
+            if (pos_ >= text_.size()) {
+                out.push_back(t);
+                return out;
+            }
+            const char c = text_[pos_];
+            if (c == '\n') {
+                t.kind = Tok::newline;
+                advance(1);
+            } else if (c == ';') {
+                t.kind = Tok::semicolon;
+                t.text = ";";
+                advance(1);
+            } else if (std::isdigit(static_cast<unsigned char>(c)) ||
+                       (c == '.' && pos_ + 1 < text_.size() &&
+                        std::isdigit(static_cast<unsigned char>(text_[pos_ + 1])))) {
+                read_number(t);
+            } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+                t.kind = Tok::ident;
+                std::size_t n = 0;
+                while (pos_ + n < text_.size() &&
+                       (std::isalnum(static_cast<unsigned char>(text_[pos_ + n])) ||
+                        text_[pos_ + n] == '_'))
+                    ++n;
+                t.text = std::string(text_.substr(pos_, n));
+                advance(n);
+            } else {
+                read_operator(t);
+            }
+            out.push_back(std::move(t));
+        }
+    }
+
+private:
+    void advance(std::size_t n) {
+        for (std::size_t k = 0; k < n && pos_ < text_.size(); ++k, ++pos_) {
+            if (text_[pos_] == '\n') {
+                ++line_;
+                column_ = 1;
+            } else {
+                ++column_;
+            }
+        }
+    }
+
+    void skip_blanks() {
+        while (pos_ < text_.size()) {
+            const char c = text_[pos_];
+            if (c == '#') {
+                while (pos_ < text_.size() && text_[pos_] != '\n') advance(1);
+            } else if (c == ' ' || c == '\t' || c == '\r') {
+                advance(1);
+            } else if (c == '\\' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '\n') {
+                advance(2);  // explicit line continuation
+            } else {
+                return;
+            }
+        }
+    }
+
+    void read_number(Token& t) {
+        std::size_t n = 0;
+        auto digit_at = [&](std::size_t k) {
+            return k < text_.size() && std::isdigit(static_cast<unsigned char>(text_[k]));
+        };
+        while (digit_at(pos_ + n) || (pos_ + n < text_.size() && text_[pos_ + n] == '.')) ++n;
+        if (pos_ + n < text_.size() && (text_[pos_ + n] == 'e' || text_[pos_ + n] == 'E')) {
+            // An exponent only when digits follow, so that `2 eV`-like text stays two tokens.
+            std::size_t k = pos_ + n + 1;
+            if (k < text_.size() && (text_[k] == '+' || text_[k] == '-')) ++k;
+            if (digit_at(k)) {
+                while (digit_at(k)) ++k;
+                n = k - pos_;
+            }
+        }
+        t.kind = Tok::number;
+        t.text = std::string(text_.substr(pos_, n));
+        const auto [end, ec] = std::from_chars(t.text.data(), t.text.data() + t.text.size(), t.value);
+        if (ec != std::errc{} || end != t.text.data() + t.text.size())
+            fail(origin_, t.loc, "'" + t.text + "' is not a number");
+        advance(n);
+    }
+
+    void read_operator(Token& t) {
+        static constexpr std::array<std::string_view, 19> ops = {
+            "**", "<=", ">=", "==", "!=", "+=", "-=", "*=", "/=", "+",
+            "-",  "*",  "/",  "(",  ")",  ",",  "<",  ">",  "="};
+        const std::string_view rest = text_.substr(pos_);
+        if (rest.starts_with("^"))
+            fail(origin_, t.loc, "'^' is not a power operator; write x**2 for a power");
+        if (rest.starts_with("&&")) fail(origin_, t.loc, "unexpected '&&'; write 'and'");
+        if (rest.starts_with("||")) fail(origin_, t.loc, "unexpected '||'; write 'or'");
+        if (rest.starts_with("!") && !rest.starts_with("!="))
+            fail(origin_, t.loc, "unexpected '!'; write 'not'");
+        for (std::string_view op : ops) {
+            if (rest.starts_with(op)) {
+                t.kind = Tok::op;
+                t.text = std::string(op);
+                advance(op.size());
+                return;
+            }
+        }
+        fail(origin_, t.loc, "unexpected character '" + std::string(1, rest.front()) + "'");
+    }
+
+    std::string_view text_;
+    const TextOrigin& origin_;
+    std::size_t pos_ = 0;
+    int line_;
+    int column_;
+};
+
+std::string describe(const Token& t) {
+    switch (t.kind) {
+        case Tok::number: return "number " + t.text;
+        case Tok::ident: return "'" + t.text + "'";
+        case Tok::op: return "'" + t.text + "'";
+        case Tok::newline: return "end of line";
+        case Tok::semicolon: return "';'";
+        case Tok::end: return "end of text";
+    }
+    return "?";
+}
+
+class Parser {
+public:
+    Parser(std::vector<Token> tokens, const TextOrigin& origin)
+        : tokens_(std::move(tokens)), origin_(origin) {}
+
+    Ptr expression() { return or_expr(); }
+
+    const Token& peek() const { return tokens_[pos_]; }
+    Token next() { return tokens_[pos_ < tokens_.size() - 1 ? pos_++ : pos_]; }
+    bool is_op(std::string_view op) const { return peek().kind == Tok::op && peek().text == op; }
+    bool is_word(std::string_view w) const { return peek().kind == Tok::ident && peek().text == w; }
+
+    [[noreturn]] void unexpected(const Token& t, const std::string& hint = "") const {
+        std::string msg = "unexpected " + describe(t);
+        if (t.kind == Tok::op && t.text == "=" && hint.empty()) msg += "; write '==' to compare";
+        fail(origin_, t.loc, msg + hint);
+    }
+
+private:
+    Ptr or_expr() {
+        Ptr a = and_expr();
+        while (is_word("or")) {
+            const SourceLoc loc = next().loc;
+            a = expr::binary(Kind::logical_or, a, and_expr(), loc);
+        }
+        return a;
+    }
+
+    Ptr and_expr() {
+        Ptr a = not_expr();
+        while (is_word("and")) {
+            const SourceLoc loc = next().loc;
+            a = expr::binary(Kind::logical_and, a, not_expr(), loc);
+        }
+        return a;
+    }
+
+    Ptr not_expr() {
+        if (is_word("not")) {
+            const SourceLoc loc = next().loc;
+            return expr::unary(Kind::logical_not, not_expr(), loc);
+        }
+        return comparison();
+    }
+
+    static bool comparison_kind(const Token& t, Kind& kind) {
+        if (t.kind != Tok::op) return false;
+        static constexpr std::array<std::pair<std::string_view, Kind>, 6> table = {{
+            {"<", Kind::lt}, {"<=", Kind::le}, {">", Kind::gt},
+            {">=", Kind::ge}, {"==", Kind::eq}, {"!=", Kind::ne},
+        }};
+        for (const auto& [text, k] : table) {
+            if (t.text == text) {
+                kind = k;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    Ptr comparison() {
+        Ptr a = arith();
+        Kind kind{};
+        if (!comparison_kind(peek(), kind)) return a;
+        const SourceLoc loc = next().loc;
+        Ptr result = expr::binary(kind, a, arith(), loc);
+        if (comparison_kind(peek(), kind))
+            fail(origin_, peek().loc,
+                 "comparisons cannot be chained; combine them with 'and', as in "
+                 "(a < b) and (b < c)");
+        return result;
+    }
+
+    Ptr arith() {
+        Ptr a = term();
+        while (is_op("+") || is_op("-")) {
+            const Token op = next();
+            a = expr::binary(op.text == "+" ? Kind::add : Kind::sub, a, term(), op.loc);
+        }
+        return a;
+    }
+
+    Ptr term() {
+        Ptr a = unary();
+        while (is_op("*") || is_op("/")) {
+            const Token op = next();
+            a = expr::binary(op.text == "*" ? Kind::mul : Kind::div, a, unary(), op.loc);
+        }
+        return a;
+    }
+
+    // Unary minus binds looser than `**` on its right: -x**2 is -(x**2), as in Python.
+    Ptr unary() {
+        if (is_op("-")) {
+            const SourceLoc loc = next().loc;
+            Ptr a = unary();
+            if (a->kind == Kind::constant) return expr::constant(-a->value, loc);
+            return expr::unary(Kind::neg, a, loc);
+        }
+        if (is_op("+")) {
+            next();
+            return unary();
+        }
+        return power();
+    }
+
+    Ptr power() {
+        Ptr base = primary();
+        if (!is_op("**")) return base;
+        const SourceLoc loc = next().loc;
+        return expr::binary(Kind::pow, base, unary(), loc);
+    }
+
+    Ptr primary() {
+        const Token t = next();
+        switch (t.kind) {
+            case Tok::number: return number_with_unit(t);
+            case Tok::ident: return identifier(t);
+            case Tok::op:
+                if (t.text == "(") {
+                    Ptr inner = expression();
+                    expect_close(t, "'('");
+                    return inner;
+                }
+                unexpected(t, "; expected a number, a name or '('");
+            default: unexpected(t, "; expected a number, a name or '('");
+        }
+    }
+
+    Ptr number_with_unit(const Token& t) {
+        Ptr value = expr::constant(t.value, t.loc);
+        if (peek().kind != Tok::ident) return value;
+        const Token& u = peek();
+        const bool is_unit = find_unit(u.text) != nullptr &&
+                             !(tokens_[pos_ + 1].kind == Tok::op && tokens_[pos_ + 1].text == "(");
+        if (!is_unit) {
+            if (u.text == "and" || u.text == "or") return value;
+            if (find_unit(u.text) != nullptr)
+                fail(origin_, u.loc, "'" + u.text + "' is a unit, not a function");
+            std::vector<std::string> names;
+            for (const Unit& known : known_units()) names.emplace_back(known.name);
+            const std::string best = detail::closest_identifier(u.text, names);
+            std::string msg = "'" + u.text + "' right after the number " + t.text +
+                              " is not a unit; write " + t.text + " * " + u.text + " to multiply";
+            if (!best.empty()) msg += ", or did you mean the unit '" + best + "'?";
+            fail(origin_, u.loc, msg);
+        }
+        const Token unit_token = next();
+        Ptr unit = expr::symbol(unit_token.text, unit_token.loc);
+        if (is_op("**")) {
+            const SourceLoc loc = next().loc;
+            unit = expr::binary(Kind::pow, unit, unary(), loc);
+        }
+        return expr::binary(Kind::mul, value, unit, t.loc);
+    }
+
+    Ptr identifier(const Token& t) {
+        if (t.text == "and" || t.text == "or" || t.text == "not")
+            unexpected(t, "; expected a number, a name or '('");
+        if (t.text == "True" || t.text == "true") return expr::constant(1.0, t.loc);
+        if (t.text == "False" || t.text == "false") return expr::constant(0.0, t.loc);
+        if (!is_op("(")) return expr::symbol(t.text, t.loc);
+        const Token open = next();
+        std::vector<Ptr> args;
+        if (!is_op(")")) {
+            args.push_back(expression());
+            while (is_op(",")) {
+                next();
+                args.push_back(expression());
+            }
+        }
+        expect_close(open, "'" + t.text + "('");
+        const int arity = function_arity(t.text);
+        if (arity < 0) {
+            std::vector<std::string> names;
+            for (const auto& [name, n] : k_functions) names.emplace_back(name);
+            const std::string best = detail::closest_identifier(t.text, names);
+            fail(origin_, t.loc,
+                 "unknown function '" + t.text + "'" +
+                     (best.empty() ? "" : "; did you mean '" + best + "'?"));
+        }
+        if (static_cast<std::size_t>(arity) != args.size())
+            fail(origin_, t.loc,
+                 t.text + "() takes " + std::to_string(arity) +
+                     (arity == 1 ? " argument" : " arguments") + ", got " +
+                     std::to_string(args.size()));
+        return expr::call(t.text, std::move(args), t.loc);
+    }
+
+    void expect_close(const Token& open, const std::string& what) {
+        if (is_op(")")) {
+            next();
+            return;
+        }
+        const auto [open_line, open_col] = absolute(origin_, open.loc);
+        const auto [here_line, here_col] = absolute(origin_, peek().loc);
+        (void)here_col;
+        const std::string where = open_line == here_line
+                                      ? "column " + std::to_string(open_col)
+                                      : "line " + std::to_string(open_line) + ", column " +
+                                            std::to_string(open_col);
+        fail(origin_, peek().loc,
+             "expected ')' to close " + what + " opened at " + where + ", found " +
+                 describe(peek()));
+    }
+
+    std::vector<Token> tokens_;
+    const TextOrigin& origin_;
+    std::size_t pos_ = 0;
+};
+
+// Drops line breaks where they cannot end anything: everywhere in a lone expression, and inside
+// parentheses in statements.
+std::vector<Token> drop_newlines(std::vector<Token> tokens, bool everywhere) {
+    std::vector<Token> out;
+    int depth = 0;
+    for (Token& t : tokens) {
+        if (t.kind == Tok::op && t.text == "(") ++depth;
+        if (t.kind == Tok::op && t.text == ")") depth = std::max(depth - 1, 0);
+        if (t.kind == Tok::newline && (everywhere || depth > 0)) continue;
+        out.push_back(std::move(t));
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string located(const TextOrigin& origin, expr::SourceLoc loc, const std::string& message) {
+    const auto [line, column] = absolute(origin, loc);
+    std::string out;
+    if (!origin.file.empty())
+        out = origin.file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": ";
+    if (!origin.key.empty()) out += origin.key + ": ";
+    out += message;
+    // Without a file a line number alone would mislead, so the position inside the text goes
+    // last, where it still helps with multi-line equations passed from C++.
+    if (origin.file.empty() && loc.line > 0)
+        out += " (line " + std::to_string(loc.line) + ", column " + std::to_string(loc.column) + ")";
+    return out;
+}
+
+int function_arity(std::string_view name) {
+    for (const auto& [fname, n] : k_functions)
+        if (fname == name) return n;
+    return -1;
+}
+
+expr::Ptr parse_expression(std::string_view text, const TextOrigin& origin) {
+    return detail::parse_expression_at(text, origin, {1, 1});
+}
+
+std::vector<Statement> parse_statements(std::string_view text, const TextOrigin& origin) {
+    Parser p(drop_newlines(Lexer(text, origin, {1, 1}).run(), false), origin);
+    std::vector<Statement> out;
+    static constexpr std::array<std::pair<std::string_view, Statement::Op>, 5> ops = {{
+        {"=", Statement::Op::assign}, {"+=", Statement::Op::add}, {"-=", Statement::Op::sub},
+        {"*=", Statement::Op::mul}, {"/=", Statement::Op::div},
+    }};
+    for (;;) {
+        while (p.peek().kind == Tok::newline || p.peek().kind == Tok::semicolon) p.next();
+        if (p.peek().kind == Tok::end) return out;
+        const Token target = p.next();
+        if (target.kind != Tok::ident)
+            p.unexpected(target, "; a statement starts with the variable it sets, as in 'v = El'");
+        Statement s;
+        s.target = target.text;
+        s.loc = target.loc;
+        const Token op = p.next();
+        bool found = false;
+        for (const auto& [text_op, kind] : ops) {
+            if (op.kind == Tok::op && op.text == text_op) {
+                s.op = kind;
+                found = true;
+            }
+        }
+        if (!found)
+            fail(origin, op.loc,
+                 "expected '=', '+=', '-=', '*=' or '/=' after '" + s.target + "', found " +
+                     describe(op));
+        s.value = p.expression();
+        const Token& after = p.peek();
+        if (after.kind != Tok::newline && after.kind != Tok::semicolon && after.kind != Tok::end)
+            p.unexpected(after, "; separate statements with ';' or a new line");
+        out.push_back(std::move(s));
+    }
+}
+
+namespace detail {
+
+expr::Ptr parse_expression_at(std::string_view text, const TextOrigin& origin,
+                              expr::SourceLoc start) {
+    Parser p(drop_newlines(Lexer(text, origin, start).run(), true), origin);
+    if (p.peek().kind == Tok::end) fail(origin, p.peek().loc, "expected an expression, found nothing");
+    Ptr e = p.expression();
+    if (p.peek().kind != Tok::end) p.unexpected(p.peek());
+    return e;
+}
+
+std::string closest_identifier(std::string_view name, const std::vector<std::string>& candidates) {
+    std::string best;
+    std::size_t best_d = 3;
+    for (const std::string& c : candidates) {
+        std::vector<std::size_t> row(c.size() + 1);
+        for (std::size_t j = 0; j <= c.size(); ++j) row[j] = j;
+        for (std::size_t i = 1; i <= name.size(); ++i) {
+            std::size_t diag = row[0];
+            row[0] = i;
+            for (std::size_t j = 1; j <= c.size(); ++j) {
+                const std::size_t up = row[j];
+                row[j] = std::min({row[j] + 1, row[j - 1] + 1,
+                                   diag + (name[i - 1] == c[j - 1] ? 0 : 1)});
+                diag = up;
+            }
+        }
+        if (row[c.size()] < best_d && c != name) {
+            best_d = row[c.size()];
+            best = c;
+        }
+    }
+    return best;
+}
+
+}  // namespace detail
+
+}  // namespace spikegraph

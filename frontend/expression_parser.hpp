@@ -1,0 +1,64 @@
+#pragma once
+// Brian-style expressions and statements: `(El - v + ge) / taum`, `v = Vr; w += b`. The parser
+// only builds trees; identifiers and units are resolved later (frontend/equations.hpp), where
+// the symbols of a model are known.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/expr.hpp"
+
+namespace spikegraph {
+
+/// Where a piece of text came from: a file, the line and column where the text starts, and the
+/// config key (`models.cuba.equations`). Used to point error messages at the user's input.
+struct TextOrigin {
+    std::string file;
+    int line = 1;
+    int column = 1;
+    std::string key;
+};
+
+/// Formats `file:line:col: key: message` for a position inside the text. Line k of the text is
+/// line `origin.line + k - 1` of the file; columns on the text's first line are shifted by
+/// `origin.column - 1`. Without a file the message reads `key: message (line L, column C)`.
+std::string located(const TextOrigin& origin, expr::SourceLoc loc, const std::string& message);
+
+/// Parses one expression: `+ - * / **`, comparisons, `and or not`, calls, numbers and
+/// identifiers. A number directly followed by a unit name means a product (`20 ms`, `0.5nA`).
+/// Node locations are relative to `text` (line 1, column 1 is its first character).
+/// @throws ModelError with a located message on a syntax error, an unknown function or a wrong
+///         number of arguments.
+expr::Ptr parse_expression(std::string_view text, const TextOrigin& origin);
+
+/// One assignment of a reset, an `on_pre` or `on_post` block.
+struct Statement {
+    enum class Op { assign, add, sub, mul, div };
+    std::string target;
+    Op op = Op::assign;
+    expr::Ptr value;
+    expr::SourceLoc loc;
+};
+
+/// Parses statements separated by newlines or `;` (`v = c; u += d`), with operators
+/// `= += -= *= /=`. Empty text gives no statements.
+/// @throws ModelError with a located message.
+std::vector<Statement> parse_statements(std::string_view text, const TextOrigin& origin);
+
+/// Number of arguments a known function takes, or -1 when `name` is no function.
+int function_arity(std::string_view name);
+
+namespace detail {
+
+/// parse_expression for text that starts at `start` inside the text `origin` describes, so that
+/// node locations are relative to the whole text (the equation parser reads one line at a time).
+expr::Ptr parse_expression_at(std::string_view text, const TextOrigin& origin,
+                              expr::SourceLoc start);
+
+/// The candidate closest to `name` within edit distance 2, or "" when none is that close.
+std::string closest_identifier(std::string_view name, const std::vector<std::string>& candidates);
+
+}  // namespace detail
+
+}  // namespace spikegraph

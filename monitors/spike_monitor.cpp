@@ -1,0 +1,126 @@
+#include "monitors/spike_monitor.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "monitors/manifest.hpp"
+
+namespace spikegraph {
+
+SpikeMonitor::SpikeMonitor(std::string name, std::filesystem::path out_dir, double dt_ms,
+                           std::size_t batch, std::size_t index_offset, std::size_t chunk_records)
+    : name_(std::move(name)),
+      out_dir_(std::move(out_dir)),
+      dt_ms_(dt_ms),
+      batch_(batch),
+      index_offset_(index_offset),
+      chunk_records_(chunk_records),
+      count_per_batch_(batch, 0) {
+    detail::check_output_name("spike monitor name", name_);
+    const std::string who = "spike monitor '" + name_ + "'";
+    if (batch_ == 0) throw ConfigError(who + ": batch size is 0; it must be at least 1");
+    if (chunk_records_ == 0) {
+        throw ConfigError(who + ": chunk_records is 0; it must be at least 1 (default 65536)");
+    }
+    if (!(dt_ms_ > 0.0)) {
+        throw ConfigError(who + ": dt " + std::to_string(dt_ms_) + " ms must be positive");
+    }
+    detail::create_output_directory(out_dir_, who);
+
+    t_ms_.reserve(chunk_records_);
+    index_.reserve(chunk_records_);
+    t_file_.emplace(out_dir_ / (name_ + ".t.npy"), "<f8", std::vector<std::size_t>{});
+    i_file_.emplace(out_dir_ / (name_ + ".i.npy"), "<i8", std::vector<std::size_t>{});
+    if (batch_ > 1) {
+        batch_entry_.reserve(chunk_records_);
+        b_file_.emplace(out_dir_ / (name_ + ".b.npy"), "<i8", std::vector<std::size_t>{});
+    }
+}
+
+void SpikeMonitor::record_spikes(std::int64_t step, std::size_t batch, const std::int32_t* index,
+                                 std::size_t count) {
+    if (finished_) {
+        throw SimulationError("spike monitor '" + name_ + "': spikes recorded after finish()");
+    }
+    if (batch >= batch_) {
+        throw SimulationError("spike monitor '" + name_ + "': batch entry " +
+                              std::to_string(batch) + " is out of range (batch size " +
+                              std::to_string(batch_) + ")");
+    }
+    // Brian's convention: a spike emitted during step k is stamped with the step's start time.
+    const double t_ms = static_cast<double>(step) * dt_ms_;
+    std::size_t done = 0;
+    while (done < count) {
+        const std::size_t take = std::min(count - done, chunk_records_ - t_ms_.size());
+        t_ms_.insert(t_ms_.end(), take, t_ms);
+        index_.insert(index_.end(), index + done, index + done + take);
+        if (b_file_) {
+            batch_entry_.insert(batch_entry_.end(), take, static_cast<std::int64_t>(batch));
+        }
+        done += take;
+        if (t_ms_.size() == chunk_records_) flush();
+    }
+    count_per_batch_[batch] += count;
+    total_ += count;
+}
+
+void SpikeMonitor::finish() {
+    if (finished_) return;
+    flush();
+    t_file_->finish();
+    i_file_->finish();
+    if (b_file_) b_file_->finish();
+    finished_ = true;
+}
+
+std::uint64_t SpikeMonitor::count(std::size_t batch) const {
+    return batch < count_per_batch_.size() ? count_per_batch_[batch] : 0;
+}
+
+nlohmann::json SpikeMonitor::manifest_entries() const {
+    const auto entry = [&](const char* variable, const char* unit, const char* dtype,
+                           const char* meaning) {
+        nlohmann::json e;
+        e["file"] = name_ + "." + variable + ".npy";
+        e["monitor"] = name_;
+        e["kind"] = "spike";
+        e["group"] = group_.empty() ? nlohmann::json(nullptr) : nlohmann::json(group_);
+        e["variable"] = variable;
+        e["unit"] = unit;
+        e["dtype"] = dtype;
+        e["shape"] = nlohmann::json::array({total_});
+        e["axes"] = nlohmann::json::array({"spike"});
+        e["meaning"] = meaning;
+        return e;
+    };
+    nlohmann::json files = nlohmann::json::array();
+    nlohmann::json t = entry("t", "ms", "float64",
+                             "spike time t_k = k*dt (Brian's convention: stamped at the start of "
+                             "the step)");
+    t["dt_ms"] = dt_ms_;
+    files.push_back(std::move(t));
+    nlohmann::json i = entry("i", "1", "int64", "neuron index within the monitored slice");
+    i["slice_start"] = index_offset_;
+    files.push_back(std::move(i));
+    if (batch_ > 1) {
+        nlohmann::json b = entry("b", "1", "int64", "batch entry the spike belongs to");
+        b["batch"] = batch_;
+        files.push_back(std::move(b));
+    }
+    return files;
+}
+
+void SpikeMonitor::flush() {
+    if (t_ms_.empty()) return;
+    t_file_->append(t_ms_.data(), t_ms_.size());
+    i_file_->append(index_.data(), index_.size());
+    if (b_file_) b_file_->append(batch_entry_.data(), batch_entry_.size());
+    t_ms_.clear();
+    index_.clear();
+    batch_entry_.clear();
+}
+
+}  // namespace spikegraph

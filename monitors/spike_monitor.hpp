@@ -1,0 +1,78 @@
+#pragma once
+// Records the spikes of a neuron slice to NAME.t.npy (time, ms), NAME.i.npy (index within the
+// slice) and, for batched runs, NAME.b.npy (batch entry). Spikes are gathered in fixed-size
+// chunks and streamed to disk, so memory stays constant however long the run.
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "backend/record_sink.hpp"
+#include "monitors/npy_writer.hpp"
+
+namespace spikegraph {
+
+class SpikeMonitor final : public RecordSink {
+public:
+    /// `index_offset` is the first neuron of the monitored slice within its group; recorded
+    /// indices stay relative to the slice and the offset only goes to the manifest.
+    /// The files appear in `out_dir` (created if needed) on finish(); destroying the monitor
+    /// without finish() leaves none.
+    /// @throws ConfigError on an unusable name, batch or chunk size; IoError when the output
+    /// files cannot be created.
+    SpikeMonitor(std::string name, std::filesystem::path out_dir, double dt_ms, std::size_t batch,
+                 std::size_t index_offset, std::size_t chunk_records = std::size_t{1} << 16);
+
+    /// @throws SimulationError for a batch entry out of range or after finish(); IoError when
+    /// writing fails.
+    void record_spikes(std::int64_t step, std::size_t batch, const std::int32_t* index,
+                       std::size_t count) override;
+
+    /// Writes what is buffered and makes the files appear. A second call does nothing.
+    /// @throws IoError
+    void finish();
+
+    /// Name of the monitored group, for the manifest.
+    void set_group(std::string group) { group_ = std::move(group); }
+
+    const std::string& name() const { return name_; }
+    std::uint64_t total_spikes() const { return total_; }
+    /// Spikes recorded for batch entry `batch` (0 when out of range).
+    std::uint64_t count(std::size_t batch) const;
+    bool finished() const { return finished_; }
+
+    /// One description per file (t, i and, when batch > 1, b), for manifest.json.
+    nlohmann::json manifest_entries() const;
+
+private:
+    void flush();
+
+    std::string name_;
+    std::string group_;
+    std::filesystem::path out_dir_;
+    double dt_ms_;
+    std::size_t batch_;
+    std::size_t index_offset_;
+    std::size_t chunk_records_;
+
+    // Spikes not yet handed to the writers; never longer than chunk_records_.
+    std::vector<double> t_ms_;
+    std::vector<std::int64_t> index_;
+    std::vector<std::int64_t> batch_entry_;
+
+    std::optional<NpyStreamWriter> t_file_;
+    std::optional<NpyStreamWriter> i_file_;
+    std::optional<NpyStreamWriter> b_file_;  // only when batch_ > 1
+
+    std::vector<std::uint64_t> count_per_batch_;
+    std::uint64_t total_ = 0;
+    bool finished_ = false;
+};
+
+}  // namespace spikegraph

@@ -1,0 +1,270 @@
+#include "monitors/state_monitor.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <set>
+#include <system_error>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "monitors/manifest.hpp"
+
+namespace spikegraph {
+
+namespace detail {
+
+// Record times are 8 bytes each; this many are gathered before they go to the writer.
+constexpr std::size_t k_time_chunk_records = 4096;
+
+// The rows of one (variable, batch entry) stream of a batched run, kept on disk until finish()
+// copies them into the final array. Removed on destruction.
+class StatePartFile {
+public:
+    explicit StatePartFile(std::filesystem::path path) : path_(std::move(path)) {
+        file_ = std::fopen(path_.c_str(), "w+b");
+        if (file_ == nullptr) fail("creating");
+    }
+    ~StatePartFile() {
+        if (file_ != nullptr) std::fclose(file_);
+        std::error_code ignored;
+        std::filesystem::remove(path_, ignored);
+    }
+    StatePartFile(const StatePartFile&) = delete;
+    StatePartFile& operator=(const StatePartFile&) = delete;
+
+    void write(const void* data, std::size_t bytes) {
+        if (bytes > 0 && std::fwrite(data, 1, bytes, file_) != bytes) fail("writing");
+    }
+
+    // Appends everything written so far to `out`, `scratch.size()` bytes at a time; returns the
+    // number of bytes copied.
+    std::uint64_t copy_to(AtomicFileWriter& out, std::vector<char>& scratch) {
+        if (std::fflush(file_) != 0) fail("flushing");
+        std::rewind(file_);
+        std::uint64_t copied = 0;
+        for (;;) {
+            const std::size_t n = std::fread(scratch.data(), 1, scratch.size(), file_);
+            out.write(scratch.data(), n);
+            copied += n;
+            if (n < scratch.size()) {
+                if (std::ferror(file_) != 0) fail("reading back");
+                return copied;
+            }
+        }
+    }
+
+private:
+    [[noreturn]] void fail(const char* action) const {
+        const int err = errno;
+        throw IoError("cannot write '" + path_.string() + "': " + std::strerror(err) + " (" +
+                      action + " the part file of a batched state monitor)");
+    }
+
+    std::filesystem::path path_;
+    std::FILE* file_ = nullptr;
+};
+
+}  // namespace detail
+
+StateMonitor::StateMonitor(std::string name, std::filesystem::path out_dir, double dt_ms,
+                           std::size_t batch, std::vector<std::string> variables,
+                           std::vector<std::string> units, std::vector<std::int64_t> indices,
+                           std::size_t chunk_bytes)
+    : name_(std::move(name)),
+      out_dir_(std::move(out_dir)),
+      dt_ms_(dt_ms),
+      batch_(batch),
+      variables_(std::move(variables)),
+      units_(std::move(units)),
+      indices_(std::move(indices)) {
+    detail::check_output_name("state monitor name", name_);
+    const std::string who = "state monitor '" + name_ + "'";
+    if (batch_ == 0) throw ConfigError(who + ": batch size is 0; it must be at least 1");
+    if (chunk_bytes == 0) throw ConfigError(who + ": chunk_bytes is 0; it must be at least 1");
+    if (!(dt_ms_ > 0.0)) {
+        throw ConfigError(who + ": dt " + std::to_string(dt_ms_) + " ms must be positive");
+    }
+    if (units_.size() != variables_.size()) {
+        throw ConfigError(who + ": " + std::to_string(variables_.size()) + " variables but " +
+                          std::to_string(units_.size()) + " units; give one unit per variable");
+    }
+    std::set<std::string> seen;
+    for (const std::string& v : variables_) {
+        detail::check_output_name(who + ": variable", v);
+        // NAME.t.npy and NAME.index.npy are taken by the record times and the neuron indices.
+        if (v == "t" || v == "index") {
+            throw ConfigError(who + ": variable '" + v + "' clashes with the monitor's own '" + v +
+                              "' file; record it through an alias");
+        }
+        if (!seen.insert(v).second) {
+            throw ConfigError(who + ": variable '" + v + "' is listed twice");
+        }
+    }
+    detail::create_output_directory(out_dir_, who);
+
+    const std::size_t n = indices_.size();
+    const std::size_t stream_count = variables_.size() * batch_;
+    const std::size_t row_bytes = std::max<std::size_t>(n, 1) * sizeof(double);
+    rows_per_chunk_ = std::max<std::size_t>(
+        1, chunk_bytes / (row_bytes * std::max<std::size_t>(stream_count, 1)));
+
+    times_ms_.reserve(detail::k_time_chunk_records);
+    t_file_.emplace(out_dir_ / (name_ + ".t.npy"), "<f8", std::vector<std::size_t>{});
+    streams_.resize(stream_count);
+    for (Stream& s : streams_) s.buffer.reserve(rows_per_chunk_ * n);
+    if (batch_ == 1) {
+        var_files_.reserve(variables_.size());
+        for (const std::string& v : variables_) {
+            var_files_.emplace_back(file_path(v), "<f8", std::vector<std::size_t>{n});
+        }
+    } else {
+        for (const std::string& v : variables_) {
+            for (std::size_t b = 0; b < batch_; ++b) {
+                parts_.push_back(std::make_unique<detail::StatePartFile>(
+                    out_dir_ / (name_ + "." + v + ".b" + std::to_string(b) + ".part")));
+            }
+        }
+    }
+}
+
+StateMonitor::~StateMonitor() = default;
+
+void StateMonitor::record_state(std::int64_t step, std::size_t batch, std::size_t var_slot,
+                                const double* values, std::size_t count) {
+    const auto fail = [&](const std::string& why) {
+        throw SimulationError("state monitor '" + name_ + "': " + why);
+    };
+    if (finished_) fail("values recorded after finish()");
+    if (var_slot >= variables_.size()) {
+        fail("var_slot " + std::to_string(var_slot) + " is out of range (" +
+             std::to_string(variables_.size()) + " variables)");
+    }
+    if (batch >= batch_) {
+        fail("batch entry " + std::to_string(batch) + " is out of range (batch size " +
+             std::to_string(batch_) + ")");
+    }
+    if (count != indices_.size()) {
+        fail("got " + std::to_string(count) + " values of '" + variables_[var_slot] +
+             "' but records " + std::to_string(indices_.size()) + " neurons");
+    }
+    if (var_slot == 0 && batch == 0) {
+        times_ms_.push_back(static_cast<double>(step) * dt_ms_);
+        ++records_;
+        if (times_ms_.size() >= detail::k_time_chunk_records) flush_times();
+    }
+    Stream& s = stream(var_slot, batch);
+    s.buffer.insert(s.buffer.end(), values, values + count);
+    ++s.pending;
+    ++s.rows;
+    if (s.pending >= rows_per_chunk_) flush_stream(var_slot, batch);
+}
+
+void StateMonitor::finish() {
+    if (finished_) return;
+    for (std::size_t v = 0; v < variables_.size(); ++v) {
+        for (std::size_t b = 0; b < batch_; ++b) {
+            if (stream(v, b).rows != records_) {
+                throw SimulationError(
+                    "state monitor '" + name_ + "': variable '" + variables_[v] +
+                    "' of batch entry " + std::to_string(b) + " got " +
+                    std::to_string(stream(v, b).rows) + " rows but there are " +
+                    std::to_string(records_) +
+                    " record times (set by variable slot 0 of batch entry 0); every variable and "
+                    "batch entry must be recorded at every record step");
+            }
+            flush_stream(v, b);
+        }
+    }
+    flush_times();
+    t_file_->finish();
+    if (batch_ == 1) {
+        for (NpyStreamWriter& f : var_files_) f.finish();
+    } else {
+        for (std::size_t v = 0; v < variables_.size(); ++v) finish_batched_variable(v);
+    }
+    write_npy(file_path("index"), "<i8", {indices_.size()}, indices_.data());
+    parts_.clear();  // removes the part files
+    finished_ = true;
+}
+
+nlohmann::json StateMonitor::manifest_entries() const {
+    const std::size_t n = indices_.size();
+    const auto entry = [&](const std::string& variable, const std::string& unit, const char* dtype,
+                           nlohmann::json shape, nlohmann::json axes, const std::string& meaning) {
+        nlohmann::json e;
+        e["file"] = file_path(variable).filename().string();
+        e["monitor"] = name_;
+        e["kind"] = "state";
+        e["group"] = group_.empty() ? nlohmann::json(nullptr) : nlohmann::json(group_);
+        e["variable"] = variable;
+        e["unit"] = unit;
+        e["dtype"] = dtype;
+        e["shape"] = std::move(shape);
+        e["axes"] = std::move(axes);
+        e["meaning"] = meaning;
+        return e;
+    };
+    nlohmann::json files = nlohmann::json::array();
+    nlohmann::json t = entry("t", "ms", "float64", {records_}, {"record"},
+                             "record time t_k = k*dt; values are those at the start of step k");
+    t["dt_ms"] = dt_ms_;
+    files.push_back(std::move(t));
+    files.push_back(entry("index", "1", "int64", {n}, {"neuron"},
+                          "neuron index within the group of each recorded column"));
+    for (std::size_t v = 0; v < variables_.size(); ++v) {
+        const bool batched = batch_ > 1;
+        nlohmann::json shape =
+            batched ? nlohmann::json{batch_, records_, n} : nlohmann::json{records_, n};
+        nlohmann::json axes = batched ? nlohmann::json{"batch", "record", "neuron"}
+                                      : nlohmann::json{"record", "neuron"};
+        files.push_back(entry(variables_[v], units_[v], "float64", std::move(shape),
+                              std::move(axes),
+                              "value of " + variables_[v] + " at each record time"));
+    }
+    return files;
+}
+
+void StateMonitor::flush_stream(std::size_t var_slot, std::size_t batch) {
+    Stream& s = stream(var_slot, batch);
+    if (s.pending == 0) return;
+    if (batch_ == 1) {
+        var_files_[var_slot].append(s.buffer.data(), s.pending);
+    } else {
+        parts_[var_slot * batch_ + batch]->write(s.buffer.data(), s.buffer.size() * sizeof(double));
+    }
+    s.buffer.clear();
+    s.pending = 0;
+}
+
+void StateMonitor::flush_times() {
+    t_file_->append(times_ms_.data(), times_ms_.size());
+    times_ms_.clear();
+}
+
+void StateMonitor::finish_batched_variable(std::size_t var_slot) {
+    const std::size_t n = indices_.size();
+    AtomicFileWriter out(file_path(variables_[var_slot]));
+    const std::string header = npy_header("<f8", {batch_, static_cast<std::size_t>(records_), n});
+    out.write(header.data(), header.size());
+    std::vector<char> scratch(std::size_t{1} << 16);
+    const std::uint64_t expected = records_ * n * sizeof(double);
+    for (std::size_t b = 0; b < batch_; ++b) {
+        const std::uint64_t copied = parts_[var_slot * batch_ + b]->copy_to(out, scratch);
+        if (copied != expected) {
+            throw IoError("cannot write '" + out.path().string() +
+                          "': the part file of batch entry " + std::to_string(b) + " holds " +
+                          std::to_string(copied) + " bytes instead of " + std::to_string(expected) +
+                          " (was it changed by another process?)");
+        }
+    }
+    out.commit();
+}
+
+std::filesystem::path StateMonitor::file_path(const std::string& variable) const {
+    return out_dir_ / (name_ + "." + variable + ".npy");
+}
+
+}  // namespace spikegraph

@@ -1,0 +1,103 @@
+#pragma once
+// Records state variables of chosen neurons to NAME.t.npy (record times, ms), NAME.index.npy
+// (the recorded neurons) and one NAME.VAR.npy per variable: shape (records, n), or
+// (batch, records, n) for batched runs. Rows are gathered in bounded chunks and streamed to disk;
+// with batch > 1 each batch entry goes to its own part file, and finish() concatenates them,
+// because the batch axis comes first in the file but last in time.
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "backend/record_sink.hpp"
+#include "monitors/npy_writer.hpp"
+
+namespace spikegraph {
+
+namespace detail {
+class StatePartFile;
+}
+
+class StateMonitor final : public RecordSink {
+public:
+    /// `variables[k]` has unit `units[k]` and arrives as var_slot k; `indices` are the recorded
+    /// neurons within the group, in the order record_state() delivers them. Rows are buffered up
+    /// to about `chunk_bytes` in all (at least one row per variable and batch entry). The files
+    /// appear in `out_dir` (created if needed) on finish(); destroying the monitor without
+    /// finish() leaves none.
+    /// @throws ConfigError on unusable names, sizes or mismatched lists; IoError when the output
+    /// files cannot be created.
+    StateMonitor(std::string name, std::filesystem::path out_dir, double dt_ms, std::size_t batch,
+                 std::vector<std::string> variables, std::vector<std::string> units,
+                 std::vector<std::int64_t> indices, std::size_t chunk_bytes = std::size_t{1} << 20);
+    ~StateMonitor() override;
+
+    StateMonitor(const StateMonitor&) = delete;
+    StateMonitor& operator=(const StateMonitor&) = delete;
+
+    /// The record time is taken from the (var_slot 0, batch 0) call of each record step.
+    /// @throws SimulationError for a slot, batch entry or count that does not match the monitor,
+    /// or after finish(); IoError when writing fails.
+    void record_state(std::int64_t step, std::size_t batch, std::size_t var_slot,
+                      const double* values, std::size_t count) override;
+
+    /// Writes what is buffered and makes all files appear. A second call does nothing.
+    /// @throws SimulationError when some variable or batch entry got a different number of rows
+    /// than there are record times; IoError when writing fails.
+    void finish();
+
+    /// Name of the monitored group, for the manifest.
+    void set_group(std::string group) { group_ = std::move(group); }
+
+    const std::string& name() const { return name_; }
+    /// Record steps seen so far.
+    std::uint64_t records() const { return records_; }
+    bool finished() const { return finished_; }
+
+    /// One description per file (t, index, each variable), for manifest.json.
+    nlohmann::json manifest_entries() const;
+
+private:
+    // One stream per (variable, batch entry): rows buffered but not yet written, and all rows.
+    struct Stream {
+        std::vector<double> buffer;
+        std::size_t pending = 0;
+        std::uint64_t rows = 0;
+    };
+
+    Stream& stream(std::size_t var_slot, std::size_t batch) {
+        return streams_[var_slot * batch_ + batch];
+    }
+    void flush_stream(std::size_t var_slot, std::size_t batch);
+    void flush_times();
+    void finish_batched_variable(std::size_t var_slot);
+    std::filesystem::path file_path(const std::string& variable) const;
+
+    std::string name_;
+    std::string group_;
+    std::filesystem::path out_dir_;
+    double dt_ms_;
+    std::size_t batch_;
+    std::vector<std::string> variables_;
+    std::vector<std::string> units_;
+    std::vector<std::int64_t> indices_;
+    std::size_t rows_per_chunk_ = 1;
+
+    std::vector<double> times_ms_;  // record times not yet written
+    std::optional<NpyStreamWriter> t_file_;
+    std::vector<Stream> streams_;
+    std::vector<NpyStreamWriter> var_files_;                     // batch_ == 1
+    std::vector<std::unique_ptr<detail::StatePartFile>> parts_;  // batch_ > 1, per stream
+
+    std::uint64_t records_ = 0;
+    bool finished_ = false;
+};
+
+}  // namespace spikegraph

@@ -1,0 +1,203 @@
+#include "simulator/simulation.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "backend/backend_registry.hpp"
+#include "builder/schedule.hpp"
+#include "core/error.hpp"
+#include "monitors/manifest.hpp"
+#include "monitors/spike_monitor.hpp"
+#include "monitors/state_monitor.hpp"
+#include "spikegraph/config.hpp"
+
+namespace spikegraph {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::int64_t steps_for(double duration_ms, double dt_ms) {
+    if (!(duration_ms >= 0))
+        throw ConfigError(fmt::format("the duration must be a non-negative time, got {} ms", duration_ms));
+    return std::llround(duration_ms / dt_ms);
+}
+
+}  // namespace
+
+Simulation::Simulation(const Network& network, SimulationOptions options)
+    : network_(network), options_(std::move(options)) {
+    const auto start = Clock::now();
+    threads_ = options_.threads > 0 ? options_.threads : network_.settings.threads;
+    if (threads_ <= 0) threads_ = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    require_backend(network_.settings.backend);
+    build_ = build(network_);
+    ExecutorOptions eo;
+    eo.threads = threads_;
+    if (!options_.out_dir.empty()) {
+        for (const auto& m : build_.monitors) {
+            if (m.kind == MonitorInfo::Kind::spike) {
+                auto sink = std::make_unique<SpikeMonitor>(m.name, options_.out_dir, dt_ms(),
+                                                           build_.plan.batch, m.begin);
+                sink->set_group(m.group);
+                eo.sinks[m.op] = sink.get();
+                spike_monitors_.push_back(std::move(sink));
+            } else {
+                std::vector<std::int64_t> absolute;
+                for (auto k : m.indices) absolute.push_back(static_cast<std::int64_t>(m.begin) + k);
+                auto sink = std::make_unique<StateMonitor>(m.name, options_.out_dir, dt_ms(),
+                                                           build_.plan.batch, m.variables, m.units,
+                                                           absolute);
+                sink->set_group(m.group);
+                eo.sinks[m.op] = sink.get();
+                state_monitors_.push_back(std::move(sink));
+            }
+        }
+    }
+    executor_ = make_executor(network_.settings.backend, build_.plan, eo);
+    build_seconds_ = seconds_since(start);
+}
+
+Simulation::~Simulation() = default;
+
+void Simulation::initial_step() {
+    executor_->initial_step();
+    initialised_ = true;
+    simulated_ms_ = 0.0;
+}
+
+void Simulation::ensure_initialised() {
+    if (!initialised_) initial_step();
+}
+
+void Simulation::step() {
+    ensure_initialised();
+    const auto start = Clock::now();
+    executor_->step();
+    run_seconds_ += seconds_since(start);
+    simulated_ms_ += dt_ms();
+}
+
+void Simulation::run(double duration_ms, const ProgressFn& progress) {
+    initial_step();
+    run_continue(duration_ms, progress);
+}
+
+void Simulation::run_continue(double duration_ms, const ProgressFn& progress) {
+    if (finished_) throw SimulationError("the simulation was finished; its monitors are closed");
+    ensure_initialised();
+    const std::int64_t total = steps_for(duration_ms, dt_ms());
+    // Without a progress callback the loop runs in one piece; with one, in about 200 pieces.
+    const std::int64_t chunk = progress ? std::max<std::int64_t>(1, total / 200) : std::max<std::int64_t>(total, 1);
+    std::int64_t done = 0;
+    while (done < total) {
+        const std::int64_t n = std::min(chunk, total - done);
+        const auto start = Clock::now();
+        executor_->run_steps(n);
+        run_seconds_ += seconds_since(start);
+        done += n;
+        if (progress) progress(done, total);
+    }
+    simulated_ms_ += static_cast<double>(total) * dt_ms();
+}
+
+void Simulation::finish() {
+    if (finished_) return;
+    finished_ = true;
+    if (options_.out_dir.empty()) return;
+    nlohmann::json files = nlohmann::json::array();
+    for (auto& m : spike_monitors_) {
+        m->finish();
+        for (auto& f : m->manifest_entries()) files.push_back(f);
+    }
+    for (auto& m : state_monitors_) {
+        m->finish();
+        for (auto& f : m->manifest_entries()) files.push_back(f);
+    }
+    nlohmann::json run = {{"config", options_.config},
+                          {"spikegraph_version", SPIKEGRAPH_VERSION},
+                          {"dt_ms", dt_ms()},
+                          {"duration_ms", simulated_ms_},
+                          {"steps", steps_done()},
+                          {"t_end_ms", t_ms()},
+                          {"seed", build_.plan.seed},
+                          {"batch", build_.plan.batch},
+                          {"backend", network_.settings.backend},
+                          {"precision", build_.plan.precision == Precision::f32 ? "float" : "double"},
+                          {"interrupted", false},
+                          {"time_convention",
+                           "a spike of step k is stamped t_k = k*dt; a state record of step k "
+                           "holds the values at t_k, before step k runs (Brian2's schedule)"}};
+    write_manifest(options_.out_dir, run, files);
+    write_json_atomically(options_.out_dir / "stats.json", stats());
+}
+
+double Simulation::t_ms() const {
+    return static_cast<double>(executor_->current_step()) * dt_ms();
+}
+
+std::int64_t Simulation::steps_done() const { return executor_->current_step(); }
+
+std::string Simulation::schedule() const { return schedule_text(build_.plan); }
+
+std::vector<double> Simulation::read(const std::string& var) const {
+    if (!build_.plan.find_variable(var)) {
+        std::vector<std::string> names;
+        for (const auto& v : build_.plan.variables) names.push_back(v.name);
+        throw SimulationError(fmt::format("no variable '{}' in this simulation", var));
+    }
+    return executor_->read(var);
+}
+
+std::uint64_t Simulation::spike_count(const std::string& population) const {
+    for (const auto& p : build_.populations)
+        if (p.name == population) {
+            double sum = 0;
+            for (double x : executor_->read(p.total_var)) sum += x;
+            return static_cast<std::uint64_t>(sum);
+        }
+    throw SimulationError(fmt::format("no group or spike input '{}'", population));
+}
+
+std::uint64_t Simulation::synaptic_events() const { return executor_->synaptic_events(); }
+
+nlohmann::json Simulation::stats() const {
+    const double seconds = simulated_ms_ / 1000.0;
+    nlohmann::json groups = nlohmann::json::object();
+    std::uint64_t neurons = 0;
+    for (const auto& p : build_.populations) {
+        const std::uint64_t spikes = spike_count(p.name);
+        const double rate = seconds > 0
+                                ? static_cast<double>(spikes) /
+                                      (static_cast<double>(p.size * build_.plan.batch) * seconds)
+                                : 0.0;
+        groups[p.name] = {{"kind", p.kind}, {"neurons", p.size}, {"spikes", spikes}, {"mean_rate_hz", rate}};
+        if (p.kind == "neurons") neurons += p.size;
+    }
+    const auto steps = steps_done();
+    return {{"build_seconds", build_seconds_},
+            {"run_seconds", run_seconds_},
+            {"steps", steps},
+            {"steps_per_second", run_seconds_ > 0 ? static_cast<double>(steps) / run_seconds_ : 0.0},
+            {"dt_ms", dt_ms()},
+            {"duration_ms", simulated_ms_},
+            {"threads", threads_},
+            {"backend", network_.settings.backend},
+            {"precision", build_.plan.precision == Precision::f32 ? "float" : "double"},
+            {"seed", build_.plan.seed},
+            {"batch", build_.plan.batch},
+            {"neurons", neurons},
+            {"synapses", build_.synapses},
+            {"synaptic_events", synaptic_events()},
+            {"state_bytes", build_.state_bytes},
+            {"groups", groups}};
+}
+
+}  // namespace spikegraph
