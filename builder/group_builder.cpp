@@ -81,8 +81,20 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
                 "'{}' is a state variable of model '{}', not a parameter", k, m.name));
         const std::string key = fmt::format("{}.parameters.{}", where, k);
         ParsedValue pv = parse_value(v, with_key(group_origin, key), index_dims);
-        if (dims.count(k)) expect_dimension(pv, dims.at(k), v, with_key(group_origin, key), key);
-        else extra[k] = pv.dim;
+        if (dims.count(k)) {
+            expect_dimension(pv, dims.at(k), v, with_key(group_origin, key), key);
+        } else {
+            // An undeclared parameter (as in the library models) takes its dimension from the
+            // model's default. A group's value in another dimension would otherwise surface as a
+            // unit error in the model's equations, far from the value that caused it.
+            const auto def = m.parameters.find(k);
+            if (g.parameters().count(k) && def != m.parameters.end()) {
+                const std::string def_key = fmt::format("models.{}.parameters.{}", m.name, k);
+                const ParsedValue d = parse_value(def->second, with_key(eq_origin, def_key), index_dims);
+                expect_dimension(pv, d.dim, v, with_key(group_origin, key), key);
+            }
+            extra[k] = pv.dim;
+        }
         parsed[k] = pv;
     }
     for (const auto& p : eq.params)

@@ -49,8 +49,11 @@ ParsedValue parse_value(const ValueSpec& v, const TextOrigin& fallback, const Sy
 void expect_dimension(const ParsedValue& value, Dimension expected, const ValueSpec& v,
                       const TextOrigin& origin, const std::string& what) {
     if (value.dim == expected) return;
-    config_error(origin_of(v, origin),
-                 fmt::format("{}: expected {} (e.g. \"{}\"), got \"{}\" ({})", what,
+    const TextOrigin at = origin_of(v, origin);
+    // The location already names the key when it has one; saying it twice adds nothing.
+    const std::string prefix = at.key == what ? "" : what + ": ";
+    config_error(at,
+                 fmt::format("{}expected {} (e.g. \"{}\"), got \"{}\" ({})", prefix,
                              expected.dimensionless() ? "a dimensionless number"
                                                       : "a value in " + expected.to_string(),
                              expected.example(), v.text,
