@@ -74,9 +74,18 @@ private:
 };
 
 sg::Network load(const RunArgs& a) {
-    sg::Network net = sg::load_network(a.config, a.sets);
-    if (!a.duration.empty()) net.settings.duration_ms = parse_time_flag("--duration", a.duration);
-    if (!a.dt.empty()) net.settings.dt_ms = parse_time_flag("--dt", a.dt);
+    // --dt and --duration become overrides, so that every check that depends on them (delays
+    // and record intervals that must be multiples of dt) sees the values actually used.
+    std::vector<std::string> sets = a.sets;
+    if (!a.duration.empty()) {
+        parse_time_flag("--duration", a.duration);
+        sets.push_back("simulation.duration=" + a.duration);
+    }
+    if (!a.dt.empty()) {
+        parse_time_flag("--dt", a.dt);
+        sets.push_back("simulation.dt=" + a.dt);
+    }
+    sg::Network net = sg::load_network(a.config, sets);
     if (a.seed >= 0) net.settings.seed = static_cast<std::uint64_t>(a.seed);
     if (a.threads > 0) net.settings.threads = a.threads;
     if (!a.backend.empty()) net.settings.backend = a.backend;

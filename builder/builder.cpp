@@ -115,6 +115,16 @@ private:
         for (const auto& g : net_.groups) claim(g.name(), g.origin, "group");
         for (const auto& p : net_.poisson_inputs) claim(p.name, p.origin, "input");
         for (const auto& s : net_.spike_inputs) claim(s.name, s.origin, "input");
+        std::set<std::string> monitors;
+        auto claim_monitor = [&](const std::string& name, const TextOrigin& o) {
+            if (name.empty() || name.find_first_of("/ ") != std::string::npos)
+                config_error(o, fmt::format("monitor name '{}' must be a non-empty identifier", name));
+            if (!monitors.insert(name).second)
+                config_error(o, fmt::format("two monitors are named '{}'; their files would "
+                                            "collide", name));
+        };
+        for (const auto& m : net_.spike_monitors) claim_monitor(m.name, m.origin);
+        for (const auto& m : net_.state_monitors) claim_monitor(m.name, m.origin);
     }
 
     void add_var(VariableSpec v) {
@@ -321,7 +331,11 @@ private:
         SynapseTable table = make_synapses(
             c.connectivity, pre_n, post_n, same,
             static_cast<std::int64_t>(pre.begin) - static_cast<std::int64_t>(post.begin),
-            plan_.seed, object, located(o, {}, ""));
+            plan_.seed, object, [&] {
+                std::string w = located(o, {}, "");
+                while (!w.empty() && (w.back() == ' ' || w.back() == ':')) w.pop_back();
+                return w;
+            }());
 
         DeliverPayload dp;
         using Storage = DeliverPayload::Storage;

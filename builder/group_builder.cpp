@@ -167,6 +167,18 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
             }
     }
 
+    // Sub-expressions inlined, N (the group size) filled in; `lastspike` is not available to
+    // equations in this version.
+    auto finish = [&](const expr::Ptr& e) {
+        expr::Ptr out = expr::substitute(inline_subexpressions(e, eq), {"N"},
+                                         {expr::constant(static_cast<double>(n))});
+        if (expr::depends_on(out, "lastspike"))
+            throw ModelError(located(eq_origin, {}, fmt::format(
+                "model '{}' uses 'lastspike', which equations cannot read yet; use a state "
+                "variable set in the reset instead", m.name)));
+        return out;
+    };
+
     // Refractory period: a time, possibly a shared parameter.
     std::int64_t refractory_steps = 0;
     if (!m.refractory.empty()) {
@@ -189,7 +201,7 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
             throw ModelError(located(to, {}, fmt::format(
                 "the threshold must be a condition such as 'v > -50 mV', got a value in {}",
                 checked.dim.to_string())));
-        threshold = inline_subexpressions(checked.expr, eq);
+        threshold = finish(checked.expr);
     }
     std::vector<UpdateStatement> reset;
     const TextOrigin reset_origin = with_key(m.reset_origin, fmt::format("models.{}.reset", m.name));
@@ -207,7 +219,7 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
                 want.dimensionless() ? "1" : want.to_string(),
                 checked.dim.dimensionless() ? "1" : checked.dim.to_string())));
         reset.push_back({st.target, static_cast<UpdateStatement::Op>(st.op),
-                         inline_subexpressions(checked.expr, eq)});
+                         finish(checked.expr)});
     }
 
     // Solver.
@@ -218,7 +230,7 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
     solvers::OdeSystem system;
     for (const auto& o : eq.odes) {
         system.vars.push_back(o.var);
-        system.rhs.push_back(inline_subexpressions(o.rhs, eq));
+        system.rhs.push_back(finish(o.rhs));
         system.frozen.push_back(o.unless_refractory);
     }
     system.refractory = refractory_steps > 0;

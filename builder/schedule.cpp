@@ -179,6 +179,7 @@ Schedule schedule_ops(std::vector<OpSpec> ops) {
             }(), " -> "),
             fmt::join(steps, "; ")));
     }
+    // Reasons first: they name other ops, which must not have been moved out yet.
     for (Vertex v : order) {
         std::vector<std::string> why;
         for (auto [e, end] = boost::in_edges(v, g); e != end; ++e) {
@@ -187,8 +188,8 @@ Schedule schedule_ops(std::vector<OpSpec> ops) {
                                       g[*e].hard ? "" : ", read prev"));
         }
         out.reasons.push_back(std::move(why));
-        out.ops.push_back(std::move(ops[v]));
     }
+    for (Vertex v : order) out.ops.push_back(std::move(ops[v]));
     return out;
 }
 

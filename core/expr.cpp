@@ -185,6 +185,29 @@ Ptr neg(Ptr a) {
     return unary(Kind::neg, std::move(a), loc);
 }
 
+Ptr simplify(const Ptr& e) {
+    if (e->args.empty()) return e;
+    std::vector<Ptr> a;
+    a.reserve(e->args.size());
+    for (const Ptr& x : e->args) a.push_back(simplify(x));
+    switch (e->kind) {
+        case Kind::add: return add(a[0], a[1]);
+        case Kind::sub: return sub(a[0], a[1]);
+        case Kind::mul: return mul(a[0], a[1]);
+        case Kind::div:
+            if (is_constant(a[0], 0.0)) return a[0];
+            return div(a[0], a[1]);
+        case Kind::neg: return neg(a[0]);
+        default: break;
+    }
+    bool changed = false;
+    for (std::size_t k = 0; k < a.size(); ++k) changed = changed || a[k] != e->args[k];
+    if (!changed) return e;
+    auto n = std::make_shared<Node>(*e);
+    n->args = std::move(a);
+    return n;
+}
+
 Ptr substitute(const Ptr& e, const std::vector<std::string>& names, const std::vector<Ptr>& with) {
     if (e->kind == Kind::symbol) {
         for (std::size_t k = 0; k < names.size() && k < with.size(); ++k)

@@ -56,6 +56,10 @@ Ptr mul(Ptr a, Ptr b);
 Ptr div(Ptr a, Ptr b);
 Ptr neg(Ptr a);
 
+/// The same expression with constants folded bottom-up (0 + x -> x, 0 * x -> 0, -0 -> 0,
+/// 0 / x -> 0, c1 op c2 -> c): what substitution leaves behind becomes small again.
+Ptr simplify(const Ptr& e);
+
 /// Replaces every symbol named in `names` by the matching tree in `with` (same length).
 Ptr substitute(const Ptr& e, const std::vector<std::string>& names, const std::vector<Ptr>& with);
 

@@ -3,6 +3,7 @@
 
 #include <iostream>
 
+#include "core/error.hpp"
 #include "frontend/network.hpp"
 #include "simulator/simulation.hpp"
 

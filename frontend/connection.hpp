@@ -39,7 +39,7 @@ struct Connectivity {
 
 /// How the synapses are stored and propagated.
 enum class SynapseStorage {
-    automatic,  // sparse unless the connection is denser than ~25%
+    automatic,  // one_to_one for that rule, dense for small all-to-all, else sparse
     sparse,     // CSR, event-driven: only rows of spiking neurons are touched
     dense,      // [pre, post] weight matrix
     one_to_one  // a weight per pair (i, i)

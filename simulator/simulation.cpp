@@ -112,6 +112,7 @@ void Simulation::finish() {
     if (finished_) return;
     finished_ = true;
     if (options_.out_dir.empty()) return;
+    detail::create_output_directory(options_.out_dir, "the simulation");
     nlohmann::json files = nlohmann::json::array();
     for (auto& m : spike_monitors_) {
         m->finish();

@@ -39,7 +39,8 @@ public:
     Simulation(const Simulation&) = delete;
     Simulation& operator=(const Simulation&) = delete;
 
-    /// Sets every variable to its initial value, time to 0, and opens fresh monitor files.
+    /// Sets every variable to its initial value and time to 0. Monitors keep what they recorded:
+    /// call run() once per Simulation and run_continue() after it.
     void initial_step();
     /// Advances one step (initial_step first if it has not run).
     void step();

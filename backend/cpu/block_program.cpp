@@ -16,13 +16,13 @@ namespace {
 
 enum class Op : std::uint8_t {
     copy, index, rand, randn, neg, add, sub, mul, div, pow, lt, le, gt, ge, eq, ne,
-    land, lor, lnot, fn1, fn2, where, clip,
+    land, lor, lnot, fn1, fn2, where, clip, muladd,
 };
 
 const char* op_name(Op op) {
     static const char* names[] = {"copy", "index", "rand", "randn", "neg", "add", "sub", "mul",
                                   "div",  "pow",   "lt",   "le",    "gt",  "ge",  "eq",  "ne",
-                                  "and",  "or",    "not",  "fn1",   "fn2", "where", "clip"};
+                                  "and",  "or",    "not",  "fn1",   "fn2", "where", "clip", "muladd"};
     return names[static_cast<int>(op)];
 }
 
@@ -94,6 +94,7 @@ double scalar_apply(const Instr& in, double a, double b, double c) {
         case Op::fn2: return in.fn2(a, b);
         case Op::where: return a != 0 ? b : c;
         case Op::clip: return std::clamp(a, b, std::max(b, c));
+        case Op::muladd: return a * b + c;
         default: return 0;
     }
 }
@@ -168,7 +169,12 @@ struct BlockProgram<T>::Impl {
 
     Operand compile(const expr::Ptr& e) {
         using expr::Kind;
-        if (e->kind == Kind::constant) return new_slot(e->value);
+        if (e->kind == Kind::constant) {
+            // One slot per distinct value, so that equal sub-trees get equal keys (CSE).
+            auto [it, fresh] = memo.try_emplace(fmt::format("const|{:a}", e->value));
+            if (fresh) it->second = new_slot(e->value);
+            return it->second;
+        }
         if (e->kind == Kind::symbol) {
             if (auto it = varying_index.find(e->name); it != varying_index.end())
                 return {Operand::Type::input, it->second};
@@ -199,6 +205,27 @@ struct BlockProgram<T>::Impl {
             expr::Ptr p = expr::binary(Kind::mul, x, x);
             if (e->args[1]->value == 3.0) p = expr::binary(Kind::mul, p, x);
             return compile(p);
+        }
+        // x*y + z in one pass: the linear updates of exact solvers are chains of these.
+        if (e->kind == Kind::add) {
+            for (int side = 0; side < 2; ++side) {
+                const expr::Ptr& m = e->args[side];
+                if (m->kind != Kind::mul) continue;
+                Operand x = compile(m->args[0]), y = compile(m->args[1]);
+                Operand z = compile(e->args[1 - side]);
+                if (!x.vector()) std::swap(x, y);
+                if (!x.vector() || (!y.vector() && y.type != Operand::Type::scalar)) continue;
+                Instr in;
+                in.op = Op::muladd;
+                in.a = x;
+                in.b = y;
+                in.c = z;
+                const std::string key = fmt::format("muladd|{},{},{}", key_of(x), key_of(y), key_of(z));
+                if (auto it = memo.find(key); it != memo.end()) return it->second;
+                Operand r = emit(in, true);
+                memo[key] = r;
+                return r;
+            }
         }
         std::vector<Operand> ops;
         for (const auto& a : e->args) ops.push_back(compile(a));
@@ -253,6 +280,20 @@ struct BlockProgram<T>::Impl {
         for (const auto& in : scalar_code)
             if (in.dst.id == id) return false;
         return true;
+    }
+
+    // Drops vector instructions whose result nobody reads (left behind by peephole attempts).
+    void eliminate_dead_code() {
+        std::vector<bool> live(next_vreg, false);
+        for (const auto& o : outputs) live[o.id] = true;
+        std::vector<Instr> kept;
+        for (auto it = vector_code.rbegin(); it != vector_code.rend(); ++it) {
+            if (!live[it->dst.id]) continue;
+            for (const Operand* o : {&it->a, &it->b, &it->c})
+                if (o->type == Operand::Type::reg) live[o->id] = true;
+            kept.push_back(*it);
+        }
+        vector_code.assign(kept.rbegin(), kept.rend());
     }
 
     // Maps virtual registers onto as few scratch registers as the lifetimes allow.
@@ -316,7 +357,7 @@ BlockProgram<T>::BlockProgram(const std::vector<expr::Ptr>& outputs,
         }
     }
     for (const auto& e : outputs) {
-        Operand o = m.compile(e);
+        Operand o = m.compile(expr::simplify(e));
         if (o.type != Operand::Type::reg) {
             Instr in;
             in.op = Op::copy;
@@ -325,6 +366,7 @@ BlockProgram<T>::BlockProgram(const std::vector<expr::Ptr>& outputs,
         }
         m.outputs.push_back(o);
     }
+    m.eliminate_dead_code();
     m.allocate_registers();
     m.slots_t.assign(m.slots.size(), T(0));
     for (std::size_t k = 0; k < m.slots.size(); ++k) m.slots_t[k] = static_cast<T>(m.slots[k]);
@@ -355,8 +397,10 @@ void BlockProgram<T>::prepare_step(const double* const* uniforms, std::uint64_t 
 
 namespace {
 
+// Destinations never alias operands (see allocate_registers), hence __restrict.
 template <class T, class F>
-inline void apply2(T* d, const T* pa, T sa, const T* pb, T sb, std::size_t n, F f) {
+inline void apply2(T* __restrict d, const T* __restrict pa, T sa, const T* __restrict pb, T sb,
+                   std::size_t n, F f) {
     if (pa && pb) {
         for (std::size_t k = 0; k < n; ++k) d[k] = f(pa[k], pb[k]);
     } else if (pa) {
@@ -383,7 +427,7 @@ void BlockProgram<T>::run_block(const T* const* varying, std::size_t n, std::int
         return o.type == Operand::Type::scalar ? m.slots_t[o.id] : T(0);
     };
     for (const auto& in : m.vector_code) {
-        T* d = scratch + in.dst.id * k_block;
+        T* __restrict d = scratch + in.dst.id * k_block;
         const T* pa = ptr(in.a);
         const T* pb = ptr(in.b);
         const T sa = val(in.a), sb = val(in.b);
@@ -443,6 +487,22 @@ void BlockProgram<T>::run_block(const T* const* varying, std::size_t n, std::int
             case Op::where: {
                 const T* pc = ptr(in.c);
                 for (std::size_t k = 0; k < n; ++k) d[k] = pa[k] != T(0) ? pb[k] : pc[k];
+                break;
+            }
+            case Op::muladd: {
+                // a is a vector; b and c are vectors or scalars.
+                const T* __restrict pc = ptr(in.c);
+                const T sc = val(in.c);
+                const T* __restrict va = pa;
+                if (pb && pc) {
+                    for (std::size_t k = 0; k < n; ++k) d[k] = va[k] * pb[k] + pc[k];
+                } else if (pb) {
+                    for (std::size_t k = 0; k < n; ++k) d[k] = va[k] * pb[k] + sc;
+                } else if (pc) {
+                    for (std::size_t k = 0; k < n; ++k) d[k] = va[k] * sb + pc[k];
+                } else {
+                    for (std::size_t k = 0; k < n; ++k) d[k] = va[k] * sb + sc;
+                }
                 break;
             }
             case Op::clip: {

@@ -93,10 +93,7 @@ public:
         total_ = ws.buffer(p_.total_var).as<std::int64_t>();
         chunks_ = (n_ + k_chunk - 1) / k_chunk;
         chunk_counts_.assign(batch_ * chunks_, 0);
-        for (std::size_t k = 0; k < syms_.uniform_src.size(); ++k)
-            uniform_ptrs_.push_back(&syms_.uniform_values[k]);
-        for (std::size_t k = syms_.uniform_src.size(); k < syms_.uniform_values.size(); ++k)
-            uniform_ptrs_.push_back(&syms_.uniform_values[k]);
+        for (double& u : syms_.uniform_values) uniform_ptrs_.push_back(&u);
     }
 
     void run(const StepContext& ctx) override {
@@ -222,15 +219,14 @@ public:
             targets_.push_back(ws.buffer(target->var).as<T>());
             target_stride_.push_back(target->source == SymbolBinding::Source::state ? n_ : 0);
         }
-        syms_ = bind_symbols<T>(p_.symbols, ws, n_, false, "i");
+        syms_ = bind_symbols<T>(p_.symbols, ws, n_, true, "i");
         program_.emplace(outputs, syms_.symbols, object_hash(p_.group.c_str()) ^ 0x5bd1e995u);
         const std::size_t nv = syms_.varying_base.size() + 1;
         gathered_.assign(nv * BlockProgram<T>::k_block, T(0));
         scratch_ = program_->make_scratch();
         spikes_ = ws.buffer(p_.spikes_var).as<std::int32_t>();
         count_ = ws.buffer(p_.count_var).as<std::int64_t>();
-        for (std::size_t k = 0; k < syms_.uniform_src.size(); ++k)
-            uniform_ptrs_.push_back(&syms_.uniform_values[k]);
+        for (double& u : syms_.uniform_values) uniform_ptrs_.push_back(&u);
     }
 
     void run(const StepContext& ctx) override {
@@ -238,8 +234,10 @@ public:
         bool any = false;
         for (std::size_t b = 0; b < batch_; ++b) any = any || count_[b] > 0;
         if (!any) return;
-        for (std::size_t k = 0; k < syms_.uniform_src.size(); ++k)
-            syms_.uniform_values[k] = *syms_.uniform_src[k];
+        const std::size_t nu = syms_.uniform_src.size();
+        for (std::size_t k = 0; k < nu; ++k) syms_.uniform_values[k] = *syms_.uniform_src[k];
+        syms_.uniform_values[nu] = ctx.t_ms;
+        syms_.uniform_values[nu + 1] = ctx.dt_ms;
         program_->prepare_step(uniform_ptrs_.data(), ctx.seed, ctx.step);
         constexpr std::size_t kb = BlockProgram<T>::k_block;
         const std::size_t nv = syms_.varying_base.size();

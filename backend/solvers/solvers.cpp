@@ -100,21 +100,51 @@ std::vector<Ptr> linear_update(const std::vector<std::string>& vars, const Matri
     const Matrix e = expm(aug);
     std::vector<Ptr> next;
     for (std::size_t i = 0; i < n; ++i) {
+        // The input part first, then the state terms: sum = (Gamma c) + Phi_i0 x0 + ..., which
+        // a backend evaluates as a chain of multiply-adds.
         Ptr sum = expr::constant(0.0);
         for (std::size_t j = 0; j < n; ++j) {
+            const Ptr cj = expr::simplify(c[j]);
+            const bool c_zero = cj->kind == expr::Kind::constant && cj->value == 0.0;
+            if (e[i][n + j] != 0.0 && !c_zero)
+                sum = expr::add(sum, expr::mul(expr::constant(e[i][n + j]), cj));
+        }
+        for (std::size_t j = 0; j < n; ++j)
             if (e[i][j] != 0.0)
                 sum = expr::add(sum, expr::mul(expr::constant(e[i][j]), expr::symbol(vars[j])));
-            const bool c_zero = c[j]->kind == expr::Kind::constant && c[j]->value == 0.0;
-            if (e[i][n + j] != 0.0 && !c_zero)
-                sum = expr::add(sum, expr::mul(expr::constant(e[i][n + j]), c[j]));
-        }
         next.push_back(sum);
     }
     return next;
 }
 
+// True when `e` passes a state variable through something without a derivative rule that
+// would make it look linear (comparisons, logic, where, min, max, abs, floor, ...).
+bool non_smooth_in(const Ptr& e, const std::vector<std::string>& vars) {
+    using expr::Kind;
+    const bool smooth_kind = e->kind == Kind::constant || e->kind == Kind::symbol ||
+                             e->kind == Kind::neg || e->kind == Kind::add ||
+                             e->kind == Kind::sub || e->kind == Kind::mul || e->kind == Kind::div ||
+                             e->kind == Kind::pow ||
+                             (e->kind == Kind::call &&
+                              (e->name == "exp" || e->name == "log" || e->name == "sqrt" ||
+                               e->name == "sin" || e->name == "cos" || e->name == "tanh" ||
+                               e->name == "pow"));
+    if (!smooth_kind)
+        for (const auto& v : vars)
+            if (expr::depends_on(e, v)) return true;
+    for (const auto& a : e->args)
+        if (non_smooth_in(a, vars)) return true;
+    return false;
+}
+
 std::vector<Ptr> exact(const OdeSystem& s, double dt, const expr::SymbolLookup& shared) {
     const std::size_t n = s.vars.size();
+    for (std::size_t i = 0; i < n; ++i)
+        if (non_smooth_in(s.rhs[i], s.vars))
+            throw ModelError(fmt::format(
+                "method 'exact' needs linear equations, but d{}/dt = {} uses a comparison, "
+                "condition or non-smooth function of the state; use method 'euler' or 'rk2'",
+                s.vars[i], expr::to_string(s.rhs[i])));
     Matrix a(n, std::vector<double>(n, 0.0));
     std::vector<Ptr> c(n);
     std::vector<Ptr> zeros(n, expr::constant(0.0));
@@ -173,9 +203,14 @@ bool is_method(const std::string& name) {
 
 std::vector<expr::Ptr> integrate(const OdeSystem& system, const std::string& method,
                                  double dt_ms, const expr::SymbolLookup& shared) {
-    if (method == "euler") return euler(system, dt_ms);
-    if (method == "rk2") return rk2(system, dt_ms);
-    if (method == "exact") return exact(system, dt_ms, shared);
+    std::vector<expr::Ptr> next;
+    if (method == "euler") next = euler(system, dt_ms);
+    else if (method == "rk2") next = rk2(system, dt_ms);
+    else if (method == "exact") next = exact(system, dt_ms, shared);
+    if (!next.empty()) {
+        for (auto& e : next) e = expr::simplify(e);
+        return next;
+    }
     throw ModelError(fmt::format("unknown integration method '{}'; known methods: {}", method,
                                  fmt::join(method_names(), ", ")));
 }
