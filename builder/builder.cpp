@@ -76,11 +76,12 @@ public:
         for (const auto& c : net_.connections) add_connection(c);
         for (const auto& m : net_.spike_monitors) add_spike_monitor(m);
         for (const auto& m : net_.state_monitors) add_state_monitor(m);
+        for (const auto& op : net_.custom_ops) add_custom_op(op);
 
         // Declaration order follows Brian's schedule, so ties fall the way Brian runs them.
         std::vector<OpSpec> ops;
         for (auto* list : {&currents_, &state_monitors_, &sources_, &updates_, &deliveries_,
-                           &resets_, &spike_monitors_})
+                           &resets_, &custom_, &spike_monitors_})
             for (auto& op : *list) {
                 op.declared = ops.size();
                 ops.push_back(std::move(op));
@@ -587,6 +588,47 @@ private:
         result_.monitors.push_back(info);
     }
 
+    void add_custom_op(const CustomOp& c) {
+        for (const auto& v : c.variables) {
+            VariableSpec s;
+            s.name = v.name;
+            s.dtype = v.real ? real_ : DType::i64;
+            s.shape = v.shape;
+            s.role = Role::state;
+            s.unit = v.unit;
+            s.init.args = {v.initial};
+            add_var(std::move(s));
+        }
+        OpSpec op;
+        op.name = c.name;
+        op.kind = c.kind;
+        op.owner = c.name;
+        op.params = c.params;
+        auto check = [&](const std::string& var) {
+            if (!plan_.find_variable(var)) {
+                std::vector<std::string> names;
+                for (const auto& v : plan_.variables) names.push_back(v.name);
+                throw BuildError(fmt::format("op '{}' uses variable '{}', which does not exist{}",
+                                             c.name, var, did_you_mean(var, names)));
+            }
+        };
+        for (const auto& r : c.reads) {
+            check(r.var);
+            op.inputs.push_back({r.var, r.now ? Read::now : Read::prev});
+        }
+        for (const auto& w : c.writes) {
+            check(w.var);
+            WriteMode mode = WriteMode::assign;
+            if (w.mode == "accumulate") mode = WriteMode::accumulate;
+            else if (w.mode == "modify") mode = WriteMode::modify;
+            else if (w.mode != "assign")
+                throw BuildError(fmt::format("op '{}': write mode '{}' of '{}' is not assign, "
+                                             "accumulate or modify", c.name, w.mode, w.var));
+            op.outputs.push_back({w.var, mode});
+        }
+        custom_.push_back(std::move(op));
+    }
+
     const Network& net_;
     Plan plan_;
     DType real_ = DType::f64;
@@ -594,7 +636,7 @@ private:
     std::map<std::string, detail::BuiltGroup> groups_;
     std::vector<Population> populations_;
     std::vector<OpSpec> currents_, state_monitors_, sources_, updates_, deliveries_, resets_,
-        spike_monitors_;
+        spike_monitors_, custom_;
 };
 
 }  // namespace

@@ -65,6 +65,8 @@ StateMonitorSpec& Network::monitor_state(const std::string& name, const GroupRef
     return m;
 }
 
+CustomOp& Network::add_op(CustomOp op) { return custom_ops.emplace_back(std::move(op)); }
+
 NeuronGroup* Network::find_group(const std::string& name) {
     for (auto& g : groups)
         if (g.name() == name) return &g;

@@ -10,6 +10,7 @@
 
 #include "core/dtype.hpp"
 #include "frontend/connection.hpp"
+#include "frontend/custom_op.hpp"
 #include "frontend/inputs.hpp"
 #include "frontend/monitor_spec.hpp"
 #include "frontend/neuron_group.hpp"
@@ -47,6 +48,9 @@ public:
     StateMonitorSpec& monitor_state(const std::string& name, const GroupRef& group,
                                     std::vector<std::string> variables);
 
+    /// Places a user op (its kind registered with register_op) into every step.
+    CustomOp& add_op(CustomOp op);
+
     NeuronGroup* find_group(const std::string& name);
     const NeuronGroup* find_group(const std::string& name) const;
 
@@ -57,6 +61,7 @@ public:
     std::deque<CurrentInput> current_inputs;
     std::deque<SpikeMonitorSpec> spike_monitors;
     std::deque<StateMonitorSpec> state_monitors;
+    std::deque<CustomOp> custom_ops;
     std::map<std::string, NeuronModel> models;  // user models by name (YAML `models:`)
 };
 
