@@ -36,7 +36,9 @@ struct Token {
 std::pair<int, int> absolute(const TextOrigin& origin, SourceLoc loc) {
     if (loc.line <= 0) return {origin.line, origin.column};
     const int line = origin.line + loc.line - 1;
-    const int column = loc.line == 1 ? origin.column + loc.column - 1 : loc.column;
+    // Multi-line texts come from YAML block scalars, whose every line lost the same indentation
+    // (origin.column - 1); single-line texts only have a first line.
+    const int column = origin.column + loc.column - 1;
     return {line, column};
 }
 

@@ -58,7 +58,7 @@ TEST(Equations, WrongRightHandSideFailsWithLocation) {
     const Equations eq = parse_equations("\ndv/dt = (ge - v) : volt\nge : volt\n", k_origin);
     const std::string msg = model_error([&] { check_equations(eq, {}, k_origin); });
     EXPECT_EQ(msg,
-              "net.yaml:11:1: models.cuba.equations: dv/dt: the right-hand side is volt, expected "
+              "net.yaml:11:7: models.cuba.equations: dv/dt: the right-hand side is volt, expected "
               "volt/second (= the unit of v per second)");
 }
 
@@ -90,7 +90,7 @@ TEST(Equations, UnitExpressionsInDeclarations) {
 
 TEST(Equations, DefinitionErrorsAreLocated) {
     EXPECT_EQ(model_error([] { parse_equations("v : volt\nw : volt\nv : volt", k_origin); }),
-              "net.yaml:12:1: models.cuba.equations: 'v' is defined twice (first on line 10)");
+              "net.yaml:12:7: models.cuba.equations: 'v' is defined twice (first on line 10)");
     EXPECT_NE(model_error([] { parse_equations("dv/dt = -v/tau : volt (unless refactory)", {}); })
                   .find("unknown flag 'unless refactory'"),
               std::string::npos);
@@ -108,7 +108,7 @@ TEST(Equations, DefinitionErrorsAreLocated) {
               std::string::npos);
     // A syntax error inside an equation points at its column in the file.
     EXPECT_NE(model_error([] { parse_equations("v : volt\ndw/dt = v ^ 2 : 1", k_origin); })
-                  .find("net.yaml:11:11:"),
+                  .find("net.yaml:11:17:"),
               std::string::npos);
 }
 
@@ -117,7 +117,7 @@ TEST(Equations, UnknownIdentifierOnLaterLineIsLocatedWithHint) {
     const Equations eq =
         parse_equations("tau_m : second\ndv/dt = -v / tau_n : volt\n", origin);
     const std::string msg = model_error([&] { check_equations(eq, {}, origin); });
-    EXPECT_NE(msg.find("m.yaml:3:14:"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("m.yaml:3:22:"), std::string::npos) << msg;
     EXPECT_NE(msg.find("unknown identifier 'tau_n'; did you mean 'tau_m'?"), std::string::npos)
         << msg;
     EXPECT_EQ(check_error("zzzzqq + 1", {{"v", dim::voltage()}}).find("did you mean"),

@@ -121,10 +121,11 @@ TEST(ExpressionParser, NodesCarryTheirLocation) {
     EXPECT_EQ(e->args[1]->args[0]->loc.column, 3);
 }
 
+// Every line of a YAML block scalar lost the same indentation, so every line is shifted.
 TEST(ExpressionParser, LocatedMapsTextPositionsToTheFile) {
     const TextOrigin origin{"net.yaml", 12, 20, "groups.exc.reset"};
     EXPECT_EQ(located(origin, {1, 3}, "boom"), "net.yaml:12:22: groups.exc.reset: boom");
-    EXPECT_EQ(located(origin, {2, 3}, "boom"), "net.yaml:13:3: groups.exc.reset: boom");
+    EXPECT_EQ(located(origin, {2, 3}, "boom"), "net.yaml:13:22: groups.exc.reset: boom");
     EXPECT_EQ(located({"", 1, 1, "cuba"}, {1, 4}, "boom"), "cuba: boom (line 1, column 4)");
 }
 

@@ -63,7 +63,7 @@ TEST(Schedule, ReaderRunsAfterWriterWhateverTheDeclarationOrder) {
     ASSERT_EQ(s.reasons.size(), 2u);
     EXPECT_TRUE(s.reasons[0].empty());
     ASSERT_EQ(s.reasons[1].size(), 1u);
-    EXPECT_EQ(s.reasons[1][0], HasSubstr("writer"));
+    EXPECT_TRUE(contains(s.reasons[1][0], "writer"));
     EXPECT_TRUE(contains(s.reasons[1][0], "x"));
 }
 
@@ -73,7 +73,7 @@ TEST(Schedule, ChainsAreOrderedTransitively) {
         op("b", {{"x", Read::now}}, {{"y", WriteMode::assign}}, 1),
         op("a", {}, {{"x", WriteMode::assign}}, 2),
     };
-    EXPECT_THAT(names(schedule_ops(ops)), (Names{"a", "b", "c"}));
+    EXPECT_EQ(names(schedule_ops(ops)), (Names{"a", "b", "c"}));
 }
 
 TEST(Schedule, WritersRunInPhasesAssignAccumulateModifyThenReaders) {
@@ -132,7 +132,7 @@ TEST(Schedule, PrevReaderRunsBeforeTheWriterWithoutASnapshot) {
     for (const auto& o : s.ops) EXPECT_TRUE(o.read_redirects.empty()) << o.name;
     // The reason given for the writer says it waits for a prev read.
     ASSERT_EQ(s.reasons[1].size(), 1u);
-    EXPECT_EQ(s.reasons[1][0], HasSubstr("prev"));
+    EXPECT_TRUE(contains(s.reasons[1][0], "prev"));
 }
 
 TEST(Schedule, PrevReadThatMustFollowTheWriterIsSnapshotted) {
@@ -144,7 +144,7 @@ TEST(Schedule, PrevReadThatMustFollowTheWriterIsSnapshotted) {
         op("other", {{"x", Read::prev}, {"y", Read::now}}, {{"w", WriteMode::assign}}, 2),
     };
     const Schedule s = schedule_ops(ops);
-    EXPECT_THAT(names(s), (Names{"writer", "reader", "other"}));
+    EXPECT_EQ(names(s), (Names{"writer", "reader", "other"}));
     ASSERT_EQ(s.snapshots.size(), 1u) << "one copy of x serves every redirected reader";
     EXPECT_EQ(s.snapshots[0].var, "x");
     EXPECT_EQ(s.snapshots[0].snapshot, "x@prev");
@@ -185,7 +185,7 @@ TEST(Schedule, TwoAssignersOfOneVariableAreABuildError) {
         schedule_ops(ops);
         FAIL() << "two assigners of g.I were accepted";
     } catch (const BuildError& e) {
-        EXPECT_EQ(e.what(), HasSubstr("g.I"));
+        EXPECT_TRUE(contains(e.what(), "g.I"));
         EXPECT_TRUE(contains(e.what(), "first_setter"));
         EXPECT_TRUE(contains(e.what(), "second_setter"));
     }
@@ -235,7 +235,7 @@ TEST(Schedule, MakingOneCycleReadPrevResolvesIt) {
         op("right", {{"a", Read::now}}, {{"b", WriteMode::assign}}, 1),
     };
     const Schedule s = schedule_ops(ops);
-    EXPECT_THAT(names(s), (Names{"left", "right"}));
+    EXPECT_EQ(names(s), (Names{"left", "right"}));
     EXPECT_TRUE(s.snapshots.empty());
 }
 

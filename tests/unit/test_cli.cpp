@@ -1,0 +1,676 @@
+// The `spikegraph` program as a user runs it: each test starts the built binary in a fresh
+// working directory, captures stdout and stderr, and checks the exit code, the messages and the
+// files it writes (or, for every kind of mistake, that it writes nothing). The loader's own
+// messages are tested in test_yaml_loader.cpp; here the point is what reaches the user.
+
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "monitors/npy_writer.hpp"
+#include "spikegraph/config.hpp"
+
+#ifndef SPIKEGRAPH_CLI
+#error "SPIKEGRAPH_CLI must name the built spikegraph binary (see CMakeLists.txt)"
+#endif
+#ifndef SPIKEGRAPH_SOURCE_DIR
+#error "SPIKEGRAPH_SOURCE_DIR must name the repository root (see CMakeLists.txt)"
+#endif
+
+namespace spikegraph {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const std::string k_cuba = SPIKEGRAPH_SOURCE_DIR "/configs/cuba.yaml";
+const std::string k_error_prefix = "spikegraph: error: ";
+
+// A fresh directory under the system temp dir, removed with everything in it on destruction.
+class TempDir {
+public:
+    TempDir() {
+        std::string name = (fs::temp_directory_path() / "spikegraph_cli_XXXXXX").string();
+        if (::mkdtemp(name.data()) == nullptr)
+            throw std::runtime_error("mkdtemp failed for " + name);
+        path_ = name;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+
+    const fs::path& path() const { return path_; }
+    fs::path operator/(const std::string& name) const { return path_ / name; }
+
+private:
+    fs::path path_;
+};
+
+std::string read_text(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary);
+    out << text;
+    if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+std::string shell_quote(const std::string& s) {
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+struct CliResult {
+    int exit_code = -1;  // -1 when the program did not exit normally (see signal)
+    int signal = 0;      // the signal that killed it, 0 when it exited
+    std::string out, err;
+};
+
+std::ostream& operator<<(std::ostream& os, const CliResult& r) {
+    return os << "exit code " << r.exit_code << (r.signal ? ", killed by signal " : "")
+              << (r.signal ? std::to_string(r.signal) : "") << "\n--- stdout ---\n"
+              << r.out << "--- stderr ---\n" << r.err;
+}
+
+// Runs `spikegraph args...` in `cwd` with stdin from /dev/null and stdout, stderr captured.
+CliResult run_cli(const std::vector<std::string>& args, const fs::path& cwd) {
+    TempDir capture;
+    std::string cmd = "cd " + shell_quote(cwd.string()) + " && exec " + shell_quote(SPIKEGRAPH_CLI);
+    for (const auto& a : args) cmd += " " + shell_quote(a);
+    cmd += " </dev/null >" + shell_quote((capture / "stdout").string()) + " 2>" +
+           shell_quote((capture / "stderr").string());
+    const int status = std::system(cmd.c_str());
+    CliResult r;
+    if (status != -1 && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+    if (status != -1 && WIFSIGNALED(status)) r.signal = WTERMSIG(status);
+    r.out = read_text(capture / "stdout");
+    r.err = read_text(capture / "stderr");
+    return r;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+}
+
+::testing::AssertionResult contains(const std::string& text, const std::string& part) {
+    if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "\"" << text << "\"\n  does not contain\n\"" << part
+                                         << "\"";
+}
+
+// A user mistake: a non-zero exit (not a crash), and stderr one line with no stack trace.
+::testing::AssertionResult is_one_line_error(const CliResult& r) {
+    if (r.signal != 0 || r.exit_code <= 0)
+        return ::testing::AssertionFailure() << "expected a non-zero exit code; " << r;
+    if (r.err.empty() || r.err.back() != '\n' ||
+        std::count(r.err.begin(), r.err.end(), '\n') != 1)
+        return ::testing::AssertionFailure() << "expected exactly one line on stderr; " << r;
+    for (const char* trace : {"terminate called", "what():", "Aborted", "core dumped"})
+        if (r.err.find(trace) != std::string::npos)
+            return ::testing::AssertionFailure() << "stderr shows '" << trace << "'; " << r;
+    return ::testing::AssertionSuccess();
+}
+
+// `dir` was never created, or holds nothing: a failed run leaves no partial output behind.
+::testing::AssertionResult absent_or_empty(const fs::path& dir) {
+    if (!fs::exists(dir)) return ::testing::AssertionSuccess();
+    if (!fs::is_directory(dir)) return ::testing::AssertionFailure() << dir << " is a file";
+    std::string names;
+    for (const auto& e : fs::recursive_directory_iterator(dir))
+        names += " " + e.path().lexically_relative(dir).string();
+    if (names.empty()) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << dir << " holds:" << names;
+}
+
+// CUBA shrunk to `n` neurons (80% excitatory), for the tests that only need some spikes.
+std::vector<std::string> small_cuba(std::size_t n) {
+    const std::size_t split = n * 4 / 5;
+    return {"--set", "groups.neurons.size=" + std::to_string(n),
+            "--set", "connections.excitatory.pre=neurons[0:" + std::to_string(split) + "]",
+            "--set", "connections.inhibitory.pre=neurons[" + std::to_string(split) + ":" +
+                         std::to_string(n) + "]"};
+}
+
+std::vector<std::string> operator+(std::vector<std::string> a, const std::vector<std::string>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+}
+
+// Every test runs the program in its own empty working directory, so that anything it writes
+// without being asked to (a default `out/`) is seen.
+class Cli : public ::testing::Test {
+protected:
+    void SetUp() override { fs::create_directory(cwd()); }
+
+    fs::path cwd() const { return tmp_ / "cwd"; }
+    CliResult run(const std::vector<std::string>& args) const { return run_cli(args, cwd()); }
+    json stats_of(const fs::path& out) const { return json::parse(read_text(out / "stats.json")); }
+
+    TempDir tmp_;
+};
+
+// 1. A CUBA run: the output directory, the manifest, stats.json and the spikes themselves.
+
+std::string npy_descr(const std::string& manifest_dtype) {
+    static const std::map<std::string, std::string> descr = {
+        {"float64", "<f8"}, {"float32", "<f4"}, {"int64", "<i8"},
+        {"int32", "<i4"},   {"uint8", "|u1"},   {"bool", "|b1"}};
+    const auto it = descr.find(manifest_dtype);
+    return it == descr.end() ? "unknown dtype '" + manifest_dtype + "'" : it->second;
+}
+
+// One 200 ms CUBA run shared by the tests of this suite (it is what they all inspect).
+class CliCubaRun : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        dir_ = new TempDir;
+        fs::create_directory(*dir_ / "cwd");
+        result_ = new CliResult(
+            run_cli({"run", k_cuba, "--out", out().string(), "--duration", "200ms"}, *dir_ / "cwd"));
+    }
+    static void TearDownTestSuite() {
+        delete result_;
+        delete dir_;
+        result_ = nullptr;
+        dir_ = nullptr;
+    }
+    void SetUp() override { ASSERT_EQ(result_->exit_code, 0) << *result_; }
+
+    static fs::path out() { return *dir_ / "out"; }
+
+    static TempDir* dir_;
+    static CliResult* result_;
+};
+
+TempDir* CliCubaRun::dir_ = nullptr;
+CliResult* CliCubaRun::result_ = nullptr;
+
+TEST_F(CliCubaRun, WritesTheOutputFilesAndNothingElse) {
+    EXPECT_TRUE(result_->err.empty()) << *result_;
+    for (const char* name : {"manifest.json", "stats.json", "spikes.t.npy", "spikes.i.npy"})
+        EXPECT_TRUE(fs::is_regular_file(out() / name)) << name;
+    for (const auto& e : fs::directory_iterator(out()))
+        EXPECT_NE(e.path().extension(), ".part") << "temporary file left behind: " << e.path();
+    EXPECT_TRUE(fs::is_empty(*dir_ / "cwd")) << "the run wrote into its working directory";
+    EXPECT_TRUE(contains(result_->out, "2000 steps"));
+}
+
+TEST_F(CliCubaRun, ManifestMatchesTheNpyHeaders) {
+    const json manifest = json::parse(read_text(out() / "manifest.json"));
+    EXPECT_EQ(manifest.at("format"), "spikegraph-output");
+    EXPECT_EQ(manifest.at("run").at("steps"), 2000);
+    const json& files = manifest.at("files");
+    ASSERT_TRUE(files.is_array());
+    std::vector<std::string> named;
+    for (const auto& f : files) {
+        const std::string name = f.at("file").get<std::string>();
+        SCOPED_TRACE(name);
+        named.push_back(name);
+        ASSERT_TRUE(fs::is_regular_file(out() / name));
+        const NpyArray a = read_npy(out() / name);
+        EXPECT_EQ(a.descr, npy_descr(f.at("dtype").get<std::string>()));
+        EXPECT_EQ(a.shape, f.at("shape").get<std::vector<std::size_t>>());
+        EXPECT_FALSE(a.fortran_order);
+        EXPECT_EQ(a.bytes.size(), a.size() * npy_item_size(a.descr));
+    }
+    std::sort(named.begin(), named.end());
+    EXPECT_EQ(named, (std::vector<std::string>{"spikes.i.npy", "spikes.t.npy"}));
+}
+
+TEST_F(CliCubaRun, StatsHaveEveryFigure) {
+    const json s = json::parse(read_text(out() / "stats.json"));
+    for (const char* key : {"build_seconds", "run_seconds", "steps", "dt_ms", "duration_ms",
+                            "threads", "backend", "precision", "seed", "neurons", "synapses",
+                            "synaptic_events", "groups"})
+        ASSERT_TRUE(s.contains(key)) << "stats.json has no '" << key << "':\n" << s.dump(2);
+    EXPECT_GE(s["build_seconds"].get<double>(), 0.0);
+    EXPECT_GE(s["run_seconds"].get<double>(), 0.0);
+    EXPECT_EQ(s["steps"], 2000);
+    EXPECT_DOUBLE_EQ(s["dt_ms"].get<double>(), 0.1);
+    EXPECT_NEAR(s["duration_ms"].get<double>(), 200.0, 1e-9);
+    EXPECT_EQ(s["threads"], 1);  // cuba.yaml says threads: 1
+    EXPECT_EQ(s["backend"], "cpu");
+    EXPECT_EQ(s["precision"], "double");
+    EXPECT_EQ(s["seed"], 1);
+    EXPECT_EQ(s["neurons"], 4000);
+    // 4000 x 4000 candidate pairs at p = 0.02: 320000 synapses, sd ~560; +-3000 is > 5 sd.
+    EXPECT_NEAR(s["synapses"].get<double>(), 320000.0, 3000.0);
+    ASSERT_TRUE(s["groups"].contains("neurons")) << s.dump(2);
+    const json& g = s["groups"]["neurons"];
+    ASSERT_TRUE(g.contains("spikes") && g.contains("mean_rate_hz")) << g.dump(2);
+    const auto spikes = g["spikes"].get<std::uint64_t>();
+    EXPECT_GT(spikes, 0u);
+    EXPECT_NEAR(g["mean_rate_hz"].get<double>(), static_cast<double>(spikes) / (4000 * 0.2), 1e-9);
+    // Each spike reaches its neuron's ~80 targets (out-degree 4000 x 0.02).
+    const double per_spike = s["synaptic_events"].get<double>() / static_cast<double>(spikes);
+    EXPECT_GT(per_spike, 70.0);
+    EXPECT_LT(per_spike, 90.0);
+}
+
+TEST_F(CliCubaRun, SpikesAgreeWithStatsAndLieOnTheTimeGrid) {
+    const json s = json::parse(read_text(out() / "stats.json"));
+    const NpyArray t_file = read_npy(out() / "spikes.t.npy");
+    const NpyArray i_file = read_npy(out() / "spikes.i.npy");
+    const auto t = t_file.as<double>();
+    const auto i = i_file.as<std::int64_t>();
+    ASSERT_EQ(t.size(), i.size());
+    ASSERT_FALSE(t.empty());
+    EXPECT_EQ(i.size(), s["groups"]["neurons"]["spikes"].get<std::uint64_t>());
+    const double dt = 0.1;
+    for (std::size_t k = 0; k < t.size(); ++k) {
+        SCOPED_TRACE("spike " + std::to_string(k));
+        ASSERT_GE(t[k], 0.0);
+        ASSERT_LT(t[k], 200.0);
+        ASSERT_NEAR(t[k] / dt, std::round(t[k] / dt), 1e-6) << "t = " << t[k] << " ms";
+        if (k > 0) {
+            ASSERT_GE(t[k], t[k - 1]);
+        }
+        ASSERT_GE(i[k], 0);
+        ASSERT_LT(i[k], 4000);
+    }
+}
+
+TEST_F(CliCubaRun, NumpyLoadsEveryManifestFile) {
+    if (std::system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") != 0)
+        GTEST_SKIP() << "numpy is not importable by /usr/bin/python3; the files were checked "
+                        "against the manifest with read_npy only";
+    TempDir tmp;
+    write_text(tmp / "check.py",
+               "import json, os, sys\n"
+               "import numpy as np\n"
+               "d = sys.argv[1]\n"
+               "m = json.load(open(os.path.join(d, 'manifest.json')))\n"
+               "for f in m['files']:\n"
+               "    a = np.load(os.path.join(d, f['file']), allow_pickle=False)\n"
+               "    if a.dtype.name != f['dtype'] or list(a.shape) != f['shape']:\n"
+               "        sys.exit('%s: numpy reads %s %s, the manifest says %s %s'\n"
+               "                 % (f['file'], a.dtype.name, a.shape, f['dtype'], f['shape']))\n"
+               "print('numpy loaded %d files' % len(m['files']))\n");
+    const CliResult r = [&] {
+        const std::string cmd = "/usr/bin/python3 " + shell_quote((tmp / "check.py").string()) +
+                                " " + shell_quote(out().string()) + " >" +
+                                shell_quote((tmp / "stdout").string()) + " 2>&1";
+        CliResult res;
+        const int status = std::system(cmd.c_str());
+        res.exit_code = status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        res.out = read_text(tmp / "stdout");
+        return res;
+    }();
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_TRUE(contains(r.out, "numpy loaded 2 files"));
+}
+
+// 2. Threads: the parallel path must not change a single spike.
+
+TEST_F(Cli, OneAndTwoThreadsWriteIdenticalSpikes) {
+    // 20000 neurons, so that the parallel loops split the work (CUBA's 4000 may not be enough).
+    const std::vector<std::string> big = {
+        "--set", "groups.neurons.size=20000",
+        "--set", "connections.excitatory.pre=neurons[0:16000]",
+        "--set", "connections.inhibitory.pre=neurons[16000:20000]",
+        "--set", "connections.excitatory.connectivity.p=0.004",
+        "--set", "connections.inhibitory.connectivity.p=0.004",
+        "--duration", "100ms", "--quiet"};
+    std::map<int, fs::path> outs;
+    for (int threads : {1, 2}) {
+        outs[threads] = tmp_ / ("threads" + std::to_string(threads));
+        const CliResult r = run(std::vector<std::string>{"run", k_cuba, "--out", outs[threads].string(),
+                                                         "--threads", std::to_string(threads)} +
+                                big);
+        ASSERT_EQ(r.exit_code, 0) << r;
+        const json s = stats_of(outs[threads]);
+        EXPECT_EQ(s["threads"], threads);
+        EXPECT_EQ(s["neurons"], 20000);
+    }
+    for (const char* name : {"spikes.t.npy", "spikes.i.npy"}) {
+        const std::string one = read_text(outs[1] / name), two = read_text(outs[2] / name);
+        EXPECT_GT(read_npy(outs[1] / name).size(), 0u) << name << ": no spikes to compare";
+        EXPECT_TRUE(one == two) << name << " differs between 1 and 2 threads (" << one.size()
+                                << " and " << two.size() << " bytes)";
+    }
+}
+
+// 3. Time flags.
+
+TEST_F(Cli, DurationAcceptsTheUsualSpellingsOfATime) {
+    const std::vector<std::string> spellings = {"400ms", "0.4s", "400 ms"};
+    for (std::size_t k = 0; k < spellings.size(); ++k) {
+        const std::string& duration = spellings[k];
+        SCOPED_TRACE("--duration '" + duration + "'");
+        const fs::path out = tmp_ / ("out" + std::to_string(k));
+        const CliResult r = run(std::vector<std::string>{"run", k_cuba, "--out", out.string(),
+                                                         "--duration", duration, "--quiet"} +
+                                small_cuba(400));
+        ASSERT_EQ(r.exit_code, 0) << r;
+        const json s = stats_of(out);
+        EXPECT_EQ(s["steps"], 4000);
+        EXPECT_NEAR(s["duration_ms"].get<double>(), 400.0, 1e-9);
+    }
+}
+
+TEST_F(Cli, DtFlagSetsTheStep) {
+    const fs::path out = tmp_ / "out";
+    const CliResult r = run(std::vector<std::string>{"run", k_cuba, "--out", out.string(), "--dt",
+                                                     "0.05ms", "--duration", "10 ms", "--quiet"} +
+                            small_cuba(400));
+    ASSERT_EQ(r.exit_code, 0) << r;
+    const json s = stats_of(out);
+    EXPECT_DOUBLE_EQ(s["dt_ms"].get<double>(), 0.05);
+    EXPECT_EQ(s["steps"], 200);
+}
+
+TEST_F(Cli, TimeFlagsRejectNonTimesWithOneLineNamingTheFlag) {
+    for (const auto& flag : std::vector<std::string>{"--duration", "--dt"})
+        for (const auto& value : std::vector<std::string>{"400", "400 mV", "-1ms", "abc"}) {
+            SCOPED_TRACE(flag + " '" + value + "'");
+            const fs::path out = tmp_ / "out";
+            const CliResult r = run({"run", k_cuba, "--out", out.string(), flag, value});
+            EXPECT_TRUE(is_one_line_error(r));
+            EXPECT_TRUE(contains(r.err, k_error_prefix + flag + " '" + value + "'"));
+            EXPECT_TRUE(absent_or_empty(out));
+        }
+}
+
+// 4. Bad configs: one line, located, for `validate` and `run`, and no output from `run`.
+
+struct BadConfig {
+    std::string name;
+    std::string yaml;     // empty: the file does not exist
+    int line = 0;         // where the message must point (0: no location)
+    int column = 0;
+    std::string message;  // a part of the message that identifies the kind of mistake
+};
+
+const char* const k_group = "groups:\n  neurons: {size: 10, model: lif}\n";
+// Appended to configs that have a group `neurons`, so that a run that wrongly got past the
+// check would write something.
+const char* const k_monitor = "monitors:\n  spikes: {type: spike, group: neurons}\n";
+
+std::string with_monitor(const std::string& yaml) { return yaml + k_monitor; }
+
+const char* const k_model_head =
+    "models:\n"
+    "  m:\n"
+    "    equations: |\n";
+
+std::vector<BadConfig> bad_configs() {
+    return {
+        {"WrongUnit", with_monitor("simulation:\n  dt: 20 mV\n" + std::string(k_group)), 2, 7,
+         "simulation.dt: expected a time"},
+        {"UnknownKey",
+         with_monitor("groups:\n  neurons:\n    size: 10\n    modle: lif\n"), 4, 5,
+         "unknown key 'modle'; did you mean 'model'?"},
+        {"MissingField", "groups:\n  neurons:\n    model: lif\n", 3, 5, "missing field 'size'"},
+        {"DtNotPositive", with_monitor("simulation:\n  dt: -1 ms\n" + std::string(k_group)), 2, 7,
+         "simulation.dt: expected a positive time"},
+        {"DurationNotPositive",
+         with_monitor("simulation:\n  dt: 0.1 ms\n  duration: 0 s\n" + std::string(k_group)), 3,
+         13, "simulation.duration: expected a positive time"},
+        {"DelayNotAMultipleOfDt",
+         with_monitor(std::string(k_group) +
+                      "connections:\n  rec:\n    pre: neurons\n    post: neurons\n"
+                      "    target: I\n    weight: 1 pA\n    delay: 0.25 ms\n"),
+         9, 12, "is not a multiple of dt = 0.1 ms"},
+        {"IndexOutOfRange",
+         with_monitor("groups:\n  neurons: {size: 4000, model: lif}\nconnections:\n  exc:\n"
+                      "    pre: neurons[0:5000]\n    post: neurons\n    target: I\n"
+                      "    weight: 1 pA\n"),
+         5, 10, "index 5000 is out of range for group 'neurons' (4000 neurons)"},
+        {"MismatchedSizes",
+         with_monitor(std::string(k_group) +
+                      "inputs:\n  stim:\n    type: spike_times\n    size: 3\n"
+                      "    indices: [0, 2, 1]\n    times: [1 ms, 2.5 ms]\n"),
+         8, 12, "mismatched sizes"},
+        {"DanglingReference",
+         with_monitor(std::string(k_group) +
+                      "connections:\n  c:\n    pre: neurons\n    post: neuronz\n"
+                      "    target: I\n    weight: 1 pA\n"),
+         6, 11, "no group named 'neuronz'; did you mean 'neurons'?"},
+        {"UnknownModel", with_monitor("groups:\n  neurons:\n    size: 10\n    model: lf\n"), 4, 12,
+         "unknown model 'lf'"},
+        {"YamlSyntaxError", "simulation:\n  dt: [0.1 ms\ngroups: {}\n", 3, 0,
+         "end of sequence flow not found"},
+        {"MissingFile", "", 0, 0, "cannot open config"},
+        {"EquationUnitMismatch",
+         with_monitor(std::string(k_model_head) +
+                      "      dv/dt = (El - v) / taum + 1 mV : volt\n"
+                      "      El : volt (shared)\n"
+                      "      taum : second (shared)\n"
+                      "    threshold: v > -50 mV\n"
+                      "    reset: v = -60 mV\n"
+                      "    parameters: {El: -49 mV, taum: 20 ms}\n"
+                      "groups:\n  neurons: {size: 10, model: m}\n"),
+         4, 31, "models.m.equations: cannot add volt/second and volt"},
+        {"UnknownParameter",
+         with_monitor("groups:\n  neurons:\n    size: 10\n    model: lif\n    parameters:\n"
+                      "      tau_x: 10 ms\n"),
+         6, 14, "model 'lif' has no parameter 'tau_x' (did you mean 'tau_m'?)"},
+        {"ParameterOfTheWrongDimension",
+         with_monitor("groups:\n  neurons:\n    size: 10\n    model: lif\n    parameters:\n"
+                      "      tau_m: 10 mV\n"),
+         6, 14, "groups.neurons.parameters.tau_m: expected a value in second"},
+        {"ThresholdNotACondition",
+         with_monitor(std::string(k_model_head) +
+                      "      dv/dt = (El - v) / taum : volt\n"
+                      "      El : volt (shared)\n"
+                      "      taum : second (shared)\n"
+                      "    threshold: v + 1 mV\n"
+                      "    reset: v = -60 mV\n"
+                      "    parameters: {El: -49 mV, taum: 20 ms}\n"
+                      "groups:\n  neurons: {size: 10, model: m}\n"),
+         7, 16, "the threshold must be a condition"},
+    };
+}
+
+class CliBadConfig : public Cli, public ::testing::WithParamInterface<BadConfig> {
+protected:
+    // Writes the config (unless the case is a missing file) and returns its path.
+    fs::path config() const {
+        const fs::path path = tmp_ / "net.yaml";
+        if (!GetParam().yaml.empty()) write_text(path, GetParam().yaml);
+        return path;
+    }
+
+    // One line: "spikegraph: error: FILE:LINE:COLUMN: ..." with the case's message.
+    void expect_located_error(const CliResult& r, const fs::path& file) const {
+        const BadConfig& c = GetParam();
+        ASSERT_TRUE(is_one_line_error(r));
+        const std::string& line = r.err;
+        EXPECT_TRUE(contains(line, c.message));
+        if (c.line == 0) {
+            EXPECT_EQ(line.rfind(k_error_prefix + c.message + " '" + file.string() + "'", 0), 0u)
+                << line;
+            return;
+        }
+        const std::string head = k_error_prefix + file.string() + ":" + std::to_string(c.line) + ":";
+        ASSERT_EQ(line.rfind(head, 0), 0u) << "expected the message to start with \"" << head
+                                           << "\":\n" << line;
+        std::size_t pos = head.size();
+        const std::size_t digits = pos;
+        while (pos < line.size() && std::isdigit(static_cast<unsigned char>(line[pos]))) ++pos;
+        ASSERT_GT(pos, digits) << "no column after the line number:\n" << line;
+        EXPECT_EQ(line.substr(pos, 2), ": ") << line;
+        if (c.column > 0) {
+            EXPECT_EQ(line.substr(digits, pos - digits), std::to_string(c.column)) << line;
+        }
+    }
+};
+
+TEST_P(CliBadConfig, ValidateFailsWithOneLocatedLine) {
+    const fs::path file = config();
+    const CliResult r = run({"validate", file.string()});
+    expect_located_error(r, file);
+    EXPECT_TRUE(r.out.empty()) << r;
+}
+
+TEST_P(CliBadConfig, RunFailsWithOneLocatedLineAndWritesNothing) {
+    const fs::path file = config();
+    const fs::path out = tmp_ / "out";
+    // No --duration: it overrides the config's, and would hide the DurationNotPositive case.
+    const CliResult r = run({"run", file.string(), "--out", out.string()});
+    expect_located_error(r, file);
+    EXPECT_TRUE(r.out.empty()) << r;
+    EXPECT_TRUE(absent_or_empty(out));
+    EXPECT_TRUE(fs::is_empty(cwd()));
+}
+
+INSTANTIATE_TEST_SUITE_P(CliConfigErrors, CliBadConfig, ::testing::ValuesIn(bad_configs()),
+                         [](const ::testing::TestParamInfo<BadConfig>& info) {
+                             return info.param.name;
+                         });
+
+// 5. The other commands and flags.
+
+TEST_F(Cli, PrintScheduleListsTheOpsInOrderAndWritesNothing) {
+    const fs::path out = tmp_ / "out";
+    for (const bool with_out : {true, false}) {
+        SCOPED_TRACE(with_out ? "with --out" : "without --out");
+        std::vector<std::string> args = {"run", k_cuba, "--print-schedule"};
+        if (with_out) args = args + std::vector<std::string>{"--out", out.string()};
+        const CliResult r = run(args);
+        ASSERT_EQ(r.exit_code, 0) << r;
+        std::vector<std::size_t> at;
+        for (const char* op : {"neurons.update", "excitatory.deliver", "neurons.reset",
+                               "spikes.record"}) {
+            at.push_back(r.out.find(op));
+            ASSERT_NE(at.back(), std::string::npos) << op << " is not in the schedule:\n" << r.out;
+        }
+        EXPECT_TRUE(std::is_sorted(at.begin(), at.end())) << "ops out of order:\n" << r.out;
+        EXPECT_FALSE(fs::exists(out));
+        EXPECT_TRUE(fs::is_empty(cwd())) << "--print-schedule wrote into the working directory";
+    }
+}
+
+TEST_F(Cli, SeedsChangeTheSpikesAndOnlyThem) {
+    const std::vector<std::string> base = {"run", k_cuba, "--duration", "100ms", "--quiet"};
+    const std::vector<std::pair<std::string, std::vector<std::string>>> runs = {
+        {"default", {}},
+        {"default_again", {}},
+        {"set_seed", {"--set", "simulation.seed=2"}},
+        {"seed_flag", {"--seed", "3"}}};
+    std::map<std::string, std::string> spikes;
+    std::map<std::string, std::uint64_t> seed;
+    for (const auto& [name, extra] : runs) {
+        const fs::path out = tmp_ / name;
+        const CliResult r = run(base + std::vector<std::string>{"--out", out.string()} + extra);
+        ASSERT_EQ(r.exit_code, 0) << name << ": " << r;
+        spikes[name] = read_text(out / "spikes.i.npy");
+        seed[name] = stats_of(out)["seed"].get<std::uint64_t>();
+    }
+    EXPECT_EQ(seed["default"], 1u);
+    EXPECT_EQ(seed["set_seed"], 2u);
+    EXPECT_EQ(seed["seed_flag"], 3u);
+    EXPECT_TRUE(spikes["default"] == spikes["default_again"]) << "the same seed gave other spikes";
+    EXPECT_FALSE(spikes["default"] == spikes["set_seed"]) << "--set simulation.seed=2 changed nothing";
+    EXPECT_FALSE(spikes["default"] == spikes["seed_flag"]) << "--seed 3 changed nothing";
+    EXPECT_FALSE(spikes["set_seed"] == spikes["seed_flag"]);
+}
+
+TEST_F(Cli, ValidateAcceptsCuba) {
+    const CliResult r = run({"validate", k_cuba});
+    EXPECT_EQ(r.exit_code, 0) << r;
+    EXPECT_TRUE(contains(r.out, "valid (4000 neurons"));
+    EXPECT_TRUE(r.err.empty()) << r;
+    EXPECT_TRUE(fs::is_empty(cwd()));
+}
+
+TEST_F(Cli, BackendsListsCpuAvailableAndCudaWithAReason) {
+    const CliResult r = run({"backends"});
+    ASSERT_EQ(r.exit_code, 0) << r;
+    std::map<std::string, std::string> status;
+    for (const auto& line : lines_of(r.out)) {
+        const std::size_t space = line.find(' ');
+        ASSERT_NE(space, std::string::npos) << line;
+        const std::size_t text = line.find_first_not_of(' ', space);
+        status[line.substr(0, space)] = text == std::string::npos ? "" : line.substr(text);
+    }
+    EXPECT_EQ(status["cpu"], "available") << r.out;
+    ASSERT_EQ(status.count("cuda"), 1u) << r.out;
+#if SPIKEGRAPH_HAVE_CUDA
+    GTEST_SKIP() << "this build has the CUDA backend; its refusal is only checked without it";
+#endif
+    const std::string prefix = "not available: ";
+    ASSERT_EQ(status["cuda"].rfind(prefix, 0), 0u) << r.out;
+    EXPECT_GT(status["cuda"].size(), prefix.size() + 10) << "no reason given: " << r.out;
+}
+
+TEST_F(Cli, CudaBackendIsRefusedWithoutOutput) {
+#if SPIKEGRAPH_HAVE_CUDA
+    GTEST_SKIP() << "this build has the CUDA backend; its refusal is only checked without it";
+#endif
+    const fs::path out = tmp_ / "out";
+    const CliResult r = run({"run", k_cuba, "--backend", "cuda", "--out", out.string()});
+    EXPECT_TRUE(is_one_line_error(r));
+    EXPECT_TRUE(contains(r.err, k_error_prefix + "Missing the `cuda` backend"));
+    EXPECT_FALSE(fs::exists(out));
+    EXPECT_TRUE(fs::is_empty(cwd()));
+}
+
+TEST_F(Cli, HelpExitsZero) {
+    const CliResult r = run({"--help"});
+    EXPECT_EQ(r.exit_code, 0) << r;
+    EXPECT_TRUE(contains(r.out, "run"));
+    EXPECT_TRUE(contains(r.out, "validate"));
+    EXPECT_TRUE(contains(r.out, "backends"));
+}
+
+TEST_F(Cli, UnknownFlagIsRejected) {
+    const fs::path out = tmp_ / "out";
+    const CliResult r = run({"run", k_cuba, "--out", out.string(), "--bogus"});
+    EXPECT_EQ(r.signal, 0) << r;
+    EXPECT_GT(r.exit_code, 0) << r;
+    EXPECT_TRUE(contains(r.err, "--bogus"));
+    EXPECT_FALSE(fs::exists(out));
+}
+
+// 6. --quiet.
+
+TEST_F(Cli, QuietPrintsNothingOnStdout) {
+    for (const bool quiet : {false, true}) {
+        SCOPED_TRACE(quiet ? "--quiet" : "not quiet");
+        const fs::path out = tmp_ / (quiet ? "quiet" : "loud");
+        std::vector<std::string> args = std::vector<std::string>{"run", k_cuba, "--out",
+                                                                 out.string(), "--duration",
+                                                                 "20ms"} +
+                                        small_cuba(400);
+        if (quiet) args.push_back("--quiet");
+        const CliResult r = run(args);
+        ASSERT_EQ(r.exit_code, 0) << r;
+        EXPECT_TRUE(fs::is_regular_file(out / "stats.json"));
+        if (quiet) {
+            EXPECT_TRUE(r.out.empty()) << r;
+        } else {
+            // The summary is there without --quiet, so the empty stdout above means something.
+            EXPECT_TRUE(contains(r.out, "200 steps"));
+        }
+    }
+}
+
+}  // namespace
+}  // namespace spikegraph
