@@ -179,8 +179,16 @@ int main(int argc, char** argv) {
 
     try {
         app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
+    } catch (const CLI::CallForHelp& e) {
         return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        // One line, like every other user error.
+        std::cerr << "spikegraph: error: " << e.what() << " (see spikegraph --help)\n";
+        return e.get_exit_code();
     }
     try {
         if (run->parsed()) return run_command(a);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 namespace spikegraph {
 namespace {
@@ -84,20 +85,6 @@ const std::vector<Unit>& unit_table() {
     return table;
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diag = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t up = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-            diag = up;
-        }
-    }
-    return row[b.size()];
-}
 
 std::string number_text(double v) {
     char buf[32];
@@ -254,7 +241,7 @@ private:
         std::string_view best;
         std::size_t best_d = 3;
         for (const Unit& u : known_units()) {
-            const std::size_t d = edit_distance(name, u.name);
+            const std::size_t d = detail::edit_distance(name, u.name);
             if (d < best_d) best_d = d, best = u.name;
         }
         if (!best.empty()) what += "; did you mean '" + std::string(best) + "'?";

@@ -1,5 +1,7 @@
 #include "frontend/expression_parser.hpp"
 
+#include "core/text.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -480,27 +482,7 @@ expr::Ptr parse_expression_at(std::string_view text, const TextOrigin& origin,
 }
 
 std::string closest_identifier(std::string_view name, const std::vector<std::string>& candidates) {
-    std::string best;
-    std::size_t best_d = 3;
-    for (const std::string& c : candidates) {
-        std::vector<std::size_t> row(c.size() + 1);
-        for (std::size_t j = 0; j <= c.size(); ++j) row[j] = j;
-        for (std::size_t i = 1; i <= name.size(); ++i) {
-            std::size_t diag = row[0];
-            row[0] = i;
-            for (std::size_t j = 1; j <= c.size(); ++j) {
-                const std::size_t up = row[j];
-                row[j] = std::min({row[j] + 1, row[j - 1] + 1,
-                                   diag + (name[i - 1] == c[j - 1] ? 0 : 1)});
-                diag = up;
-            }
-        }
-        if (row[c.size()] < best_d && c != name) {
-            best_d = row[c.size()];
-            best = c;
-        }
-    }
-    return best;
+    return closest_name(name, candidates);
 }
 
 }  // namespace detail

@@ -22,6 +22,7 @@
 #include "core/units.hpp"
 #include "frontend/expression_parser.hpp"
 #include "frontend/model_library.hpp"
+#include "core/text.hpp"
 
 namespace spikegraph {
 
@@ -29,20 +30,6 @@ namespace {
 
 using Names = std::vector<std::string>;
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diag = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t up = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-            diag = up;
-        }
-    }
-    return row[b.size()];
-}
 
 // "did you mean 'x'?" for the closest candidate within edit distance 2, else the full list.
 std::string hint(const std::string& name, const Names& candidates,
@@ -51,7 +38,7 @@ std::string hint(const std::string& name, const Names& candidates,
     const std::string* best = nullptr;
     std::size_t best_score = 2 * 3;
     for (const auto& c : candidates) {
-        const std::size_t d = edit_distance(name, c);
+        const std::size_t d = detail::edit_distance(name, c);
         const bool same_start = !name.empty() && !c.empty() && name[0] == c[0];
         const std::size_t score = 2 * d + (same_start ? 0 : 1);
         if (d <= 2 && score < best_score) best = &c, best_score = score;

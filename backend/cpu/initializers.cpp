@@ -13,6 +13,7 @@
 #include <oneapi/tbb/parallel_for.h>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 namespace spikegraph {
 namespace {
@@ -27,27 +28,13 @@ constexpr std::array<const char*, 10> k_kinds = {
     "constant",        "uniform",        "normal", "xavier_uniform", "xavier_normal",
     "kaiming_uniform", "kaiming_normal", "sparse", "expression",     "data"};
 
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t up = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
-            diagonal = up;
-        }
-    }
-    return row[b.size()];
-}
 
 // "; did you mean 'x'?" for the closest known kind within a few edits, else "".
 std::string did_you_mean(const std::string& kind) {
     const char* best = nullptr;
     std::size_t best_distance = 3;
     for (const char* k : k_kinds) {
-        const std::size_t d = edit_distance(kind, k);
+        const std::size_t d = detail::edit_distance(kind, k);
         if (d < best_distance) best = k, best_distance = d;
     }
     return best ? fmt::format("; did you mean '{}'?", best) : "";

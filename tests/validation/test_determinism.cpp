@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/temp_dir.hpp"
 #include "frontend/yaml_loader.hpp"
 #include "monitors/npy_writer.hpp"
 #include "simulator/simulation.hpp"
@@ -26,23 +27,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
+class TempDir : public testing_support::TempDir {
 public:
-    TempDir() {
-        static std::atomic<int> counter{0};
-        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        path_ = fs::temp_directory_path() /
-                ("spikegraph_det_" + std::string(info->name()) + "_" + std::to_string(::getpid()) +
-                 "_" + std::to_string(counter++));
-        fs::remove_all(path_);
-    }
-    ~TempDir() { fs::remove_all(path_); }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
+    TempDir() : testing_support::TempDir("spikegraph_det") {}
 };
 
 std::string cuba_config() { return std::string(SPIKEGRAPH_SOURCE_DIR) + "/configs/cuba.yaml"; }

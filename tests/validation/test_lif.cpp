@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/temp_dir.hpp"
 #include "frontend/network.hpp"
 #include "monitors/npy_writer.hpp"
 #include "simulator/simulation.hpp"
@@ -25,23 +26,9 @@ constexpr double k_EL = -70.0;   // mV
 constexpr double k_R = 0.1;      // GOhm (100 MOhm)
 constexpr double k_tau = 10.0;   // ms
 
-class TempDir {
+class TempDir : public testing_support::TempDir {
 public:
-    TempDir() {
-        static std::atomic<int> counter{0};
-        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        path_ = fs::temp_directory_path() /
-                ("spikegraph_lif_" + std::string(info->name()) + "_" + std::to_string(::getpid()) +
-                 "_" + std::to_string(counter++));
-        fs::remove_all(path_);
-    }
-    ~TempDir() { fs::remove_all(path_); }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
+    TempDir() : testing_support::TempDir("spikegraph_lif") {}
 };
 
 NeuronModel lif(double current_pA, bool spiking) {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/temp_dir.hpp"
 #include "frontend/network.hpp"
 #include "monitors/npy_writer.hpp"
 #include "simulator/simulation.hpp"
@@ -25,23 +26,9 @@ namespace fs = std::filesystem;
 constexpr double k_dt = 0.1;  // ms
 
 // A unique directory under the system temp dir, removed with the object.
-class TempDir {
+class TempDir : public testing_support::TempDir {
 public:
-    TempDir() {
-        static std::atomic<int> counter{0};
-        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        path_ = fs::temp_directory_path() /
-                ("spikegraph_sem_" + std::string(info->name()) + "_" + std::to_string(::getpid()) +
-                 "_" + std::to_string(counter++));
-        fs::remove_all(path_);
-    }
-    ~TempDir() { fs::remove_all(path_); }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
+    TempDir() : testing_support::TempDir("spikegraph_sem") {}
 };
 
 // A target whose `ge` only changes by delivered spikes: dge/dt = 0, so every change seen is a
