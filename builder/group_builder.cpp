@@ -226,7 +226,7 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
     const std::string method = g.solver();
     if (!solvers::is_method(method))
         throw ConfigError(located(with_key(g.method_origin, where + ".method"), {}, fmt::format(
-            "unknown method '{}'; use one of: euler, rk2, exact", method)));
+            "unknown method '{}'; use one of: euler, rk2, rk4, exact, exponential_euler", method)));
     solvers::OdeSystem system;
     for (const auto& o : eq.odes) {
         system.vars.push_back(o.var);

@@ -1,5 +1,7 @@
 #include "core/expr.hpp"
 
+#include <unordered_map>
+
 #include <charconv>
 #include <cmath>
 #include <numbers>
@@ -185,11 +187,31 @@ Ptr neg(Ptr a) {
     return unary(Kind::neg, std::move(a), loc);
 }
 
-Ptr simplify(const Ptr& e) {
+Ptr rebuild_folded(const Ptr& e, std::vector<Ptr> a);
+
+namespace {
+
+// Memoised on node identity: solver output shares sub-trees heavily (RK4 nests each stage in the
+// next), and a plain recursion would visit a shared node once per path to it.
+Ptr simplify_shared(const Ptr& e, std::unordered_map<const Node*, Ptr>& done) {
     if (e->args.empty()) return e;
+    if (auto it = done.find(e.get()); it != done.end()) return it->second;
     std::vector<Ptr> a;
     a.reserve(e->args.size());
-    for (const Ptr& x : e->args) a.push_back(simplify(x));
+    for (const Ptr& x : e->args) a.push_back(simplify_shared(x, done));
+    Ptr out = rebuild_folded(e, std::move(a));
+    done.emplace(e.get(), out);
+    return out;
+}
+
+}  // namespace
+
+Ptr simplify(const Ptr& e) {
+    std::unordered_map<const Node*, Ptr> done;
+    return simplify_shared(e, done);
+}
+
+Ptr rebuild_folded(const Ptr& e, std::vector<Ptr> a) {
     switch (e->kind) {
         case Kind::add: return add(a[0], a[1]);
         case Kind::sub: return sub(a[0], a[1]);

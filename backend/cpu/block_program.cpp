@@ -167,7 +167,18 @@ struct BlockProgram<T>::Impl {
         return emit(in, true);
     }
 
+    // Shared sub-trees (solver stages) are compiled once per node, whatever the paths to them.
+    // The memo holds the node itself, so that its address cannot be reused by a later tree.
+    std::map<const expr::Node*, std::pair<expr::Ptr, Operand>> node_memo;
+
     Operand compile(const expr::Ptr& e) {
+        if (auto it = node_memo.find(e.get()); it != node_memo.end()) return it->second.second;
+        const Operand out = compile_node(e);
+        node_memo.emplace(e.get(), std::make_pair(e, out));
+        return out;
+    }
+
+    Operand compile_node(const expr::Ptr& e) {
         using expr::Kind;
         if (e->kind == Kind::constant) {
             // One slot per distinct value, so that equal sub-trees get equal keys (CSE).

@@ -47,6 +47,69 @@ std::vector<Ptr> rk2(const OdeSystem& s, double dt) {
     return next;
 }
 
+// Classic fourth-order Runge-Kutta: x + dt/6 (k1 + 2 k2 + 2 k3 + k4).
+std::vector<Ptr> rk4(const OdeSystem& s, double dt) {
+    const auto f = effective_rhs(s);
+    const std::size_t n = s.vars.size();
+    auto stage = [&](const std::vector<Ptr>& k, double h) {
+        std::vector<Ptr> x(n);
+        for (std::size_t i = 0; i < n; ++i)
+            x[i] = expr::add(expr::symbol(s.vars[i]), expr::mul(expr::constant(h), k[i]));
+        std::vector<Ptr> out(n);
+        for (std::size_t i = 0; i < n; ++i) out[i] = expr::substitute(f[i], s.vars, x);
+        return out;
+    };
+    const auto k1 = f;
+    const auto k2 = stage(k1, dt / 2);
+    const auto k3 = stage(k2, dt / 2);
+    const auto k4 = stage(k3, dt);
+    std::vector<Ptr> next;
+    for (std::size_t i = 0; i < n; ++i) {
+        Ptr sum = expr::add(expr::add(k1[i], expr::mul(expr::constant(2.0), k2[i])),
+                            expr::add(expr::mul(expr::constant(2.0), k3[i]), k4[i]));
+        next.push_back(expr::add(expr::symbol(s.vars[i]), expr::mul(expr::constant(dt / 6), sum)));
+    }
+    return next;
+}
+
+// Brian's exponential Euler: each equation, linear in its own variable given the others,
+// dx/dt = A + B x, is advanced exactly over the step with the others held at their values at t:
+// x' = -A/B + (x + A/B) exp(B dt), and x + A dt where B is 0.
+std::vector<Ptr> exponential_euler(const OdeSystem& s, double dt) {
+    const auto f = effective_rhs(s);
+    std::vector<Ptr> next;
+    for (std::size_t i = 0; i < s.vars.size(); ++i) {
+        const std::string& x = s.vars[i];
+        const Ptr b = expr::derivative(f[i], x);
+        if (!b || expr::depends_on(b, x))
+            throw ModelError(fmt::format(
+                "method 'exponential_euler' needs each equation linear in its own variable, but "
+                "d{}/dt = {} is not linear in {}; use 'rk2' or 'rk4'",
+                x, expr::to_string(s.rhs[i]), x));
+        const Ptr a = expr::simplify(expr::substitute(f[i], {x}, {expr::constant(0.0)}));
+        const Ptr bs = expr::simplify(b);
+        const Ptr xs = expr::symbol(x);
+        const Ptr euler_step = expr::add(xs, expr::mul(expr::constant(dt), a));
+        if (bs->kind == expr::Kind::constant && bs->value == 0.0) {
+            next.push_back(euler_step);
+            continue;
+        }
+        const Ptr ratio = expr::div(a, bs);
+        const Ptr exact_step = expr::add(
+            expr::neg(ratio),
+            expr::mul(expr::add(xs, ratio),
+                      expr::call("exp", {expr::mul(bs, expr::constant(dt))})));
+        if (bs->kind == expr::Kind::constant) {
+            next.push_back(exact_step);
+            continue;
+        }
+        // B can be 0 for some neurons or steps (e.g. while refractory): fall back to Euler.
+        next.push_back(expr::call("where", {expr::binary(expr::Kind::eq, bs, expr::constant(0.0)),
+                                            euler_step, exact_step}));
+    }
+    return next;
+}
+
 Matrix multiply(const Matrix& a, const Matrix& b) {
     const std::size_t n = a.size();
     Matrix c(n, std::vector<double>(n, 0.0));
@@ -194,7 +257,9 @@ std::vector<Ptr> exact(const OdeSystem& s, double dt, const expr::SymbolLookup& 
 
 }  // namespace
 
-std::vector<std::string> method_names() { return {"euler", "exact", "rk2"}; }
+std::vector<std::string> method_names() {
+    return {"euler", "exact", "exponential_euler", "rk2", "rk4"};
+}
 
 bool is_method(const std::string& name) {
     const auto names = method_names();
@@ -206,6 +271,8 @@ std::vector<expr::Ptr> integrate(const OdeSystem& system, const std::string& met
     std::vector<expr::Ptr> next;
     if (method == "euler") next = euler(system, dt_ms);
     else if (method == "rk2") next = rk2(system, dt_ms);
+    else if (method == "rk4") next = rk4(system, dt_ms);
+    else if (method == "exponential_euler") next = exponential_euler(system, dt_ms);
     else if (method == "exact") next = exact(system, dt_ms, shared);
     if (!next.empty()) {
         for (auto& e : next) e = expr::simplify(e);

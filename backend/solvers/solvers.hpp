@@ -20,7 +20,9 @@ struct OdeSystem {
     bool refractory = false;
 };
 
-/// Methods known by name: "euler", "rk2", "exact".
+/// Methods known by name: "euler", "rk2" (midpoint), "rk4", "exact" (linear systems with
+/// constant coefficients, through the matrix exponential) and "exponential_euler" (Brian's:
+/// each equation linear in its own variable).
 std::vector<std::string> method_names();
 bool is_method(const std::string& name);
 
