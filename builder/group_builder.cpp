@@ -181,11 +181,18 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
 
     // Refractory period: a time, possibly a shared parameter.
     std::int64_t refractory_steps = 0;
+    expr::Ptr refractory_condition;
+    const TextOrigin ro = with_key(origin_of(m.refractory, eq_origin),
+                                   fmt::format("models.{}.refractory", m.name));
     if (!m.refractory.empty()) {
-        const TextOrigin ro = with_key(origin_of(m.refractory, eq_origin),
-                                       fmt::format("models.{}.refractory", m.name));
+        // A condition over the state ("v > -40 mV") or a time ("5 ms", a shared parameter).
+        auto checked = check_expression(parse_expression(m.refractory.text, ro), dims, ro);
+        if (checked.dim.dimensionless() && !expr::try_evaluate(checked.expr, {}))
+            refractory_condition = checked.expr;
+    }
+    if (!m.refractory.empty() && !refractory_condition) {
         ParsedValue pv = parse_value(m.refractory, ro, shared_dims, shared_values);
-        expect_dimension(pv, dim::time(), m.refractory, ro, "refractory");
+        expect_dimension(pv, dim::time(), m.refractory, ro, "refractory (a time, or a condition such as v > -40 mV)");
         if (!pv.constant)
             config_error(ro, "the refractory period must be one time for all neurons");
         if (*pv.constant < 0) config_error(ro, "the refractory period cannot be negative");
@@ -233,7 +240,7 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
         system.rhs.push_back(finish(o.rhs));
         system.frozen.push_back(o.unless_refractory);
     }
-    system.refractory = refractory_steps > 0;
+    system.refractory = refractory_steps > 0 || refractory_condition != nullptr;
     std::vector<expr::Ptr> next;
     try {
         next = solvers::integrate(system, method, dt_ms, [&](const std::string& s) -> std::optional<double> {
@@ -281,6 +288,18 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
     up.next_value = next;
     up.threshold = threshold;
     up.refractory_steps = refractory_steps;
+    if (refractory_condition) {
+        up.refractory_condition = finish(refractory_condition);
+        up.not_refractory_var = g.name() + ".not_refractory";
+        VariableSpec nr;
+        nr.name = up.not_refractory_var;
+        nr.dtype = real;
+        nr.shape = {batch, n};
+        nr.batched = true;
+        nr.role = Role::state;
+        nr.init.args = {1.0};
+        out.specs.push_back(nr);
+    }
     up.lastspike_var = lastspike;
     up.spikes_var = out.spikes_var;
     up.count_var = out.count_var;

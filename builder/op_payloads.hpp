@@ -42,6 +42,10 @@ struct NeuronUpdatePayload {
     std::vector<expr::Ptr> next_value;
     expr::Ptr threshold;                // over the new values; nullptr: never spikes
     std::int64_t refractory_steps = 0;  // R: refractory for R steps after a spike (0: none)
+    // Or refractory while a condition holds (Brian's string refractoriness): after a spike the
+    // neuron stays refractory until the condition, evaluated at the start of each step, is false.
+    expr::Ptr refractory_condition;
+    std::string not_refractory_var;     // real [B, n]: 1 or 0, with a condition only
     std::string lastspike_var;          // i64 [B, n]: step of the last spike
     std::string spikes_var;             // i32 [B, n]: indices of this step's spikes, ascending
     std::string count_var;              // i64 [B]: number of spikes this step

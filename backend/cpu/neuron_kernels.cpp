@@ -71,7 +71,7 @@ public:
         : p_(std::any_cast<const NeuronUpdatePayload&>(op.payload)), batch_(ws.batch()),
           threads_(ws.threads()) {
         n_ = p_.size;
-        refractory_ = p_.refractory_steps > 0;
+        refractory_ = p_.refractory_steps > 0 || p_.refractory_condition;
         syms_ = bind_symbols<T>(p_.symbols, ws, n_, true, refractory_ ? "not_refractory" : "");
         if (!refractory_) {
             syms_.symbols.push_back({"not_refractory", ProgramSymbol::Kind::uniform});
@@ -81,6 +81,11 @@ public:
         if (p_.threshold)
             outputs.push_back(expr::substitute(p_.threshold, p_.state_vars, p_.next_value));
         program_.emplace(outputs, syms_.symbols, object_hash(p_.group.c_str()));
+        if (p_.refractory_condition) {
+            condition_.emplace(std::vector<expr::Ptr>{p_.refractory_condition}, syms_.symbols,
+                               object_hash(p_.group.c_str()) ^ 0x68E31DA4u);
+            not_refractory_ = ws.buffer(p_.not_refractory_var).as<T>();
+        }
         for (const auto& v : p_.state_vars) {
             std::string var;
             for (const auto& s : p_.symbols)
@@ -128,7 +133,11 @@ public:
 private:
     void run_chunk(std::size_t b, std::size_t c, std::int64_t step) {
         auto& scratch = scratch_.local();
-        if (scratch.empty()) scratch = program_->make_scratch();
+        if (scratch.empty()) {
+            scratch = program_->make_scratch();
+            if (condition_ && condition_->make_scratch().size() > scratch.size())
+                scratch = condition_->make_scratch();
+        }
         constexpr std::size_t kb = BlockProgram<T>::k_block;
         const std::size_t begin = c * k_chunk, end = std::min(n_, begin + k_chunk);
         std::int32_t* list = spikes_ + b * n_ + begin;
@@ -142,7 +151,16 @@ private:
             const std::size_t m = std::min(kb, end - i0);
             for (std::size_t k = 0; k < nv; ++k)
                 varying[k] = syms_.varying_base[k] + b * syms_.varying_stride[k] + i0;
-            if (refractory_) {
+            if (condition_) {
+                // Refractory since the last spike until the condition is false.
+                varying[nv] = not_refractory;
+                condition_->run_block(varying, m, static_cast<std::int64_t>(i0), b * n_,
+                                      scratch.data());
+                const T* holds = condition_->output(0, varying, scratch.data());
+                const T* was = not_refractory_ + b * n_ + i0;
+                for (std::size_t k = 0; k < m; ++k)
+                    not_refractory[k] = (was[k] != T(0) || holds[k] == T(0)) ? T(1) : T(0);
+            } else if (refractory_) {
                 for (std::size_t k = 0; k < m; ++k)
                     not_refractory[k] = (step - last[i0 + k]) >= p_.refractory_steps ? T(1) : T(0);
                 varying[nv] = not_refractory;
@@ -162,6 +180,12 @@ private:
                     }
                 }
             }
+            if (condition_) {
+                T* flag = not_refractory_ + b * n_ + i0;
+                for (std::size_t k = 0; k < m; ++k) flag[k] = not_refractory[k];
+                for (std::size_t k = 0; k < m; ++k)
+                    if (last[i0 + k] == step) flag[k] = T(0);
+            }
         }
         chunk_counts_[b * chunks_ + c] = found;
     }
@@ -173,6 +197,8 @@ private:
     BoundSymbols<T> syms_;
     std::vector<const double*> uniform_ptrs_;
     std::optional<BlockProgram<T>> program_;
+    std::optional<BlockProgram<T>> condition_;
+    T* not_refractory_ = nullptr;
     std::vector<T*> state_;
     std::int64_t* lastspike_ = nullptr;
     std::int32_t* spikes_ = nullptr;

@@ -61,8 +61,10 @@ TEST(Solvers, MethodNames) {
     EXPECT_TRUE(is_method("euler"));
     EXPECT_TRUE(is_method("rk2"));
     EXPECT_TRUE(is_method("exact"));
-    EXPECT_FALSE(is_method("rk4"));
-    EXPECT_THROW(integrate(leak(), "rk4", k_dt, shared(k_params)), ModelError);
+    EXPECT_TRUE(is_method("rk4"));
+    EXPECT_TRUE(is_method("exponential_euler"));
+    EXPECT_FALSE(is_method("rk3"));
+    EXPECT_THROW(integrate(leak(), "rk3", k_dt, shared(k_params)), ModelError);
 }
 
 TEST(Solvers, ExactMatchesTheAnalyticSolution) {
