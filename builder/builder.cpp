@@ -18,7 +18,10 @@
 #include "builder/values.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "core/expr_eval.hpp"
 #include "core/random.hpp"
+#include "frontend/equations.hpp"
+#include "frontend/expression_parser.hpp"
 
 namespace spikegraph {
 
@@ -317,15 +320,18 @@ private:
         GroupRef pre = c.pre, post = c.post;
         const Population& src = population(pre, o, "pre");
         const auto& dst = group_slice(post, o, "post");
-        const auto* target = dst.find(c.target);
-        if (!target || !target->state) {
-            std::vector<std::string> names;
-            for (const auto& v : dst.variables)
-                if (v.state) names.push_back(v.name);
-            config_error(o, fmt::format("target '{}' is not a state variable of group '{}'{}; "
-                                        "state variables: {}", c.target, dst.name,
-                                        did_you_mean(c.target, names), fmt::join(names, ", ")));
-        }
+        auto state_target = [&](const std::string& name, const TextOrigin& where) {
+            const auto* target = dst.find(name);
+            if (!target || !target->state) {
+                std::vector<std::string> names;
+                for (const auto& v : dst.variables)
+                    if (v.state) names.push_back(v.name);
+                config_error(where, fmt::format("target '{}' is not a state variable of group "
+                                                "'{}'{}; state variables: {}", name, dst.name,
+                                                did_you_mean(name, names), fmt::join(names, ", ")));
+            }
+            return target;
+        };
         const std::size_t pre_n = pre.end - pre.begin, post_n = post.end - post.begin;
         const bool same = src.name == dst.name;
         const std::uint32_t object = object_hash(c.name.c_str());
@@ -364,7 +370,6 @@ private:
         dp.post_end = post.end;
         dp.pre_spikes = src.spikes_var;
         dp.pre_count = src.count_var;
-        dp.target = target->var;
         result_.synapses += table.nnz();
 
         // Per-synapse values (weights, delays) see i (pre index) and j (post index) in their
@@ -406,27 +411,10 @@ private:
         };
 
         auto weight = parse_value(c.weight, with_key(o, key + ".weight"), ij);
-        expect_dimension(weight, target->dim, c.weight, o, key + ".weight");
-        VariableSpec w;
-        w.name = c.name + ".weight";
-        w.dtype = real_;
-        w.role = Role::weight;
-        w.unit = display_unit(target->dim);
+        const std::vector<Increment> increments = on_spike_increments(c, o, weight, state_target);
         const bool dense = dp.storage == Storage::dense;
-        if (weight.constant && !dense) {
-            w.shape = {1};
-            w.init.args = {*weight.constant};
-        } else {
-            std::vector<double> values = weight.constant
-                                             ? std::vector<double>(table.nnz(), *weight.constant)
-                                             : per_synapse(weight, w.name, rng_stream::weights);
-            w.init.kind = "data";
-            w.init.data = std::make_shared<const std::vector<double>>(layout(std::move(values)));
-            w.shape = dense ? std::vector<std::size_t>{pre_n, post_n}
-                            : std::vector<std::size_t>{table.nnz()};
-        }
-        dp.weight = w.name;
-        add_var(w);
+        std::vector<double> weights;  // per synapse, CSR order; empty while one value serves all
+        if (!weight.constant) weights = per_synapse(weight, c.name + ".weight", rng_stream::weights);
         if (dp.storage == Storage::sparse) {
             dp.indptr = c.name + ".indptr";
             dp.indices = c.name + ".indices";
@@ -462,30 +450,136 @@ private:
                 add_data_var(dp.delay, DType::i32, layout(std::move(steps)));
             }
         }
-        if (!dp.delay.empty()) {
-            dp.ring = c.name + ".pending";
-            add_state_var(dp.ring, real_,
-                          {static_cast<std::size_t>(dp.max_delay_steps) + 1, plan_.batch, post_n});
-        } else if (dp.delay_steps > 0) {
-            dp.ring = c.name + ".spike_ring";
-            dp.ring_count = c.name + ".spike_ring_count";
-            const auto slots = static_cast<std::size_t>(dp.delay_steps) + 1;
-            add_state_var(dp.ring, DType::i32, {slots, plan_.batch, pre_n});
-            add_state_var(dp.ring_count, DType::i64, {slots, plan_.batch});
+        // One delivery op per on-spike statement; they share the synapse table and delays.
+        for (std::size_t s = 0; s < increments.size(); ++s) {
+            const Increment& inc = increments[s];
+            const std::string suffix = s == 0 ? "" : "_" + inc.target->name;
+            DeliverPayload op_dp = dp;
+            op_dp.target = inc.target->var;
+            VariableSpec w;
+            w.name = c.name + ".weight" + suffix;
+            w.dtype = real_;
+            w.role = Role::weight;
+            w.unit = display_unit(inc.target->dim);
+            auto apply = [&](double wk) {
+                return *expr::try_evaluate(inc.value, [&](const std::string& name) -> std::optional<double> {
+                    if (name == "w") return wk;
+                    return std::nullopt;
+                });
+            };
+            if (weight.constant && !dense) {
+                w.shape = {1};
+                w.init.args = {apply(*weight.constant)};
+            } else {
+                std::vector<double> values(table.nnz());
+                for (std::size_t k = 0; k < values.size(); ++k)
+                    values[k] = apply(weight.constant ? *weight.constant : weights[k]);
+                w.init.kind = "data";
+                w.init.data = std::make_shared<const std::vector<double>>(layout(std::move(values)));
+                w.shape = dense ? std::vector<std::size_t>{pre_n, post_n}
+                                : std::vector<std::size_t>{table.nnz()};
+            }
+            op_dp.weight = w.name;
+            add_var(w);
+            if (!op_dp.delay.empty()) {
+                op_dp.ring = c.name + ".pending" + suffix;
+                add_state_var(op_dp.ring, real_,
+                              {static_cast<std::size_t>(op_dp.max_delay_steps) + 1, plan_.batch, post_n});
+            } else if (op_dp.delay_steps > 0) {
+                op_dp.ring = c.name + ".spike_ring" + suffix;
+                op_dp.ring_count = c.name + ".spike_ring_count" + suffix;
+                const auto slots = static_cast<std::size_t>(op_dp.delay_steps) + 1;
+                add_state_var(op_dp.ring, DType::i32, {slots, plan_.batch, pre_n});
+                add_state_var(op_dp.ring_count, DType::i64, {slots, plan_.batch});
+            }
+            OpSpec op;
+            op.name = c.name + ".deliver" + suffix;
+            op.kind = "synapse_deliver";
+            op.owner = c.name;
+            op.inputs = {{src.spikes_var, Read::now}, {src.count_var, Read::now}};
+            op.outputs = {{inc.target->var, WriteMode::accumulate}};
+            op.params = {{"synapses", table.nnz()},
+                         {"storage", op_dp.storage == Storage::sparse ? "sparse"
+                                     : op_dp.storage == Storage::dense ? "dense" : "one_to_one"},
+                         {"delay_steps", op_dp.delay.empty() ? op_dp.delay_steps : -1},
+                         {"on_spike", fmt::format("{} += {}", inc.target->name, expr::to_string(inc.value))}};
+            op.payload = op_dp;
+            deliveries_.push_back(std::move(op));
         }
+    }
 
-        OpSpec op;
-        op.name = c.name + ".deliver";
-        op.kind = "synapse_deliver";
-        op.owner = c.name;
-        op.inputs = {{src.spikes_var, Read::now}, {src.count_var, Read::now}};
-        op.outputs = {{target->var, WriteMode::accumulate}};
-        op.params = {{"synapses", table.nnz()},
-                     {"storage", dp.storage == Storage::sparse ? "sparse"
-                                 : dp.storage == Storage::dense ? "dense" : "one_to_one"},
-                     {"delay_steps", dp.delay.empty() ? dp.delay_steps : -1}};
-        op.payload = dp;
-        deliveries_.push_back(std::move(op));
+    // What each presynaptic spike adds to which post variable: `target += w` by default, or the
+    // statements of `on_pre`. Each must be `X += f(w)` or `X -= f(w)` with f of the weight `w`,
+    // numbers and the post group's shared parameters, so that f(w) is fixed per synapse and
+    // delivery stays one add per synapse.
+    struct Increment {
+        const detail::GroupVariable* target;
+        expr::Ptr value;  // of the symbol `w`
+    };
+
+    template <class TargetLookup>
+    std::vector<Increment> on_spike_increments(const Connection& c, const TextOrigin& o,
+                                               const detail::ParsedValue& weight,
+                                               TargetLookup&& state_target) {
+        const std::string key = "connections." + c.name;
+        std::vector<Increment> out;
+        if (c.on_pre.empty()) {
+            const auto* target = state_target(c.target, o);
+            expect_dimension(weight, target->dim, c.weight, o, key + ".weight");
+            out.push_back({target, expr::symbol("w")});
+            return out;
+        }
+        const TextOrigin so = with_key(detail::origin_of(c.on_pre, o), key + ".on_pre");
+        const auto& post_group = groups_.at(c.post.group);
+        SymbolDims dims{{"w", weight.dim}};
+        for (const auto& v : post_group.variables) dims[v.name] = v.dim;
+        for (const auto& st : parse_statements(c.on_pre.text, so)) {
+            const auto* target = state_target(st.target, so);
+            if (st.op != Statement::Op::add && st.op != Statement::Op::sub)
+                throw ConfigError(located(so, st.loc, fmt::format(
+                    "on_pre statements must add to or subtract from a post variable ('{} += "
+                    "w'); '{}' with another operator is not supported", st.target, st.target)));
+            Checked checked;
+            try {
+                checked = check_expression(st.value, dims, so);
+            } catch (const ModelError& e) {
+                throw ConfigError(e.what());
+            }
+            if (checked.dim != target->dim)
+                throw ConfigError(located(so, st.loc, fmt::format(
+                    "'{}' is in {}, but the value added is in {}", st.target,
+                    target->dim.to_string(), checked.dim.to_string())));
+            expr::Ptr value = shared_constants(checked.expr, post_group);
+            std::vector<std::string> used;
+            expr::collect_symbols(value, used);
+            for (const auto& name : used)
+                if (name != "w")
+                    throw ConfigError(located(so, st.loc, fmt::format(
+                        "on_pre can use the weight w, numbers and shared parameters of '{}'; "
+                        "'{}' varies per neuron or per step", post_group.name, name)));
+            if (expr::uses_random(value))
+                throw ConfigError(located(so, st.loc, "on_pre cannot draw random numbers; "
+                                                      "put the randomness in the weight"));
+            if (st.op == Statement::Op::sub) value = expr::neg(value);
+            out.push_back({target, expr::simplify(value)});
+        }
+        if (out.empty()) config_error(so, "on_pre has no statement");
+        return out;
+    }
+
+    // Replaces the post group's shared parameters by their initial values.
+    expr::Ptr shared_constants(const expr::Ptr& e, const detail::BuiltGroup& g) {
+        std::vector<std::string> names;
+        std::vector<expr::Ptr> values;
+        for (const auto& v : g.variables) {
+            if (!v.shared) continue;
+            const VariableSpec* spec = plan_.find_variable(v.var);
+            if (spec && spec->init.kind == "constant" && !spec->init.args.empty()) {
+                names.push_back(v.name);
+                values.push_back(expr::constant(spec->init.args[0]));
+            }
+        }
+        return expr::substitute(e, names, values);
     }
 
     void add_data_var(const std::string& name, DType t, std::vector<double> data) {

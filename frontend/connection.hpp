@@ -50,6 +50,10 @@ struct Connection {
     GroupRef pre;
     GroupRef post;
     std::string target;   // variable of the post group that spikes act on ("ge", "I")
+    // Instead of `target`: on-spike statements ("ge += w", "g_ampa += w * scale; x += w"), each
+    // adding a function of the weight `w` (and shared parameters of the post group) to a post
+    // state variable.
+    ValueSpec on_pre;
     ValueSpec weight = "1";  // constant, or an expression per synapse (rand(), i, j)
     ValueSpec delay;      // empty: none; a time (multiple of dt), or an expression per synapse
     Connectivity connectivity;

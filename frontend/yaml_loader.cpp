@@ -821,8 +821,8 @@ private:
             const std::string path = child("connections", name);
             expect_mapping(key, node, path,
                            "{pre: neurons, post: neurons, target: ge, weight: 1 mV}");
-            check_keys(node, path, {"pre", "post", "target", "weight", "delay", "connectivity",
-                                    "allow_self", "storage"});
+            check_keys(node, path, {"pre", "post", "target", "on_pre", "weight", "delay",
+                                    "connectivity", "allow_self", "storage"});
             const auto pre = reference(
                 required(node, path, "pre", "the source group or spike input, e.g. pre: "
                                             "neurons[0:3200]"),
@@ -830,9 +830,20 @@ private:
             const auto post = reference(
                 required(node, path, "post", "the target group, e.g. post: neurons"),
                 child(path, "post"), RefKind::group);
-            const std::string target = identifier(
-                required(node, path, "target", "the post variable spikes act on, e.g. target: ge"),
-                child(path, "target"));
+            // Either a target variable (`target += w`) or on-spike statements.
+            std::string target;
+            ValueSpec on_pre;
+            if (const auto n = node["on_pre"]) {
+                if (node["target"])
+                    fail(node["target"], child(path, "target"),
+                         "give either target (spikes add w to it) or on_pre statements, not both");
+                on_pre = value(n, child(path, "on_pre"));
+            } else {
+                target = identifier(
+                    required(node, path, "target",
+                             "the post variable spikes act on, e.g. target: ge (or on_pre: ge += w)"),
+                    child(path, "target"));
+            }
             const ValueSpec weight = value(
                 required(node, path, "weight", "the synaptic weight, e.g. weight: 1.62 mV"),
                 child(path, "weight"));
@@ -846,6 +857,7 @@ private:
             Connection& c = net_.connect(name, pre.first, post.first, target, weight,
                                          std::move(connectivity));
             c.origin = origin(node, path);
+            c.on_pre = on_pre;
             c.delay_origin = c.origin;
             if (const auto n = node["delay"]) {
                 const std::string delay_path = child(path, "delay");
