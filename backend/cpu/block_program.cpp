@@ -178,8 +178,162 @@ struct BlockProgram<T>::Impl {
         return out;
     }
 
+    // Whether a tree has one value for all elements (constants, uniform symbols, t, dt).
+    std::map<const expr::Node*, std::pair<expr::Ptr, bool>> uniform_memo;
+    bool is_uniform(const expr::Ptr& e) {
+        if (auto it = uniform_memo.find(e.get()); it != uniform_memo.end()) return it->second.second;
+        bool u = true;
+        if (e->kind == expr::Kind::symbol) u = uniform_index.count(e->name) != 0;
+        else if (e->kind == expr::Kind::call && (e->name == "rand" || e->name == "randn")) u = false;
+        else
+            for (const auto& a : e->args) u = u && is_uniform(a);
+        uniform_memo.emplace(e.get(), std::make_pair(e, u));
+        return u;
+    }
+
+    // An affine view of a varying tree: constant + sum of coefficient * atom, where the
+    // coefficients are uniform trees (hoisted into the per-step prologue) and the atoms are
+    // varying sub-trees that are not sums or scalings themselves. A linear update such as
+    // c1 * ((E_L + R * I) / tau) + c2 * v then costs one multiply-add per atom.
+    struct Affine {
+        expr::Ptr constant = expr::constant(0.0);
+        std::vector<std::pair<expr::Ptr, expr::Ptr>> terms;  // (atom, coefficient)
+    };
+
+    static bool is_affine_kind(expr::Kind k) {
+        return k == expr::Kind::add || k == expr::Kind::sub || k == expr::Kind::neg ||
+               k == expr::Kind::mul || k == expr::Kind::div;
+    }
+
+    static bool same_atom(const expr::Ptr& a, const expr::Ptr& b) {
+        if (a == b) return true;
+        return a->kind == expr::Kind::symbol && b->kind == expr::Kind::symbol && a->name == b->name;
+    }
+
+    static void scale(Affine& f, const expr::Ptr& c) {
+        f.constant = expr::mul(f.constant, c);
+        for (auto& t : f.terms) t.second = expr::mul(t.second, c);
+    }
+
+    static void add_into(Affine& f, const Affine& g, bool negate) {
+        const expr::Ptr sign = expr::constant(negate ? -1.0 : 1.0);
+        f.constant = expr::add(f.constant, expr::mul(sign, g.constant));
+        for (const auto& [atom, c] : g.terms) {
+            bool merged = false;
+            for (auto& t : f.terms)
+                if (same_atom(t.first, atom)) {
+                    t.second = expr::add(t.second, expr::mul(sign, c));
+                    merged = true;
+                    break;
+                }
+            if (!merged) f.terms.emplace_back(atom, expr::mul(sign, c));
+        }
+    }
+
+    Affine affine(const expr::Ptr& e) {
+        using expr::Kind;
+        Affine f;
+        if (is_uniform(e)) {
+            f.constant = e;
+            return f;
+        }
+        switch (e->kind) {
+            case Kind::add:
+            case Kind::sub: {
+                f = affine(e->args[0]);
+                add_into(f, affine(e->args[1]), e->kind == Kind::sub);
+                return f;
+            }
+            case Kind::neg:
+                f = affine(e->args[0]);
+                scale(f, expr::constant(-1.0));
+                return f;
+            case Kind::mul:
+                if (is_uniform(e->args[0])) {
+                    f = affine(e->args[1]);
+                    scale(f, e->args[0]);
+                    return f;
+                }
+                if (is_uniform(e->args[1])) {
+                    f = affine(e->args[0]);
+                    scale(f, e->args[1]);
+                    return f;
+                }
+                break;
+            case Kind::div:
+                if (is_uniform(e->args[1])) {
+                    f = affine(e->args[0]);
+                    scale(f, expr::div(expr::constant(1.0), e->args[1]));
+                    return f;
+                }
+                break;
+            default: break;
+        }
+        f.terms.emplace_back(e, expr::constant(1.0));
+        return f;
+    }
+
+    Operand compile_affine(const expr::Ptr& e) {
+        const Affine f = affine(e);
+        // Atoms that compile to the same value (equal sub-trees) share one term.
+        std::vector<std::pair<Operand, expr::Ptr>> terms;
+        for (const auto& [atom, coefficient] : f.terms) {
+            const Operand x = compile(atom);
+            auto it = std::find_if(terms.begin(), terms.end(), [&](const auto& t) {
+                return t.first.type == x.type && t.first.id == x.id;
+            });
+            if (it == terms.end()) terms.emplace_back(x, coefficient);
+            else it->second = expr::add(it->second, coefficient);
+        }
+        Operand acc = compile(expr::simplify(f.constant));
+        const bool zero = f.constant->kind == expr::Kind::constant && f.constant->value == 0.0;
+        bool first = true;
+        for (const auto& [x, coefficient] : terms) {
+            const expr::Ptr c = expr::simplify(coefficient);
+            const Operand k = compile(c);
+            const bool unit = c->kind == expr::Kind::constant && c->value == 1.0;
+            Instr in;
+            if (first && zero) {
+                if (unit) {
+                    acc = x;
+                } else {
+                    in.op = Op::mul;
+                    in.a = x;
+                    in.b = k;
+                    acc = emit_memo(in, fmt::format("mul|{},{}", key_of(x), key_of(k)));
+                }
+            } else if (unit) {
+                in.op = Op::add;
+                in.a = x;
+                in.b = acc;
+                acc = emit_memo(in, fmt::format("add|{},{}", key_of(x), key_of(acc)));
+            } else {
+                in.op = Op::muladd;
+                in.a = x;
+                in.b = k;
+                in.c = acc;
+                acc = emit_memo(in, fmt::format("muladd|{},{},{}", key_of(x), key_of(k), key_of(acc)));
+            }
+            first = false;
+        }
+        return acc;
+    }
+
+    Operand emit_memo(const Instr& in, const std::string& key) {
+        if (auto it = memo.find(key); it != memo.end()) return it->second;
+        Operand r = emit(in, true);
+        memo[key] = r;
+        return r;
+    }
+
     Operand compile_node(const expr::Ptr& e) {
         using expr::Kind;
+        // Sums and scalings of varying trees by uniform ones become multiply-add chains.
+        if (is_affine_kind(e->kind) && !is_uniform(e)) {
+            const Affine f = affine(e);
+            const bool trivial = f.terms.size() == 1 && f.terms[0].first == e;
+            if (!trivial) return compile_affine(e);
+        }
         if (e->kind == Kind::constant) {
             // One slot per distinct value, so that equal sub-trees get equal keys (CSE).
             auto [it, fresh] = memo.try_emplace(fmt::format("const|{:a}", e->value));

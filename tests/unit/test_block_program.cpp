@@ -479,7 +479,9 @@ TEST(BlockProgram, EqualSymbolicSubtreesAreComputedOnce) {
 // solver output, thresholds on updated values) are merged as well.
 TEST(BlockProgram, EqualSubtreesWithConstantsAreComputedOnce) {
     const std::size_t one = instructions({tree_with_constants()});
-    EXPECT_EQ(instructions({expr::binary(Kind::add, tree_with_constants(), tree_with_constants())}),
+    // At most one instruction more than one copy (the affine folding may even merge x + x
+    // into the copy's own multiply-add chain); a duplicated sub-tree would cost `one` more.
+    EXPECT_LE(instructions({expr::binary(Kind::add, tree_with_constants(), tree_with_constants())}),
               one + 1);
     EXPECT_EQ(instructions({tree_with_constants(), tree_with_constants()}), one);
 }
