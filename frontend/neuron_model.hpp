@@ -18,7 +18,7 @@ struct NeuronModel {
     std::map<std::string, ValueSpec> parameters;  // defaults, overridable per group
     std::string method = "euler";                 // default solver
     std::string description;                      // one line for docs and `--print-schedule`
-    TextOrigin equations_origin, threshold_origin, reset_origin;
+    TextOrigin equations_origin, threshold_origin, reset_origin, method_origin;
 };
 
 }  // namespace spikegraph

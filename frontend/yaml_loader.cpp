@@ -575,7 +575,10 @@ private:
                 m.reset_origin = origin(n, child(path, "reset"), true);
             }
             if (const auto n = node["refractory"]) m.refractory = value(n, child(path, "refractory"));
-            if (const auto n = node["method"]) m.method = identifier(n, child(path, "method"));
+            if (const auto n = node["method"]) {
+                m.method = identifier(n, child(path, "method"));
+                m.method_origin = origin(n, child(path, "method"), true);
+            }
             if (const auto n = node["description"]) m.description = scalar(n, child(path, "description"));
             const std::string params = child(path, "parameters");
             for (const auto& [p, v] : entries(node["parameters"], params))
@@ -623,7 +626,8 @@ private:
             const NeuronModel& model = find_model(model_node, child(path, "model"));
             NeuronGroup& g = net_.add_group(name, size, model);
             g.origin = origin(node, path);
-            g.method_origin = g.origin;
+            // Without its own method the group uses the model's, and errors point there.
+            g.method_origin = g.model().method_origin.key.empty() ? g.origin : g.model().method_origin;
             if (const auto n = node["method"]) {
                 g.method(identifier(n, child(path, "method")));
                 g.method_origin = origin(n, child(path, "method"), true);

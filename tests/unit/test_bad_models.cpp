@@ -159,10 +159,6 @@ INSTANTIATE_TEST_SUITE_P(BadModels, BadModels, ::testing::ValuesIn(bad_models())
 // When the method comes from the model's `method:` key rather than the group's, a refusal must
 // point at that key, where the user made the choice.
 TEST(BadModelsMethodFromModel, SolverRefusalPointsAtTheModelsMethodKey) {
-    GTEST_SKIP() << "known bug: the refusal is located at the group ('bad.yaml:9:5: groups.g: "
-                    "method ...'), not at 'bad.yaml:5:13: models.m.method: method ...': "
-                    "NeuronModel keeps no origin for `method` (yaml_loader read_models), so "
-                    "read_groups falls back to g.method_origin = g.origin";
     for (const char* method : {"exact", "exponential_euler"}) {
         const std::string yaml = std::string(
                                      "models:\n"
