@@ -288,8 +288,10 @@ std::string to_string(const Ptr& e) {
             }
             return out + ")";
         }
-        case Kind::neg: return "-" + wrap(n.args[0], precedence(*n.args[0]) <= p);
-        case Kind::logical_not: return "not " + wrap(n.args[0], precedence(*n.args[0]) < p);
+        // Appending (not "-" + ...) sidesteps GCC 12's false -Wrestrict on operator+ (PR 105651).
+        case Kind::neg: return std::string("-").append(wrap(n.args[0], precedence(*n.args[0]) <= p));
+        case Kind::logical_not:
+            return std::string("not ").append(wrap(n.args[0], precedence(*n.args[0]) < p));
         case Kind::pow:
             // Right-associative: a**b**c is a**(b**c), so only the left side needs equal-level
             // parentheses.
