@@ -1,8 +1,12 @@
 // The `spikegraph` command-line program: run, validate, backends.
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -34,6 +38,47 @@ struct RunArgs {
     std::vector<std::string> sets;
     bool print_schedule = false;
     bool quiet = false;
+    std::string checkpoint, checkpoint_every, resume;
+};
+
+// Set by SIGINT / SIGTERM; the run loop checks it after every step. The handler is reset to the
+// default on first delivery (SA_RESETHAND), so a second Ctrl-C stops the program at once.
+std::atomic<bool> g_stop{false};
+volatile std::sig_atomic_t g_signal = 0;
+static_assert(std::atomic<bool>::is_always_lock_free, "the stop flag is set from a signal handler");
+
+extern "C" void on_stop_signal(int sig) {
+    g_signal = sig;
+    g_stop.store(true, std::memory_order_relaxed);
+}
+
+void install_stop_handlers() {
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+}
+
+// Removes `dir` when this run created it and a failure left it empty: a run that fails writes
+// nothing.
+class OutputDirGuard {
+public:
+    explicit OutputDirGuard(std::filesystem::path dir)
+        : dir_(std::move(dir)), existed_(dir_.empty() || std::filesystem::exists(dir_)) {}
+    ~OutputDirGuard() {
+        if (existed_ || committed_) return;
+        std::error_code ec;
+        if (std::filesystem::is_directory(dir_, ec) && std::filesystem::is_empty(dir_, ec))
+            std::filesystem::remove(dir_, ec);
+    }
+    void commit() { committed_ = true; }
+
+private:
+    std::filesystem::path dir_;
+    bool existed_;
+    bool committed_ = false;
 };
 
 // "400ms", "0.4s", "400 ms" -> ms. Throws ConfigError naming the flag.
@@ -93,22 +138,57 @@ sg::Network load(const RunArgs& a) {
 }
 
 int run_command(const RunArgs& a) {
+    install_stop_handlers();
     sg::Network net = load(a);
     std::filesystem::path out = a.out;
     if (out.empty()) out = std::filesystem::path("out") / std::filesystem::path(a.config).stem();
-    sg::require_backend(net.settings.backend);
+    sg::require_backend(sg::resolve_backend(net.settings.backend));
+    std::int64_t every_steps = 0;
+    if (!a.checkpoint_every.empty()) {
+        const double every_ms = parse_time_flag("--checkpoint-every", a.checkpoint_every);
+        every_steps = std::llround(every_ms / net.settings.dt_ms);
+        if (every_steps < 1)
+            throw sg::ConfigError(fmt::format("--checkpoint-every '{}': shorter than one step (dt = {} ms)",
+                                              a.checkpoint_every, net.settings.dt_ms));
+    }
+    if (!a.resume.empty() && !std::filesystem::exists(a.resume))
+        throw sg::IoError(fmt::format("--resume '{}': no such file", a.resume));
     sg::SimulationOptions opts;
     opts.threads = net.settings.threads;
     opts.out_dir = a.print_schedule ? std::filesystem::path() : out;
     opts.config = a.config;
+    OutputDirGuard guard(opts.out_dir);
     sg::Simulation sim(net, opts);
     if (a.print_schedule) {
         std::cout << sim.schedule();
         return 0;
     }
-    ProgressBar bar(!a.quiet && isatty(STDERR_FILENO));
-    sim.run(net.settings.duration_ms, [&](std::int64_t d, std::int64_t t) { bar(d, t); });
+    if (!a.resume.empty())
+        sim.resume(a.resume);
+    else
+        sim.initial_step();
+    const bool show_bar = !a.quiet && isatty(STDERR_FILENO);
+    ProgressBar bar(show_bar);
+    sg::RunControl control;
+    control.progress = [&](std::int64_t d, std::int64_t t) { bar(d, t); };
+    control.stop = &g_stop;
+    if (every_steps > 0) {
+        control.every_steps = every_steps;
+        control.every = [&] { sim.checkpoint(a.checkpoint); };
+    }
+    sim.run_continue(net.settings.duration_ms, control);
+    if (!a.checkpoint.empty()) sim.checkpoint(a.checkpoint);
     sim.finish();
+    guard.commit();
+    if (sim.interrupted()) {
+        const int sig = g_signal != 0 ? static_cast<int>(g_signal) : SIGINT;
+        std::cerr << fmt::format("{}spikegraph: interrupted by {} at t = {} ms (step {}); the "
+                                 "outputs in {} are complete up to there{}\n",
+                                 show_bar ? "\n" : "", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+                                 sim.t_ms(), sim.steps_done(), out.string(),
+                                 a.checkpoint.empty() ? "" : "; checkpoint written to " + a.checkpoint);
+        return 128 + sig;
+    }
     if (a.quiet) return 0;
     const auto stats = sim.stats();
     const double run_s = stats["run_seconds"].get<double>();
@@ -129,6 +209,9 @@ int run_command(const RunArgs& a) {
                              stats["build_seconds"].get<double>(), run_s,
                              stats["steps_per_second"].get<double>());
     std::cout << fmt::format("  output: {}\n", out.string());
+    if (!a.resume.empty())
+        std::cout << fmt::format("  resumed from {} at t = {} ms\n", a.resume, sim.start_ms());
+    if (!a.checkpoint.empty()) std::cout << fmt::format("  checkpoint: {}\n", a.checkpoint);
     return 0;
 }
 
@@ -154,7 +237,7 @@ void add_common(CLI::App* cmd, RunArgs& a) {
     cmd->add_option("--dt", a.dt, "time step, e.g. 0.1ms");
     cmd->add_option("--seed", a.seed, "random seed (non-negative)")->check(CLI::NonNegativeNumber);
     cmd->add_option("--threads", a.threads, "worker threads")->check(CLI::PositiveNumber);
-    cmd->add_option("--backend", a.backend, "cpu or cuda");
+    cmd->add_option("--backend", a.backend, "cpu or cuda (default: the config's, else cpu)");
 }
 
 }  // namespace
@@ -173,6 +256,13 @@ int main(int argc, char** argv) {
     run->add_option("--out", a.out, "output directory (default out/<config name>)");
     run->add_flag("--print-schedule", a.print_schedule, "print the sorted plan and exit");
     run->add_flag("--quiet", a.quiet, "no progress bar and no summary");
+    auto* ckpt = run->add_option("--checkpoint", a.checkpoint,
+                                 "write a checkpoint to FILE at the end (and when interrupted)");
+    run->add_option("--checkpoint-every", a.checkpoint_every,
+                    "also write it every T of simulated time, e.g. 100ms")
+        ->needs(ckpt);
+    run->add_option("--resume", a.resume,
+                    "continue from a checkpoint for --duration more (monitors write only the new part)");
     auto* validate = app.add_subcommand("validate", "check a config without running it");
     add_common(validate, a);
     app.add_subcommand("backends", "list the backends and whether they are available");

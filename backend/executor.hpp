@@ -1,6 +1,8 @@
 #pragma once
 // A Plan instantiated on one backend: it owns the memory and runs the ops step by step.
 
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -32,8 +34,23 @@ public:
         for (std::int64_t k = 0; k < n; ++k) step();
     }
 
+    /// Runs up to `n` steps, stopping early at the end of the first step after which `stop`
+    /// reads true (one relaxed load per step). Returns the steps run.
+    virtual std::int64_t run_steps_until(std::int64_t n, const std::atomic<bool>& stop) {
+        std::int64_t k = 0;
+        while (k < n && !stop.load(std::memory_order_relaxed)) {
+            step();
+            ++k;
+        }
+        return k;
+    }
+
     /// Index k of the next step to run (t = k * dt).
     virtual std::int64_t current_step() const = 0;
+
+    /// Makes `step` the next step to run (t = step * dt). Used to restore a stored state; the
+    /// variables are restored separately with write_bytes().
+    virtual void set_step(std::int64_t step) = 0;
 
     /// Host copy of a variable, converted to double, row-major in its spec's shape.
     virtual std::vector<double> read(const std::string& var) const = 0;
@@ -41,8 +58,19 @@ public:
     /// Overwrites a variable from a host array (converted from double); the size must match.
     virtual void write(const std::string& var, const std::vector<double>& values) = 0;
 
+    /// The bytes of a variable exactly as stored (native little-endian, row-major): what a
+    /// bitwise snapshot keeps.
+    virtual std::vector<std::byte> read_bytes(const std::string& var) const = 0;
+
+    /// Overwrites a variable with bytes from read_bytes() of a variable of the same dtype and
+    /// shape. @throws SimulationError when the byte count differs.
+    virtual void write_bytes(const std::string& var, const std::byte* data, std::size_t size) = 0;
+
     /// Synaptic events delivered so far (one per synapse per presynaptic spike).
     virtual std::uint64_t synaptic_events() const = 0;
+
+    /// Makes synaptic_events() count on from `events` (restoring a snapshot).
+    virtual void set_synaptic_events(std::uint64_t events) = 0;
 };
 
 }  // namespace spikegraph

@@ -25,7 +25,7 @@ struct SimulationSettings {
     Precision precision = Precision::f64;
     std::size_t batch = 1;
     int threads = 1;  // 0: every core
-    std::string backend = "cpu";
+    std::string backend;  // "": the thread's default_backend() (see backend_registry.hpp)
 };
 
 class Network {

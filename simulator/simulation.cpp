@@ -9,6 +9,7 @@
 #include "backend/backend_registry.hpp"
 #include "builder/schedule.hpp"
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "monitors/manifest.hpp"
 #include "monitors/spike_monitor.hpp"
 #include "monitors/state_monitor.hpp"
@@ -33,19 +34,21 @@ std::int64_t steps_for(double duration_ms, double dt_ms) {
 }  // namespace
 
 Simulation::Simulation(const Network& network, SimulationOptions options)
-    : network_(network), options_(std::move(options)) {
+    : settings_(network.settings), options_(std::move(options)) {
     const auto start = Clock::now();
-    threads_ = options_.threads > 0 ? options_.threads : network_.settings.threads;
+    threads_ = options_.threads > 0 ? options_.threads : settings_.threads;
     if (threads_ <= 0) threads_ = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    require_backend(network_.settings.backend);
-    build_ = build(network_);
+    // An explicit choice wins: the argument, then the config; else the thread's default.
+    backend_ = resolve_backend(options_.backend.empty() ? settings_.backend : options_.backend);
+    require_backend(backend_);
+    build_ = std::make_shared<const BuildResult>(build(network));
     ExecutorOptions eo;
     eo.threads = threads_;
     if (!options_.out_dir.empty()) {
-        for (const auto& m : build_.monitors) {
+        for (const auto& m : build_->monitors) {
             if (m.kind == MonitorInfo::Kind::spike) {
                 auto sink = std::make_unique<SpikeMonitor>(m.name, options_.out_dir, dt_ms(),
-                                                           build_.plan.batch, m.begin);
+                                                           build_->plan.batch, m.begin);
                 sink->set_group(m.group);
                 eo.sinks[m.op] = sink.get();
                 spike_monitors_.push_back(std::move(sink));
@@ -53,7 +56,7 @@ Simulation::Simulation(const Network& network, SimulationOptions options)
                 std::vector<std::int64_t> absolute;
                 for (auto k : m.indices) absolute.push_back(static_cast<std::int64_t>(m.begin) + k);
                 auto sink = std::make_unique<StateMonitor>(m.name, options_.out_dir, dt_ms(),
-                                                           build_.plan.batch, m.variables, m.units,
+                                                           build_->plan.batch, m.variables, m.units,
                                                            absolute);
                 sink->set_group(m.group);
                 eo.sinks[m.op] = sink.get();
@@ -61,16 +64,23 @@ Simulation::Simulation(const Network& network, SimulationOptions options)
             }
         }
     }
-    executor_ = make_executor(network_.settings.backend, build_.plan, eo);
+    executor_ = make_executor(backend_, build_->plan, eo);
+    evolve_mutex_ = std::make_unique<std::mutex>();
     build_seconds_ = seconds_since(start);
 }
 
 Simulation::~Simulation() = default;
+Simulation::Simulation(Simulation&&) noexcept = default;
+Simulation& Simulation::operator=(Simulation&&) noexcept = default;
 
 void Simulation::initial_step() {
     executor_->initial_step();
+    apply_overrides();
     initialised_ = true;
     simulated_ms_ = 0.0;
+    steps_run_ = 0;
+    start_step_ = 0;
+    resumed_from_.clear();
 }
 
 void Simulation::ensure_initialised() {
@@ -82,7 +92,8 @@ void Simulation::step() {
     const auto start = Clock::now();
     executor_->step();
     run_seconds_ += seconds_since(start);
-    simulated_ms_ += dt_ms();
+    ++steps_run_;
+    simulated_ms_ = static_cast<double>(steps_run_) * dt_ms();
 }
 
 void Simulation::run(double duration_ms, const ProgressFn& progress) {
@@ -91,21 +102,47 @@ void Simulation::run(double duration_ms, const ProgressFn& progress) {
 }
 
 void Simulation::run_continue(double duration_ms, const ProgressFn& progress) {
+    RunControl control;
+    control.progress = progress;
+    run_continue(duration_ms, control);
+}
+
+void Simulation::run_continue(double duration_ms, const RunControl& control) {
     if (finished_) throw SimulationError("the simulation was finished; its monitors are closed");
     ensure_initialised();
+    interrupted_ = false;
     const std::int64_t total = steps_for(duration_ms, dt_ms());
-    // Without a progress callback the loop runs in one piece; with one, in about 200 pieces.
-    const std::int64_t chunk = progress ? std::max<std::int64_t>(1, total / 200) : std::max<std::int64_t>(total, 1);
+    // The loop runs in pieces only where something happens between them: about 200 progress
+    // calls, and the periodic callback. The stop flag is checked inside, after every step.
+    std::int64_t chunk = control.progress ? std::max<std::int64_t>(1, total / 200) : total;
+    if (control.every && control.every_steps > 0) chunk = std::min(chunk, control.every_steps);
+    chunk = std::max<std::int64_t>(chunk, 1);
     std::int64_t done = 0;
     while (done < total) {
-        const std::int64_t n = std::min(chunk, total - done);
+        std::int64_t n = std::min(chunk, total - done);
+        if (control.every && control.every_steps > 0)
+            n = std::min(n, control.every_steps - done % control.every_steps);
         const auto start = Clock::now();
-        executor_->run_steps(n);
+        std::int64_t ran = n;
+        if (control.stop)
+            ran = executor_->run_steps_until(n, *control.stop);
+        else
+            executor_->run_steps(n);
         run_seconds_ += seconds_since(start);
-        done += n;
-        if (progress) progress(done, total);
+        done += ran;
+        steps_run_ += ran;
+        simulated_ms_ = static_cast<double>(steps_run_) * dt_ms();
+        if (ran < n) {
+            interrupted_ = true;
+            break;
+        }
+        if (control.progress) control.progress(done, total);
+        if (control.every && control.every_steps > 0 && done % control.every_steps == 0 &&
+            done < total)
+            control.every();
     }
-    simulated_ms_ += static_cast<double>(total) * dt_ms();
+    // A zero-length run asked to stop counts as interrupted too, so the caller reports it.
+    if (total == 0 && control.stop && control.stop->load()) interrupted_ = true;
 }
 
 void Simulation::finish() {
@@ -126,13 +163,20 @@ void Simulation::finish() {
                           {"spikegraph_version", SPIKEGRAPH_VERSION},
                           {"dt_ms", dt_ms()},
                           {"duration_ms", simulated_ms_},
-                          {"steps", steps_done()},
+                          {"steps", steps_run_},
+                          {"start_step", start_step_},
+                          {"start_ms", static_cast<double>(start_step_) * dt_ms()},
                           {"t_end_ms", t_ms()},
-                          {"seed", build_.plan.seed},
-                          {"batch", build_.plan.batch},
-                          {"backend", network_.settings.backend},
-                          {"precision", build_.plan.precision == Precision::f32 ? "float" : "double"},
-                          {"interrupted", false},
+                          {"seed", build_->plan.seed},
+                          {"batch", build_->plan.batch},
+                          {"backend", backend_},
+                          {"precision", build_->plan.precision == Precision::f32 ? "float" : "double"},
+                          {"interrupted", interrupted_},
+                          {"interrupted_at_ms", interrupted_ ? nlohmann::json(t_ms()) : nlohmann::json(nullptr)},
+                          {"resumed_from", resumed_from_.empty() ? nlohmann::json(nullptr)
+                                                                 : nlohmann::json(resumed_from_.string())},
+                          {"checkpoint", last_checkpoint_.empty() ? nlohmann::json(nullptr)
+                                                                  : nlohmann::json(last_checkpoint_.string())},
                           {"time_convention",
                            "a spike of step k is stamped t_k = k*dt; a state record of step k "
                            "holds the values at t_k, before step k runs (Brian2's schedule)"}};
@@ -146,19 +190,21 @@ double Simulation::t_ms() const {
 
 std::int64_t Simulation::steps_done() const { return executor_->current_step(); }
 
-std::string Simulation::schedule() const { return schedule_text(build_.plan); }
+std::string Simulation::schedule() const { return schedule_text(build_->plan); }
 
 std::vector<double> Simulation::read(const std::string& var) const {
-    if (!build_.plan.find_variable(var)) {
+    if (!build_->plan.find_variable(var)) {
         std::vector<std::string> names;
-        for (const auto& v : build_.plan.variables) names.push_back(v.name);
-        throw SimulationError(fmt::format("no variable '{}' in this simulation", var));
+        for (const auto& v : build_->plan.variables) names.push_back(v.name);
+        const std::string guess = detail::closest_name(var, names);
+        throw SimulationError(fmt::format("no variable '{}' in this simulation{}", var,
+                                          guess.empty() ? "" : fmt::format(" (did you mean '{}'?)", guess)));
     }
     return executor_->read(var);
 }
 
 std::uint64_t Simulation::spike_count(const std::string& population) const {
-    for (const auto& p : build_.populations)
+    for (const auto& p : build_->populations)
         if (p.name == population) {
             double sum = 0;
             for (double x : executor_->read(p.total_var)) sum += x;
@@ -170,34 +216,37 @@ std::uint64_t Simulation::spike_count(const std::string& population) const {
 std::uint64_t Simulation::synaptic_events() const { return executor_->synaptic_events(); }
 
 nlohmann::json Simulation::stats() const {
-    const double seconds = simulated_ms_ / 1000.0;
+    // Spike totals count from t = 0 (a resumed run carries them on), so rates are over [0, t].
+    const double seconds = t_ms() / 1000.0;
     nlohmann::json groups = nlohmann::json::object();
     std::uint64_t neurons = 0;
-    for (const auto& p : build_.populations) {
+    for (const auto& p : build_->populations) {
         const std::uint64_t spikes = spike_count(p.name);
         const double rate = seconds > 0
                                 ? static_cast<double>(spikes) /
-                                      (static_cast<double>(p.size * build_.plan.batch) * seconds)
+                                      (static_cast<double>(p.size * build_->plan.batch) * seconds)
                                 : 0.0;
         groups[p.name] = {{"kind", p.kind}, {"neurons", p.size}, {"spikes", spikes}, {"mean_rate_hz", rate}};
         if (p.kind == "neurons") neurons += p.size;
     }
-    const auto steps = steps_done();
+    const auto steps = steps_run_;
     return {{"build_seconds", build_seconds_},
             {"run_seconds", run_seconds_},
             {"steps", steps},
             {"steps_per_second", run_seconds_ > 0 ? static_cast<double>(steps) / run_seconds_ : 0.0},
             {"dt_ms", dt_ms()},
             {"duration_ms", simulated_ms_},
+            {"start_ms", start_ms()},
+            {"t_end_ms", t_ms()},
             {"threads", threads_},
-            {"backend", network_.settings.backend},
-            {"precision", build_.plan.precision == Precision::f32 ? "float" : "double"},
-            {"seed", build_.plan.seed},
-            {"batch", build_.plan.batch},
+            {"backend", backend_},
+            {"precision", build_->plan.precision == Precision::f32 ? "float" : "double"},
+            {"seed", build_->plan.seed},
+            {"batch", build_->plan.batch},
             {"neurons", neurons},
-            {"synapses", build_.synapses},
+            {"synapses", build_->synapses},
             {"synaptic_events", synaptic_events()},
-            {"state_bytes", build_.state_bytes},
+            {"state_bytes", build_->state_bytes},
             {"groups", groups}};
 }
 

@@ -1,12 +1,17 @@
 #pragma once
 // Simulation: owns a built Plan and an executor on one backend, runs it step by step, and
-// streams what the monitors record to an output directory.
+// streams what the monitors record to an output directory. It also keeps named snapshots
+// (store / restore), writes and resumes checkpoints, and offers the functional form (state(),
+// parameters(), with_state(), evolve(), ...). See docs/backends-and-state.md.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -15,6 +20,9 @@
 #include "backend/executor.hpp"
 #include "builder/builder.hpp"
 #include "frontend/network.hpp"
+#include "simulator/evolve.hpp"
+#include "simulator/state_snapshot.hpp"
+#include "simulator/variable_map.hpp"
 
 namespace spikegraph {
 
@@ -25,22 +33,41 @@ struct SimulationOptions {
     int threads = 0;                  // 0: the network's `simulation.threads`
     std::filesystem::path out_dir;    // where monitors write; empty: record nothing to disk
     std::string config;               // the config's path, for the manifest
+    /// Explicit backend: wins over the network's `simulation.backend` and over the thread's
+    /// default backend. Empty: the network's when set, else default_backend().
+    std::string backend;
 };
 
 /// Called every few steps during run_continue: (steps done, steps asked for).
 using ProgressFn = std::function<void(std::int64_t done, std::int64_t total)>;
 
+/// How a run_continue is watched and stopped.
+struct RunControl {
+    ProgressFn progress;  // called about 200 times per run (none: no progress calls)
+    /// Checked after every step (one relaxed load): when it reads true, the run stops at the end
+    /// of that step and interrupted() turns true. A signal handler may set it.
+    const std::atomic<bool>* stop = nullptr;
+    /// Called after every `every_steps` steps of this run (not after the last step), e.g. to
+    /// write a checkpoint. 0: never.
+    std::int64_t every_steps = 0;
+    std::function<void()> every;
+};
+
 class Simulation {
 public:
-    /// Builds the network and binds it to its backend.
+    /// Builds the network and binds it to its backend: `options.backend` if set, else the
+    /// network's `simulation.backend` if set, else the calling thread's default_backend().
     /// @throws ConfigError, ModelError, BuildError, BackendUnavailable
     explicit Simulation(const Network& network, SimulationOptions options = {});
     ~Simulation();
     Simulation(const Simulation&) = delete;
     Simulation& operator=(const Simulation&) = delete;
+    Simulation(Simulation&&) noexcept;
+    Simulation& operator=(Simulation&&) noexcept;
 
-    /// Sets every variable to its initial value and time to 0. Monitors keep what they recorded:
-    /// call run() once per Simulation and run_continue() after it.
+    /// Sets every variable to its initial value (then the parameters given to with_parameters)
+    /// and time to 0. Monitors keep what they recorded: call run() once per Simulation and
+    /// run_continue() after it.
     void initial_step();
     /// Advances one step (initial_step first if it has not run).
     void step();
@@ -48,14 +75,18 @@ public:
     void run(double duration_ms, const ProgressFn& progress = {});
     /// `duration_ms` more from the current state (initial_step first if it has not run).
     void run_continue(double duration_ms, const ProgressFn& progress = {});
+    /// The same, watched by `control`: stops early when control.stop is set (interrupted()).
+    void run_continue(double duration_ms, const RunControl& control);
     /// Flushes the monitors and writes manifest.json and stats.json (when there is an out_dir).
     void finish();
 
     double t_ms() const;
     std::int64_t steps_done() const;
-    double dt_ms() const { return build_.plan.dt_ms; }
-    const Plan& plan() const { return build_.plan; }
-    const BuildResult& build_result() const { return build_; }
+    double dt_ms() const { return build_->plan.dt_ms; }
+    const Plan& plan() const { return build_->plan; }
+    const BuildResult& build_result() const { return *build_; }
+    /// The backend this simulation runs on.
+    const std::string& backend() const { return backend_; }
     /// The sorted plan as text: what runs in which order, and what each op reads and writes.
     std::string schedule() const;
 
@@ -69,25 +100,96 @@ public:
     double run_seconds() const { return run_seconds_; }
     std::uint64_t synaptic_events() const;
     int threads() const { return threads_; }
+    /// Time at which this simulation's recording started: 0, or where resume() picked up [ms].
+    double start_ms() const { return static_cast<double>(start_step_) * dt_ms(); }
+    /// Whether the last run_continue was stopped through RunControl::stop.
+    bool interrupted() const { return interrupted_; }
 
     /// The figures of stats.json.
     nlohmann::json stats() const;
 
-private:
-    void ensure_initialised();
+    // --- Functional form -------------------------------------------------------------------
 
-    Network network_;
+    /// Host copies of every state variable (Role::state, and any temporary an op reads `prev`),
+    /// plus k_step_entry ("step": the index of the next step). Initial values before the first
+    /// run.
+    VariableMap state() const;
+    /// Host copies of every parameter and weight.
+    VariableMap parameters() const;
+
+    /// A new simulation sharing this one's built plan, with this one's current state and
+    /// parameters and then `state` (all or some entries of a state() map) written over them.
+    /// It has no output directory. @throws SimulationError for a wrong name or size
+    Simulation with_state(const VariableMap& state) const;
+    /// The same with parameters or weights written; they stay set across a later run(), whose
+    /// initial_step applies them after the initial values. @throws SimulationError
+    Simulation with_parameters(const VariableMap& parameters) const;
+    /// A new simulation sharing the plan: initial state at step 0, this one's parameters.
+    Simulation reset_state() const;
+    /// A new simulation sharing the plan: this one's state, the parameters of the config.
+    Simulation reset_parameters() const;
+
+    /// Runs `inputs` from this simulation's current state with the entries of `state` written
+    /// over it (all or some of a state() map; empty: the current state as it is), on an executor
+    /// of its own: this simulation's state, time and monitors stay untouched, and two calls
+    /// with the same arguments give identical results. Calls are serialised.
+    /// @throws SimulationError for a wrong name or size in `state` or `inputs.set`
+    EvolveResult evolve(const EvolveInputs& inputs, const VariableMap& state = {}) const;
+
+    // --- Store / restore and checkpoints ---------------------------------------------------
+
+    /// Keeps a bitwise snapshot of everything that evolves (every variable but the constants,
+    /// the step, the synaptic event count) under `name`, replacing one of the same name.
+    void store(const std::string& name = "default");
+    /// Puts a stored snapshot back; the run then continues bit-identically to the run that
+    /// followed store(). Monitors are not rewound: they keep what they recorded and go on
+    /// appending, with times from the restored step on.
+    /// @throws SimulationError for an unknown name, listing the stored ones
+    void restore(const std::string& name = "default");
+    /// Names of the stored snapshots, sorted.
+    std::vector<std::string> stored_names() const;
+
+    /// Writes the snapshot of store() to `path` atomically (temporary file, fsync, rename).
+    /// @throws IoError
+    void checkpoint(const std::filesystem::path& path);
+    /// Loads a checkpoint written by a simulation of the same network (same structure, dt,
+    /// batch, seed and precision) and continues from it: parameters and weights come from the
+    /// checkpoint too (a warning names those that differ from this network's initial values).
+    /// Monitors record from the checkpoint's step on, with absolute times.
+    /// @throws IoError for an unreadable, truncated or corrupted file; SimulationError when it
+    /// was written by a different network, naming what differs
+    void resume(const std::filesystem::path& path);
+
+private:
+    struct Derived {};
+    Simulation(const Simulation& source, Derived);
+    void ensure_initialised();
+    void apply_overrides();
+    // Copies from `source` the snapshot variables selected by `keep`, and the step when `step`.
+    void copy_from(const Simulation& source, bool (*keep)(const VariableSpec&), bool step);
+
+    SimulationSettings settings_;
     SimulationOptions options_;
-    BuildResult build_;
+    std::string backend_;
+    std::shared_ptr<const BuildResult> build_;
     std::unique_ptr<Executor> executor_;
     std::vector<std::unique_ptr<SpikeMonitor>> spike_monitors_;
     std::vector<std::unique_ptr<StateMonitor>> state_monitors_;
+    VariableMap overrides_;  // parameters set by with_parameters, reapplied by initial_step
+    std::map<std::string, StateSnapshot> stored_;
+    mutable std::unique_ptr<detail::EvolveEngine> evolve_engine_;
+    mutable std::unique_ptr<std::mutex> evolve_mutex_;
     bool initialised_ = false;
     bool finished_ = false;
+    bool interrupted_ = false;
     int threads_ = 1;
     double build_seconds_ = 0.0;
     double run_seconds_ = 0.0;
-    double simulated_ms_ = 0.0;
+    double simulated_ms_ = 0.0;    // simulated by this object's run calls since initial_step
+    std::int64_t steps_run_ = 0;   // the same in steps
+    std::int64_t start_step_ = 0;  // step at which this object's recording started
+    std::filesystem::path resumed_from_;
+    std::filesystem::path last_checkpoint_;
 };
 
 }  // namespace spikegraph

@@ -51,6 +51,7 @@ public:
             initialize(ws_.buffers()[k], plan_.variables[k], plan_.seed);
         ctx_.step = 0;
         ctx_.t_ms = 0.0;
+        events_offset_ = 0 - kernel_events();
         arena_.execute([&] {
             for (auto& k : initial_kernels_) k->run(ctx_);
         });
@@ -66,7 +67,22 @@ public:
         });
     }
 
+    std::int64_t run_steps_until(std::int64_t n, const std::atomic<bool>& stop) override {
+        std::int64_t k = 0;
+        arena_.execute([&] {
+            for (; k < n && !stop.load(std::memory_order_relaxed); ++k) one_step();
+        });
+        return k;
+    }
+
     std::int64_t current_step() const override { return ctx_.step; }
+
+    void set_step(std::int64_t step) override {
+        if (step < 0)
+            throw SimulationError(fmt::format("cannot set the step counter to {}; it must be >= 0", step));
+        ctx_.step = step;
+        ctx_.t_ms = static_cast<double>(step) * plan_.dt_ms;
+    }
 
     std::vector<double> read(const std::string& var) const override {
         auto& ws = const_cast<Workspace&>(ws_);
@@ -96,13 +112,35 @@ public:
         }
     }
 
-    std::uint64_t synaptic_events() const override {
+    std::vector<std::byte> read_bytes(const std::string& var) const override {
+        const Buffer& b = const_cast<Workspace&>(ws_).buffer(var);
+        const auto* p = static_cast<const std::byte*>(b.raw());
+        return std::vector<std::byte>(p, p + b.bytes());
+    }
+
+    void write_bytes(const std::string& var, const std::byte* data, std::size_t size) override {
+        Buffer& b = ws_.buffer(var);
+        if (size != b.bytes())
+            throw SimulationError(fmt::format(
+                "cannot write {} bytes into '{}', which holds {} bytes ({} values of {})", size,
+                var, b.bytes(), b.size(), dtype_name(b.type())));
+        if (size > 0) std::memcpy(b.raw(), data, size);
+    }
+
+    std::uint64_t synaptic_events() const override { return kernel_events() + events_offset_; }
+
+    void set_synaptic_events(std::uint64_t events) override {
+        // The delivery kernels keep their own counters; an offset makes the sum read `events`.
+        events_offset_ = events - kernel_events();
+    }
+
+private:
+    std::uint64_t kernel_events() const {
         std::uint64_t n = 0;
         for (const auto& k : kernels_) n += k->synaptic_events();
         return n;
     }
 
-private:
     void one_step() {
         for (auto& [src, dst] : snapshots_) std::memcpy(dst->raw(), src->raw(), src->bytes());
         for (auto& k : kernels_) k->run(ctx_);
@@ -117,6 +155,7 @@ private:
     std::vector<std::unique_ptr<Kernel>> initial_kernels_, kernels_;
     std::vector<std::pair<Buffer*, Buffer*>> snapshots_;
     StepContext ctx_;
+    std::uint64_t events_offset_ = 0;  // modulo 2^64, so it may "wrap" below the kernels' sum
 };
 
 }  // namespace

@@ -1,0 +1,58 @@
+#pragma once
+// The checkpoint file: a StateSnapshot on disk, versioned, checksummed, tied to the structure
+// of the network that wrote it, and written atomically (temporary file, fsync, rename), so a
+// crash during the write leaves the previous checkpoint in place.
+//
+// Layout (integers little-endian):
+//   0  magic "SGCKPT\r\n" (8 bytes)     32 structure hash (FNV-1a 64 of the structure JSON)
+//   8  format version (u32)             40 payload checksum (FNV-1a 64 of meta + data)
+//  12  header size, 64 (u32)            48 header checksum (FNV-1a 64 of bytes 0..47)
+//  16  meta size in bytes (u64)         56 reserved, 0
+//  24  data size in bytes (u64)
+//  64  meta: JSON text: the structure (readable, for messages), step, t, synaptic events and
+//      one entry per variable (name, dtype, shape, offset and size of its bytes in data)
+//  64 + meta size: data: the variables' bytes, back to back
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "builder/plan.hpp"
+#include "simulator/state_snapshot.hpp"
+
+namespace spikegraph {
+
+inline constexpr std::uint32_t k_checkpoint_version = 1;
+
+/// What must be the same for a checkpoint to apply to a plan: dt, batch, seed, precision, every
+/// variable's name, dtype, shape and role, and every op's name and kind in execution order.
+/// Parameter values and threads are not part of it.
+nlohmann::json plan_structure(const Plan& plan);
+
+/// FNV-1a 64 of the structure's canonical JSON text.
+std::uint64_t structure_hash(const nlohmann::json& structure);
+
+/// One sentence per difference between the structure in a checkpoint (`was`) and here (`now`),
+/// e.g. "variable 'neurons.v' has shape [1, 4000] in the checkpoint and [1, 100] here".
+std::vector<std::string> structure_differences(const nlohmann::json& was,
+                                               const nlohmann::json& now);
+
+/// FNV-1a 64, continuing from `hash`.
+std::uint64_t fnv1a64(const void* data, std::size_t size,
+                      std::uint64_t hash = 0xcbf29ce484222325ULL);
+
+/// Writes `snapshot` of a simulation of `plan` to `path` atomically.
+/// @throws IoError naming the path and the reason; the previous file is then left as it was.
+void write_checkpoint(const std::filesystem::path& path, const Plan& plan,
+                      const StateSnapshot& snapshot);
+
+/// Reads a checkpoint and checks it against `plan`.
+/// @throws IoError when the file cannot be read, is not a checkpoint, has another format
+/// version, or is truncated or corrupted; SimulationError when it was written by a network of a
+/// different structure (the message lists what differs).
+StateSnapshot read_checkpoint(const std::filesystem::path& path, const Plan& plan);
+
+}  // namespace spikegraph
