@@ -638,10 +638,11 @@ void BlockProgram<T>::run_block(const T* const* varying, std::size_t n, std::int
             case Op::eq: apply2(d, pa, sa, pb, sb, n, [](T x, T y) { return T(x == y); }); break;
             case Op::ne: apply2(d, pa, sa, pb, sb, n, [](T x, T y) { return T(x != y); }); break;
             case Op::land:
-                apply2(d, pa, sa, pb, sb, n, [](T x, T y) { return T(x != T(0) && y != T(0)); });
+                // Bitwise, not short-circuit: branch-free, so the loop vectorises.
+                apply2(d, pa, sa, pb, sb, n, [](T x, T y) { return T((x != T(0)) & (y != T(0))); });
                 break;
             case Op::lor:
-                apply2(d, pa, sa, pb, sb, n, [](T x, T y) { return T(x != T(0) || y != T(0)); });
+                apply2(d, pa, sa, pb, sb, n, [](T x, T y) { return T((x != T(0)) | (y != T(0))); });
                 break;
             case Op::fn2: {
                 const Fn2 f = in.fn2;

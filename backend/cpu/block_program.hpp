@@ -30,7 +30,7 @@ struct ProgramSymbol {
 template <class T>
 class BlockProgram {
 public:
-    static constexpr std::size_t k_block = 128;
+    static constexpr std::size_t k_block = 256;
 
     /// Compiles `outputs` over `symbols`. `i` (element index, as T) is always available;
     /// rand()/randn() draw from Philox keyed by (seed, rng_stream::model, object ^ call site,

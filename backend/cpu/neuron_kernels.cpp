@@ -78,6 +78,7 @@ public:
             syms_.uniform_values.push_back(1.0);
         }
         std::vector<expr::Ptr> outputs = p_.next_value;
+        // The threshold is checked on the new values (and, in run_chunk, not while refractory).
         if (p_.threshold)
             outputs.push_back(expr::substitute(p_.threshold, p_.state_vars, p_.next_value));
         program_.emplace(outputs, syms_.symbols, object_hash(p_.group.c_str()));
