@@ -230,10 +230,12 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
     }
 
     // Solver.
-    const std::string method = g.solver();
-    if (!solvers::is_method(method))
+    std::string method = g.solver();
+    const bool automatic = method == "auto" || method.empty();
+    if (!automatic && !solvers::is_method(method))
         throw ConfigError(located(with_key(g.method_origin, where + ".method"), {}, fmt::format(
-            "unknown method '{}'; use one of: euler, rk2, rk4, exact, exponential_euler", method)));
+            "unknown method '{}'; use one of: auto, euler, rk2, rk4, exact, exponential_euler",
+            method)));
     solvers::OdeSystem system;
     for (const auto& o : eq.odes) {
         system.vars.push_back(o.var);
@@ -242,12 +244,21 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
     }
     system.refractory = refractory_steps > 0 || refractory_condition != nullptr;
     std::vector<expr::Ptr> next;
+    const auto shared_lookup = [&](const std::string& s) -> std::optional<double> {
+        auto it = shared_values.find(s);
+        if (it != shared_values.end()) return it->second;
+        return std::nullopt;
+    };
+    if (automatic) {
+        try {
+            next = solvers::integrate(system, "exact", dt_ms, shared_lookup);
+            method = "exact";
+        } catch (const ModelError&) {
+            method = "euler";
+        }
+    }
     try {
-        next = solvers::integrate(system, method, dt_ms, [&](const std::string& s) -> std::optional<double> {
-            auto it = shared_values.find(s);
-            if (it != shared_values.end()) return it->second;
-            return std::nullopt;
-        });
+        if (next.empty()) next = solvers::integrate(system, method, dt_ms, shared_lookup);
     } catch (const ModelError& e) {
         throw ModelError(located(with_key(g.method_origin, where + ".method"), {}, e.what()));
     }

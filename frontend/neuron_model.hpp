@@ -16,7 +16,9 @@ struct NeuronModel {
     std::string reset;          // statements, "v = -60 mV; u += d"
     ValueSpec refractory;       // a time, "5 ms"; empty: none
     std::map<std::string, ValueSpec> parameters;  // defaults, overridable per group
-    std::string method = "euler";                 // default solver
+    // Default solver. "auto": exact where the equations are linear with shared coefficients,
+    // else euler (Brian2's default order for deterministic equations).
+    std::string method = "auto";
     std::string description;                      // one line for docs and `--print-schedule`
     TextOrigin equations_origin, threshold_origin, reset_origin, method_origin;
 };
