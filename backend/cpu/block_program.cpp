@@ -693,6 +693,76 @@ std::vector<T> BlockProgram<T>::make_scratch() const {
 }
 
 template <class T>
+std::string BlockProgram<T>::element_source(const std::vector<std::string>& varying,
+                                            const std::string& real) const {
+    const auto& m = *impl_;
+    std::vector<std::string> reg_name(std::max<std::size_t>(m.registers, 1));
+    auto operand = [&](const Operand& o) -> std::string {
+        switch (o.type) {
+            case Operand::Type::reg: return reg_name[o.id];
+            case Operand::Type::scalar: return fmt::format("s[{}]", o.id);
+            case Operand::Type::input: return varying.at(o.id);
+            default: return "0";
+        }
+    };
+    std::string out;
+    std::size_t k = 0;
+    for (const auto& in : m.vector_code) {
+        const std::string a = operand(in.a), b = operand(in.b), c = operand(in.c);
+        std::string e;
+        switch (in.op) {
+            case Op::copy: e = a; break;
+            case Op::index: e = fmt::format("({})(first_index + i)", real); break;
+            case Op::rand:
+            case Op::randn:
+                e = fmt::format("({})sg_draw(seed, {}u, random_base + (std::uint64_t)(first_index + i), step, {})",
+                                real, m.object ^ (in.site * 0x27D4EB2Du), in.op == Op::randn ? 1 : 0);
+                break;
+            case Op::neg: e = fmt::format("-{}", a); break;
+            case Op::lnot: e = fmt::format("({1})({0} == ({1})0)", a, real); break;
+            case Op::fn1: e = fmt::format("({})std::{}((double){})", real, in.fn_name, a); break;
+            case Op::fn2:
+                e = in.fn_name == "pow" ? fmt::format("({})std::pow((double){}, (double){})", real, a, b)
+                                        : fmt::format("({})std::{}((double){}, (double){})", real,
+                                                      in.fn_name, a, b);
+                break;
+            case Op::add: e = fmt::format("{} + {}", a, b); break;
+            case Op::sub: e = fmt::format("{} - {}", a, b); break;
+            case Op::mul: e = fmt::format("{} * {}", a, b); break;
+            case Op::div: e = fmt::format("{} / {}", a, b); break;
+            case Op::pow: e = fmt::format("({})std::pow({}, {})", real, a, b); break;
+            case Op::lt: e = fmt::format("({})({} < {})", real, a, b); break;
+            case Op::le: e = fmt::format("({})({} <= {})", real, a, b); break;
+            case Op::gt: e = fmt::format("({})({} > {})", real, a, b); break;
+            case Op::ge: e = fmt::format("({})({} >= {})", real, a, b); break;
+            case Op::eq: e = fmt::format("({})({} == {})", real, a, b); break;
+            case Op::ne: e = fmt::format("({})({} != {})", real, a, b); break;
+            case Op::land: e = fmt::format("({0})(({1} != ({0})0) & ({2} != ({0})0))", real, a, b); break;
+            case Op::lor: e = fmt::format("({0})(({1} != ({0})0) | ({2} != ({0})0))", real, a, b); break;
+            case Op::where: e = fmt::format("({} != ({})0 ? {} : {})", a, real, b, c); break;
+            case Op::clip: e = fmt::format("std::min(std::max({0}, {1}), std::max({1}, {2}))", a, b, c); break;
+            case Op::muladd: e = fmt::format("{} * {} + {}", a, b, c); break;
+        }
+        const std::string name = fmt::format("t{}", k++);
+        out += fmt::format("        const {} {} = {};\n", real, name, e);
+        reg_name[in.dst.id] = name;
+    }
+    for (std::size_t o = 0; o < m.outputs.size(); ++o)
+        out += fmt::format("        const {} o{} = {};\n", real, o, reg_name[m.outputs[o].id]);
+    return out;
+}
+
+template <class T>
+const T* BlockProgram<T>::slots() const {
+    return impl_->slots_t.data();
+}
+
+template <class T>
+std::size_t BlockProgram<T>::slot_count() const {
+    return impl_->slots_t.size();
+}
+
+template <class T>
 std::size_t BlockProgram<T>::instruction_count() const {
     return impl_->vector_code.size();
 }

@@ -58,6 +58,18 @@ public:
     /// A scratch area large enough for one block (one per thread).
     std::vector<T> make_scratch() const;
 
+    /// The per-element form of the program, as C++ statements for native compilation
+    /// (backend/cpu/native_update.cpp). The statements read element `i`: varying symbol k as the
+    /// C++ expression `varying[k]`, scalar slot k as `s[k]`, rand()/randn() through
+    /// `sg_draw(seed, object, random_base + i, step, normal)`; they leave output k in a local
+    /// `o<k>`. Every operation is the one run_block performs, in the same order and precision,
+    /// so native and interpreted results are bitwise equal.
+    std::string element_source(const std::vector<std::string>& varying,
+                               const std::string& real_type) const;
+    /// The scalar slots as of the last prepare_step (the `s` of element_source).
+    const T* slots() const;
+    std::size_t slot_count() const;
+
     std::size_t instruction_count() const;
     std::string listing() const;  // for --print-schedule and debugging
 
