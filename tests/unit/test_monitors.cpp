@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/temp_dir.hpp"
 #include "core/error.hpp"
 #include "monitors/manifest.hpp"
 #include "monitors/npy_writer.hpp"
@@ -24,15 +25,6 @@ namespace fs = std::filesystem;
 
 class MonitorTest : public ::testing::Test {
 protected:
-    void SetUp() override {
-        static std::atomic<int> counter{0};
-        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        dir_ = fs::temp_directory_path() /
-               ("spikegraph_mon_" + std::string(info->name()) + "_" + std::to_string(::getpid()) +
-                "_" + std::to_string(counter++));
-        fs::remove_all(dir_);
-    }
-    void TearDown() override { fs::remove_all(dir_); }
 
     std::vector<std::string> listing() const {
         std::vector<std::string> names;
@@ -41,7 +33,8 @@ protected:
         return names;
     }
 
-    fs::path dir_;
+    testing_support::TempDir tmp_{"spikegraph_mon"};
+    const fs::path dir_ = tmp_.path();
 };
 
 bool have_numpy() {

@@ -1,3 +1,4 @@
+#include "tests/support/temp_dir.hpp"
 #include "monitors/npy_writer.hpp"
 
 #include <gtest/gtest.h>
@@ -23,16 +24,7 @@ namespace fs = std::filesystem;
 // Each test gets its own directory, so tests can run in parallel processes and leave nothing.
 class NpyTest : public ::testing::Test {
 protected:
-    void SetUp() override {
-        static std::atomic<int> counter{0};
-        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        dir_ = fs::temp_directory_path() /
-               ("spikegraph_npy_" + std::string(info->name()) + "_" + std::to_string(::getpid()) +
-                "_" + std::to_string(counter++));
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-    }
-    void TearDown() override { fs::remove_all(dir_); }
+    void SetUp() override { fs::create_directories(dir_); }
 
     std::vector<std::string> listing() const {
         std::vector<std::string> names;
@@ -41,7 +33,8 @@ protected:
         return names;
     }
 
-    fs::path dir_;
+    testing_support::TempDir tmp_{"spikegraph_npy"};
+    const fs::path dir_ = tmp_.path();
 };
 
 std::string slurp(const fs::path& path) {
