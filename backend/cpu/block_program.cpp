@@ -276,23 +276,42 @@ struct BlockProgram<T>::Impl {
     Operand compile_affine(const expr::Ptr& e) {
         const Affine f = affine(e);
         // Atoms that compile to the same value (equal sub-trees) share one term.
-        std::vector<std::pair<Operand, expr::Ptr>> terms;
+        struct Term {
+            Operand x;
+            expr::Ptr atom, coefficient;
+        };
+        std::vector<Term> terms;
         for (const auto& [atom, coefficient] : f.terms) {
             const Operand x = compile(atom);
-            auto it = std::find_if(terms.begin(), terms.end(), [&](const auto& t) {
-                return t.first.type == x.type && t.first.id == x.id;
+            auto it = std::find_if(terms.begin(), terms.end(), [&](const Term& t) {
+                return t.x.type == x.type && t.x.id == x.id;
             });
-            if (it == terms.end()) terms.emplace_back(x, coefficient);
-            else it->second = expr::add(it->second, coefficient);
+            if (it == terms.end()) terms.push_back({x, atom, coefficient});
+            else it->coefficient = expr::add(it->coefficient, coefficient);
         }
         Operand acc = compile(expr::simplify(f.constant));
         const bool zero = f.constant->kind == expr::Kind::constant && f.constant->value == 0.0;
         bool first = true;
-        for (const auto& [x, coefficient] : terms) {
+        for (const auto& [x, atom, coefficient] : terms) {
             const expr::Ptr c = expr::simplify(coefficient);
             const Operand k = compile(c);
             const bool unit = c->kind == expr::Kind::constant && c->value == 1.0;
             Instr in;
+            // A product of two per-neuron values, added as it is (ge * (E_e - v) + ...): one
+            // multiply-add instead of a multiply and an add; the product stays unused and is
+            // dropped by eliminate_dead_code. Same rounding either way.
+            if (unit && !(first && zero) && atom->kind == expr::Kind::mul) {
+                const Operand a = compile(atom->args[0]), b = compile(atom->args[1]);
+                if (a.vector() && b.vector()) {
+                    in.op = Op::muladd;
+                    in.a = a;
+                    in.b = b;
+                    in.c = acc;
+                    acc = emit_memo(in, fmt::format("muladd|{},{},{}", key_of(a), key_of(b), key_of(acc)));
+                    first = false;
+                    continue;
+                }
+            }
             if (first && zero) {
                 if (unit) {
                     acc = x;
@@ -370,27 +389,6 @@ struct BlockProgram<T>::Impl {
             expr::Ptr p = expr::binary(Kind::mul, x, x);
             if (e->args[1]->value == 3.0) p = expr::binary(Kind::mul, p, x);
             return compile(p);
-        }
-        // x*y + z in one pass: the linear updates of exact solvers are chains of these.
-        if (e->kind == Kind::add) {
-            for (int side = 0; side < 2; ++side) {
-                const expr::Ptr& m = e->args[side];
-                if (m->kind != Kind::mul) continue;
-                Operand x = compile(m->args[0]), y = compile(m->args[1]);
-                Operand z = compile(e->args[1 - side]);
-                if (!x.vector()) std::swap(x, y);
-                if (!x.vector() || (!y.vector() && y.type != Operand::Type::scalar)) continue;
-                Instr in;
-                in.op = Op::muladd;
-                in.a = x;
-                in.b = y;
-                in.c = z;
-                const std::string key = fmt::format("muladd|{},{},{}", key_of(x), key_of(y), key_of(z));
-                if (auto it = memo.find(key); it != memo.end()) return it->second;
-                Operand r = emit(in, true);
-                memo[key] = r;
-                return r;
-            }
         }
         std::vector<Operand> ops;
         for (const auto& a : e->args) ops.push_back(compile(a));
