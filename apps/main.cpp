@@ -38,6 +38,7 @@ struct RunArgs {
     std::vector<std::string> sets;
     bool print_schedule = false;
     bool quiet = false;
+    bool profile = false;
     std::string checkpoint, checkpoint_every, resume;
 };
 
@@ -157,6 +158,7 @@ int run_command(const RunArgs& a) {
     opts.threads = net.settings.threads;
     opts.out_dir = a.print_schedule ? std::filesystem::path() : out;
     opts.config = a.config;
+    opts.profile = a.profile;
     OutputDirGuard guard(opts.out_dir);
     sg::Simulation sim(net, opts);
     if (a.print_schedule) {
@@ -208,6 +210,17 @@ int run_command(const RunArgs& a) {
     std::cout << fmt::format("  build {:.3f} s, loop {:.3f} s ({:.0f} steps/s)\n",
                              stats["build_seconds"].get<double>(), run_s,
                              stats["steps_per_second"].get<double>());
+    if (stats.contains("op_seconds")) {
+        // Slowest first: where the loop's time went.
+        auto ops = stats["op_seconds"];
+        std::sort(ops.begin(), ops.end(), [](const auto& x, const auto& y) {
+            return x["seconds"].template get<double>() > y["seconds"].template get<double>();
+        });
+        for (const auto& o : ops)
+            std::cout << fmt::format("    {:>8.3f} s {:5.1f}%  {} ({})\n", o["seconds"].get<double>(),
+                                     run_s > 0 ? 100.0 * o["seconds"].get<double>() / run_s : 0.0,
+                                     o["op"].get<std::string>(), o["kind"].get<std::string>());
+    }
     std::cout << fmt::format("  output: {}\n", out.string());
     if (!a.resume.empty())
         std::cout << fmt::format("  resumed from {} at t = {} ms\n", a.resume, sim.start_ms());
@@ -256,6 +269,8 @@ int main(int argc, char** argv) {
     run->add_option("--out", a.out, "output directory (default out/<config name>)");
     run->add_flag("--print-schedule", a.print_schedule, "print the sorted plan and exit");
     run->add_flag("--quiet", a.quiet, "no progress bar and no summary");
+    run->add_flag("--profile", a.profile,
+                  "time every op of the loop: stats.json's op_seconds, and a table in the summary");
     auto* ckpt = run->add_option("--checkpoint", a.checkpoint,
                                  "write a checkpoint to FILE at the end (and when interrupted)");
     run->add_option("--checkpoint-every", a.checkpoint_every,

@@ -16,7 +16,15 @@ namespace spikegraph {
 
 struct ExecutorOptions {
     int threads = 1;                           // worker threads (>= 1)
+    bool profile = false;                      // time every op of every step (op_times())
     std::map<std::string, RecordSink*> sinks;  // monitor op name -> sink (not owned)
+};
+
+/// Where the loop's time went, per op of the plan (ExecutorOptions::profile).
+struct OpTime {
+    std::string op;      // the op's name in the plan
+    std::string kind;    // its kind ("neuron_update", "synapse_deliver", ...)
+    double seconds = 0;  // wall time inside the op, summed over the steps run
 };
 
 class Executor {
@@ -71,6 +79,9 @@ public:
 
     /// Makes synaptic_events() count on from `events` (restoring a snapshot).
     virtual void set_synaptic_events(std::uint64_t events) = 0;
+    /// Per-op times of the steps run so far, in plan order; empty unless profiling was asked
+    /// for (a backend that cannot time its ops returns empty too).
+    virtual std::vector<OpTime> op_times() const { return {}; }
 };
 
 }  // namespace spikegraph

@@ -44,6 +44,7 @@ Simulation::Simulation(const Network& network, SimulationOptions options)
     build_ = std::make_shared<const BuildResult>(build(network));
     ExecutorOptions eo;
     eo.threads = threads_;
+    eo.profile = options_.profile;
     if (!options_.out_dir.empty()) {
         for (const auto& m : build_->monitors) {
             if (m.kind == MonitorInfo::Kind::spike) {
@@ -230,7 +231,7 @@ nlohmann::json Simulation::stats() const {
         if (p.kind == "neurons") neurons += p.size;
     }
     const auto steps = steps_run_;
-    return {{"build_seconds", build_seconds_},
+    nlohmann::json stats = {{"build_seconds", build_seconds_},
             {"run_seconds", run_seconds_},
             {"steps", steps},
             {"steps_per_second", run_seconds_ > 0 ? static_cast<double>(steps) / run_seconds_ : 0.0},
@@ -248,6 +249,13 @@ nlohmann::json Simulation::stats() const {
             {"synaptic_events", synaptic_events()},
             {"state_bytes", build_->state_bytes},
             {"groups", groups}};
+    if (options_.profile) {
+        nlohmann::json ops = nlohmann::json::array();
+        for (const auto& t : executor_->op_times())
+            ops.push_back({{"op", t.op}, {"kind", t.kind}, {"seconds", t.seconds}});
+        stats["op_seconds"] = ops;
+    }
+    return stats;
 }
 
 }  // namespace spikegraph

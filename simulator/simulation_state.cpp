@@ -46,6 +46,7 @@ Simulation::Simulation(const Simulation& source, Derived)
     options_.out_dir.clear();
     ExecutorOptions eo;
     eo.threads = threads_;
+    eo.profile = options_.profile;
     executor_ = make_executor(backend_, build_->plan, eo);
     evolve_mutex_ = std::make_unique<std::mutex>();
     initial_step();

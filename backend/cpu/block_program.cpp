@@ -692,9 +692,15 @@ std::vector<T> BlockProgram<T>::make_scratch() const {
 
 template <class T>
 std::string BlockProgram<T>::element_source(const std::vector<std::string>& varying,
-                                            const std::string& real) const {
+                                            const std::string& real,
+                                            std::vector<std::string>* truth) const {
     const auto& m = *impl_;
     std::vector<std::string> reg_name(std::max<std::size_t>(m.registers, 1));
+    // Per register: a bool expression equal to `register != 0`, when it is a comparison.
+    std::vector<std::string> reg_truth(reg_name.size());
+    auto truth_of = [&](const Operand& o) {
+        return o.type == Operand::Type::reg ? reg_truth[o.id] : std::string();
+    };
     auto operand = [&](const Operand& o) -> std::string {
         switch (o.type) {
             case Operand::Type::reg: return reg_name[o.id];
@@ -707,7 +713,23 @@ std::string BlockProgram<T>::element_source(const std::vector<std::string>& vary
     std::size_t k = 0;
     for (const auto& in : m.vector_code) {
         const std::string a = operand(in.a), b = operand(in.b), c = operand(in.c);
-        std::string e;
+        std::string e, t;
+        switch (in.op) {
+            case Op::lt: t = fmt::format("({} < {})", a, b); break;
+            case Op::le: t = fmt::format("({} <= {})", a, b); break;
+            case Op::gt: t = fmt::format("({} > {})", a, b); break;
+            case Op::ge: t = fmt::format("({} >= {})", a, b); break;
+            case Op::eq: t = fmt::format("({} == {})", a, b); break;
+            case Op::ne: t = fmt::format("({} != {})", a, b); break;
+            case Op::land:
+            case Op::lor:
+                if (!truth_of(in.a).empty() && !truth_of(in.b).empty())
+                    t = fmt::format("({} {} {})", truth_of(in.a), in.op == Op::land ? "&" : "|",
+                                    truth_of(in.b));
+                break;
+            case Op::copy: t = truth_of(in.a); break;
+            default: break;
+        }
         switch (in.op) {
             case Op::copy: e = a; break;
             case Op::index: e = fmt::format("({})(first_index + i)", real); break;
@@ -744,9 +766,15 @@ std::string BlockProgram<T>::element_source(const std::vector<std::string>& vary
         const std::string name = fmt::format("t{}", k++);
         out += fmt::format("        const {} {} = {};\n", real, name, e);
         reg_name[in.dst.id] = name;
+        reg_truth[in.dst.id] = t;
     }
-    for (std::size_t o = 0; o < m.outputs.size(); ++o)
+    for (std::size_t o = 0; o < m.outputs.size(); ++o) {
         out += fmt::format("        const {} o{} = {};\n", real, o, reg_name[m.outputs[o].id]);
+        if (truth) {
+            const std::string& t = reg_truth[m.outputs[o].id];
+            truth->push_back(t.empty() ? fmt::format("(o{} != ({})0)", o, real) : t);
+        }
+    }
     return out;
 }
 

@@ -1,6 +1,7 @@
 #include "backend/cpu/cpu_executor.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -23,7 +24,8 @@ void convert(Dst* dst, const Src* src, std::size_t n) {
 class CpuExecutor final : public Executor {
 public:
     CpuExecutor(const Plan& plan, const ExecutorOptions& options)
-        : plan_(plan), ws_(plan_, options), arena_(std::max(1, options.threads)) {
+        : plan_(plan), ws_(plan_, options), arena_(std::max(1, options.threads)),
+          profile_(options.profile) {
         auto bind = [&](const OpSpec& op) {
             const CpuOpFactory* factory = op_registry().find_cpu(op.kind);
             if (!factory)
@@ -44,6 +46,7 @@ public:
             snapshots_.emplace_back(&ws_.buffer(s.var), &ws_.buffer(s.snapshot));
         ctx_.dt_ms = plan_.dt_ms;
         ctx_.seed = plan_.seed;
+        if (profile_) op_seconds_.assign(kernels_.size(), 0.0);
     }
 
     void initial_step() override {
@@ -129,6 +132,13 @@ public:
 
     std::uint64_t synaptic_events() const override { return kernel_events() + events_offset_; }
 
+    std::vector<OpTime> op_times() const override {
+        std::vector<OpTime> out;
+        for (std::size_t k = 0; k < op_seconds_.size(); ++k)
+            out.push_back({plan_.ops[k].name, plan_.ops[k].kind, op_seconds_[k]});
+        return out;
+    }
+
     void set_synaptic_events(std::uint64_t events) override {
         // The delivery kernels keep their own counters; an offset makes the sum read `events`.
         events_offset_ = events - kernel_events();
@@ -143,7 +153,18 @@ private:
 
     void one_step() {
         for (auto& [src, dst] : snapshots_) std::memcpy(dst->raw(), src->raw(), src->bytes());
-        for (auto& k : kernels_) k->run(ctx_);
+        if (profile_) {
+            using Clock = std::chrono::steady_clock;
+            auto before = Clock::now();
+            for (std::size_t k = 0; k < kernels_.size(); ++k) {
+                kernels_[k]->run(ctx_);
+                const auto after = Clock::now();
+                op_seconds_[k] += std::chrono::duration<double>(after - before).count();
+                before = after;
+            }
+        } else {
+            for (auto& k : kernels_) k->run(ctx_);
+        }
         ++ctx_.step;
         // t from the step index, never by accumulation: no drift over long runs.
         ctx_.t_ms = static_cast<double>(ctx_.step) * plan_.dt_ms;
@@ -156,6 +177,8 @@ private:
     std::vector<std::pair<Buffer*, Buffer*>> snapshots_;
     StepContext ctx_;
     std::uint64_t events_offset_ = 0;  // modulo 2^64, so it may "wrap" below the kernels' sum
+    bool profile_ = false;
+    std::vector<double> op_seconds_;   // per kernel, when profiling
 };
 
 }  // namespace

@@ -147,7 +147,11 @@ void* compile_native(const std::string& source, const std::string& symbol, std::
             return nullptr;
         }
         fs::rename(tmp, lib, ec);
-        fs::remove(src, ec);
+        // The source stays beside its library (sg_<key>.cpp) for whoever wants to read the code
+        // a model was compiled to.
+        std::error_code kept;
+        fs::rename(src, dir / ("sg_" + key + ".cpp"), kept);
+        if (kept) fs::remove(src, kept);
         fs::remove(log, ec);
         if (ec && !fs::exists(lib)) {
             why = fmt::format("cannot place '{}': {}", lib.string(), ec.message());

@@ -199,11 +199,17 @@ private:
                                p_.refractory_steps);
         src += "      for (std::int64_t i = i0; i < i1; ++i) {\n";
         if (refractory_) src += "        const R nr = nrv[i - i0];\n";
-        src += program_->element_source(varying, "R");
+        std::vector<std::string> truth;
+        src += program_->element_source(varying, "R", &truth);
         for (std::size_t s = 0; s < ns; ++s) src += fmt::format("        st{0}[i] = o{0};\n", s);
-        if (p_.threshold)
-            src += fmt::format("        fire[i - i0] = (unsigned char)((o{} != R(0)){});\n", ns,
+        if (p_.threshold) {
+            // The flag after the stores (GCC schedules that better: CUBA-4k 8% faster), so its
+            // expression must not read a state array, which now holds the new values.
+            std::string fires = truth.at(ns);
+            if (fires.find("st") != std::string::npos) fires = fmt::format("(o{} != R(0))", ns);
+            src += fmt::format("        fire[i - i0] = (unsigned char)({}{});\n", fires,
                                refractory_ ? " & (nr != R(0))" : "");
+        }
         src += "      }\n";
         if (p_.threshold)
             // Eight flags per 64-bit test: most neurons do not spike in a step.

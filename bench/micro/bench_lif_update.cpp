@@ -13,6 +13,7 @@
 
 #include "frontend/network.hpp"
 #include "simulator/simulation.hpp"
+#include "micro_main.hpp"
 
 namespace {
 
@@ -93,12 +94,4 @@ void handwritten_lif(benchmark::State& state) {
 
 BENCHMARK(handwritten_lif)->Arg(4000)->Arg(100000)->Arg(1000000);
 BENCHMARK(equation_lif)->Arg(4000)->Arg(100000)->Arg(1000000);
-int main(int argc, char** argv) {
-    // The build summary is logged at info; keep stdout for the benchmark's own report.
-    spdlog::set_level(spdlog::level::warn);
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
-}
+int main(int argc, char** argv) { return spikegraph::bench::run_micro_benchmarks(argc, argv); }

@@ -356,6 +356,29 @@ TEST_F(Cli, OneAndTwoThreadsWriteIdenticalSpikes) {
     }
 }
 
+TEST_F(Cli, PrefetchingDeliveryWritesIdenticalSpikes) {
+    // CUBA's 320k synapses are below the size from which delivery prefetches; a threshold of 0
+    // MiB forces the prefetching loop, which must deliver the same events in the same order.
+    // Per-synapse weights and a uniform delay cover its other paths (weights, ring buffer).
+    const std::vector<std::string> variant = {
+        "--set", "connections.excitatory.weight=1.62 mV * (0.5 + rand())",
+        "--set", "connections.inhibitory.delay=1 ms", "--duration", "300ms", "--quiet"};
+    std::map<std::string, fs::path> outs;
+    for (const std::string mode : {"default", "prefetch"}) {
+        outs[mode] = tmp_ / mode;
+        if (mode == "prefetch") ::setenv("SPIKEGRAPH_PREFETCH_MIN_MB", "0", 1);
+        const CliResult r = run(std::vector<std::string>{"run", k_cuba, "--out", outs[mode].string()} + variant);
+        ::unsetenv("SPIKEGRAPH_PREFETCH_MIN_MB");
+        ASSERT_EQ(r.exit_code, 0) << r;
+    }
+    EXPECT_EQ(stats_of(outs["default"])["synaptic_events"], stats_of(outs["prefetch"])["synaptic_events"]);
+    for (const char* name : {"spikes.t.npy", "spikes.i.npy"}) {
+        EXPECT_GT(read_npy(outs["default"] / name).size(), 0u) << name << ": no spikes to compare";
+        EXPECT_TRUE(read_text(outs["default"] / name) == read_text(outs["prefetch"] / name))
+            << name << " differs when delivery prefetches";
+    }
+}
+
 // 3. Time flags.
 
 TEST_F(Cli, DurationAcceptsTheUsualSpellingsOfATime) {
@@ -565,6 +588,36 @@ TEST_F(Cli, PrintScheduleListsTheOpsInOrderAndWritesNothing) {
         EXPECT_FALSE(fs::exists(out));
         EXPECT_TRUE(fs::is_empty(cwd())) << "--print-schedule wrote into the working directory";
     }
+}
+
+TEST_F(Cli, ProfileTimesEveryOpOfTheLoopWithoutChangingTheResults) {
+    const fs::path plain = tmp_ / "plain", profiled = tmp_ / "profiled";
+    const CliResult a = run({"run", k_cuba, "--quiet", "--out", plain.string()});
+    ASSERT_EQ(a.exit_code, 0) << a;
+    const CliResult b = run({"run", k_cuba, "--profile", "--out", profiled.string()});
+    ASSERT_EQ(b.exit_code, 0) << b;
+    EXPECT_EQ(read_text(plain / "spikes.i.npy"), read_text(profiled / "spikes.i.npy"));
+    EXPECT_FALSE(json::parse(read_text(plain / "stats.json")).contains("op_seconds"));
+    const json s = json::parse(read_text(profiled / "stats.json"));
+    ASSERT_TRUE(s.contains("op_seconds")) << s.dump(2);
+    std::map<std::string, std::string> kinds;
+    double sum = 0;
+    for (const json& o : s["op_seconds"]) {
+        kinds[o["op"].get<std::string>()] = o["kind"].get<std::string>();
+        EXPECT_GE(o["seconds"].get<double>(), 0.0) << o.dump();
+        sum += o["seconds"].get<double>();
+    }
+    EXPECT_EQ(kinds, (std::map<std::string, std::string>{{"neurons.update", "neuron_update"},
+                                                          {"neurons.reset", "neuron_reset"},
+                                                          {"excitatory.deliver", "synapse_deliver"},
+                                                          {"inhibitory.deliver", "synapse_deliver"},
+                                                          {"spikes.record", "spike_monitor"}}));
+    // The ops run inside the timed loop: together they take part of it, never more.
+    const double loop = s["run_seconds"].get<double>();
+    EXPECT_GT(sum, 0.0);
+    EXPECT_LE(sum, loop);
+    for (const char* op : {"neurons.update", "excitatory.deliver"})
+        EXPECT_NE(b.out.find(op), std::string::npos) << "the summary does not list " << op << ":\n" << b;
 }
 
 TEST_F(Cli, SeedsChangeTheSpikesAndOnlyThem) {
