@@ -9,6 +9,10 @@
 
 #include "core/dtype.hpp"
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 namespace spikegraph::cpu {
 
 class Buffer {
@@ -17,10 +21,17 @@ public:
     Buffer(DType type, std::size_t count) : type_(type), count_(count) {
         // Round the byte count up to a multiple of 64: std::aligned_alloc requires it, and SIMD
         // loops may then read a whole vector past the last element without faulting.
-        const std::size_t bytes = ((count * dtype_size(type) + 63) / 64) * 64;
+        std::size_t bytes = ((count * dtype_size(type) + 63) / 64) * 64;
         if (bytes > 0) {
-            void* p = std::aligned_alloc(64, bytes);
+            // Large buffers go on 2 MiB pages where the kernel offers them: synapse rows are
+            // read at random places, and with 4 KiB pages nearly every row costs a TLB miss.
+            const bool huge = bytes >= k_huge_min_bytes;
+            if (huge) bytes = (bytes + k_huge_page - 1) / k_huge_page * k_huge_page;
+            void* p = std::aligned_alloc(huge ? k_huge_page : 64, bytes);
             if (!p) throw std::bad_alloc();
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+            if (huge) ::madvise(p, bytes, MADV_HUGEPAGE);  // advice only: failure is harmless
+#endif
             std::memset(p, 0, bytes);
             data_.reset(static_cast<std::byte*>(p));
         }
@@ -38,6 +49,8 @@ public:
     const void* raw() const { return data_.get(); }
 
 private:
+    static constexpr std::size_t k_huge_page = std::size_t(2) << 20;
+    static constexpr std::size_t k_huge_min_bytes = std::size_t(4) << 20;
     struct Free {
         void operator()(std::byte* p) const { std::free(p); }
     };

@@ -58,6 +58,7 @@ public:
         arena_.execute([&] {
             for (auto& k : initial_kernels_) k->run(ctx_);
         });
+        variables_written();
     }
 
     void step() override {
@@ -113,6 +114,7 @@ public:
             case DType::i64: convert(b.as<std::int64_t>(), values.data(), b.size()); break;
             case DType::u8: convert(b.as<std::uint8_t>(), values.data(), b.size()); break;
         }
+        variables_written();
     }
 
     std::vector<std::byte> read_bytes(const std::string& var) const override {
@@ -128,6 +130,7 @@ public:
                 "cannot write {} bytes into '{}', which holds {} bytes ({} values of {})", size,
                 var, b.bytes(), b.size(), dtype_name(b.type())));
         if (size > 0) std::memcpy(b.raw(), data, size);
+        variables_written();
     }
 
     std::uint64_t synaptic_events() const override { return kernel_events() + events_offset_; }
@@ -145,6 +148,10 @@ public:
     }
 
 private:
+    void variables_written() {
+        for (auto& k : kernels_) k->variables_written();
+    }
+
     std::uint64_t kernel_events() const {
         std::uint64_t n = 0;
         for (const auto& k : kernels_) n += k->synaptic_events();

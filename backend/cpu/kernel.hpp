@@ -19,6 +19,9 @@ public:
     virtual void run(const StepContext& ctx) = 0;
     /// Synaptic events this kernel delivered so far (delivery kernels only).
     virtual std::uint64_t synaptic_events() const { return 0; }
+    /// Called after variables were overwritten from outside the loop (initial values, write,
+    /// restore). A kernel that keeps something derived from its buffers recomputes it.
+    virtual void variables_written() {}
 };
 
 }  // namespace spikegraph::cpu

@@ -14,6 +14,7 @@
 
 #include "backend/cpu/block_program.hpp"
 #include "backend/cpu/native_compiler.hpp"
+#include "backend/cpu/partition.hpp"
 #include "core/log.hpp"
 #include "backend/cpu/dispatch.hpp"
 #include "builder/op_payloads.hpp"
@@ -23,12 +24,8 @@ namespace spikegraph::cpu {
 
 namespace {
 
-// Neurons per parallel chunk: fixed, so that the spike lists (concatenated in chunk order) and
-// every result are the same for any number of threads.
-constexpr std::size_t k_chunk = 16 * BlockProgram<double>::k_block;
-// Below this many neurons (times batch) one thread does it all: a parallel step would cost more
-// in synchronisation than it saves.
-constexpr std::size_t k_parallel_min = 4 * k_chunk;
+constexpr std::size_t k_chunk = k_neuron_chunk;
+static_assert(k_chunk % BlockProgram<double>::k_block == 0);
 constexpr std::size_t k_max_varying = 64;
 
 template <class T>
@@ -100,7 +97,8 @@ public:
         spikes_ = ws.buffer(p_.spikes_var).as<std::int32_t>();
         count_ = ws.buffer(p_.count_var).as<std::int64_t>();
         total_ = ws.buffer(p_.total_var).as<std::int64_t>();
-        chunks_ = (n_ + k_chunk - 1) / k_chunk;
+        chunks_ = neuron_chunks(n_);
+        parts_ = neuron_parts(n_, batch_, threads_);
         chunk_counts_.assign(batch_ * chunks_, 0);
         for (double& u : syms_.uniform_values) uniform_ptrs_.push_back(&u);
         if (!condition_ && native_enabled()) bind_native();
@@ -114,15 +112,14 @@ public:
         program_->prepare_step(uniform_ptrs_.data(), ctx.seed, ctx.step);
 
         const std::size_t work = batch_ * chunks_;
-        auto body = [&](std::size_t w) {
-            if (native_) run_native(w / chunks_, w % chunks_, ctx.step, ctx.seed);
-            else run_chunk(w / chunks_, w % chunks_, ctx.step);
+        auto part = [&](std::size_t p) {
+            for (std::size_t w = work * p / parts_; w < work * (p + 1) / parts_; ++w) {
+                if (native_) run_native(w / chunks_, w % chunks_, ctx.step, ctx.seed);
+                else run_chunk(w / chunks_, w % chunks_, ctx.step);
+            }
         };
-        if (threads_ > 1 && batch_ * n_ >= k_parallel_min) {
-            tbb::parallel_for(std::size_t(0), work, body, tbb::static_partitioner());
-        } else {
-            for (std::size_t w = 0; w < work; ++w) body(w);
-        }
+        if (parts_ > 1) tbb::parallel_for(std::size_t(0), parts_, part, tbb::static_partitioner());
+        else part(0);
         // Concatenate the chunks' spike lists in chunk order (each chunk wrote at its own start).
         for (std::size_t b = 0; b < batch_; ++b) {
             std::int32_t* list = spikes_ + b * n_;
@@ -313,7 +310,7 @@ private:
     }
 
     NeuronUpdatePayload p_;
-    std::size_t batch_, n_ = 0, chunks_ = 0;
+    std::size_t batch_, n_ = 0, chunks_ = 0, parts_ = 1;  // parts_: see partition.hpp
     int threads_;
     bool refractory_ = false;
     BoundSymbols<T> syms_;
@@ -370,9 +367,17 @@ public:
         }
         syms_ = bind_symbols<T>(p_.symbols, ws, n_, true, "i");
         program_.emplace(outputs, syms_.symbols, object_hash(p_.group.c_str()) ^ 0x5bd1e995u);
+        // Reset in parallel, each part the spiking neurons it updates (partition.hpp), unless
+        // a target is shared by all neurons.
+        parts_ = neuron_parts(n_, batch_, ws.threads());
+        for (std::size_t stride : target_stride_)
+            if (stride == 0) parts_ = 1;
         const std::size_t nv = syms_.varying_base.size() + 1;
-        gathered_.assign(nv * BlockProgram<T>::k_block, T(0));
-        scratch_ = program_->make_scratch();
+        work_.resize(parts_);
+        for (PartBuffers& w : work_) {
+            w.gathered.assign(nv * BlockProgram<T>::k_block, T(0));
+            w.scratch = program_->make_scratch();
+        }
         spikes_ = ws.buffer(p_.spikes_var).as<std::int32_t>();
         count_ = ws.buffer(p_.count_var).as<std::int64_t>();
         for (double& u : syms_.uniform_values) uniform_ptrs_.push_back(&u);
@@ -388,27 +393,50 @@ public:
         syms_.uniform_values[nu] = ctx.t_ms;
         syms_.uniform_values[nu + 1] = ctx.dt_ms;
         program_->prepare_step(uniform_ptrs_.data(), ctx.seed, ctx.step);
+        if (parts_ > 1)
+            tbb::parallel_for(std::size_t(0), parts_, [&](std::size_t p) { reset_part(p); },
+                              tbb::static_partitioner());
+        else
+            reset_part(0);
+    }
+
+private:
+    struct PartBuffers {
+        std::vector<T> gathered, scratch;
+    };
+
+    // The spikes of part p's neurons. Each element's result depends on its values and its
+    // position in the spike list only, so the split changes nothing.
+    void reset_part(std::size_t p) {
         constexpr std::size_t kb = BlockProgram<T>::k_block;
         const std::size_t nv = syms_.varying_base.size();
+        PartBuffers& work = work_[p];
         const T* varying[k_max_varying];
         for (std::size_t b = 0; b < batch_; ++b) {
             const std::int32_t* list = spikes_ + b * n_;
-            const std::size_t count = static_cast<std::size_t>(count_[b]);
-            for (std::size_t s0 = 0; s0 < count; s0 += kb) {
-                const std::size_t m = std::min(kb, count - s0);
+            const std::int32_t* end = list + count_[b];
+            const std::int32_t* lo = list;
+            const std::int32_t* hi = end;
+            if (parts_ > 1) {
+                lo = std::lower_bound(list, end, static_cast<std::int32_t>(part_first_neuron(n_, p, parts_)));
+                hi = std::lower_bound(lo, end, static_cast<std::int32_t>(part_first_neuron(n_, p + 1, parts_)));
+            }
+            for (std::size_t s0 = static_cast<std::size_t>(lo - list);
+                 s0 < static_cast<std::size_t>(hi - list); s0 += kb) {
+                const std::size_t m = std::min(kb, static_cast<std::size_t>(hi - list) - s0);
                 for (std::size_t k = 0; k < nv; ++k) {
-                    T* g = gathered_.data() + k * kb;
+                    T* g = work.gathered.data() + k * kb;
                     const T* src = syms_.varying_base[k] + b * syms_.varying_stride[k];
                     for (std::size_t j = 0; j < m; ++j) g[j] = src[list[s0 + j]];
                     varying[k] = g;
                 }
-                T* idx = gathered_.data() + nv * kb;
+                T* idx = work.gathered.data() + nv * kb;
                 for (std::size_t j = 0; j < m; ++j) idx[j] = static_cast<T>(list[s0 + j]);
                 varying[nv] = idx;
                 program_->run_block(varying, m, static_cast<std::int64_t>(s0), b * n_,
-                                    scratch_.data());
+                                    work.scratch.data());
                 for (std::size_t t = 0; t < targets_.size(); ++t) {
-                    const T* out = program_->output(t, varying, scratch_.data());
+                    const T* out = program_->output(t, varying, work.scratch.data());
                     T* dst = targets_[t] + b * target_stride_[t];
                     for (std::size_t j = 0; j < m; ++j) dst[list[s0 + j]] = out[j];
                 }
@@ -416,7 +444,6 @@ public:
         }
     }
 
-private:
     NeuronResetPayload p_;
     std::size_t batch_, n_ = 0;
     BoundSymbols<T> syms_;
@@ -424,7 +451,8 @@ private:
     std::optional<BlockProgram<T>> program_;
     std::vector<T*> targets_;
     std::vector<std::size_t> target_stride_;
-    std::vector<T> gathered_, scratch_;
+    std::size_t parts_ = 1;
+    std::vector<PartBuffers> work_;  // per part
     const std::int32_t* spikes_ = nullptr;
     const std::int64_t* count_ = nullptr;
 };

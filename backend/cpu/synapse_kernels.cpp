@@ -11,18 +11,22 @@
 #include <tbb/parallel_for.h>
 
 #include "backend/cpu/dispatch.hpp"
+#include "backend/cpu/partition.hpp"
 #include "builder/op_payloads.hpp"
 
 namespace spikegraph::cpu {
 
 namespace {
 
-// Delivery prefetches (deliver_rows) when the synapses (indices and weights) outgrow a typical
-// last-level cache as one core sees it (32 MiB: one AMD CCX, a large Intel L3): below that, the
-// rows it would fetch are mostly in cache already and the prefetches cost an instruction per
-// event for nothing. Measured on a 32 MiB-L3 EPYC: prefetching cuts CUBA-400k's loop (128 MB of
-// indices) from 2.35 to 1.74 s, and slows COBA-4k (1.3 MB) by 10%. SPIKEGRAPH_PREFETCH_MIN_MB
-// overrides it (0: always prefetch), for machines with other caches and for the tests.
+// Delivery prefetches (deliver_part) when the network's variables (synapses above all) outgrow
+// a typical last-level cache as one core sees it (32 MiB: one AMD CCX, a large Intel L3): below
+// that, the rows it would fetch are mostly in cache already and the prefetches cost an
+// instruction per event for nothing. The whole workspace counts, not the connection alone: a
+// small connection beside a large one is evicted by it all the same. Measured on a 32 MiB-L3
+// EPYC: prefetching cuts CUBA-400k's excitatory delivery (102 MB of indices) from 0.77 to
+// 0.24 s and its inhibitory one (26 MB, beside it) from 0.19 to 0.07 s, and slows COBA-4k
+// (1.3 MB) by 10%. SPIKEGRAPH_PREFETCH_MIN_MB overrides it (0: always prefetch), for machines
+// with other caches and for the tests.
 std::size_t prefetch_min_bytes() {
     static const std::size_t bytes = [] {
         const char* mb = std::getenv("SPIKEGRAPH_PREFETCH_MIN_MB");
@@ -33,6 +37,23 @@ std::size_t prefetch_min_bytes() {
     }();
     return bytes;
 }
+
+// A step's delivery is split over the threads when it has at least this many events (estimated
+// from the spike count and the mean row length). One event costs 1-3 ns and a parallel_for on
+// idle-spinning workers a few microseconds, so below some thousands of events splitting loses.
+// SPIKEGRAPH_PARALLEL_MIN_EVENTS overrides it (0: always split), for the tests.
+std::size_t parallel_min_events() {
+    const char* v = std::getenv("SPIKEGRAPH_PARALLEL_MIN_EVENTS");
+    char* end = nullptr;
+    const unsigned long long n = v ? std::strtoull(v, &end, 10) : 0;
+    if (v && end != v && *end == '\0') return static_cast<std::size_t>(n);
+    return 1024;
+}
+
+// Counters of one part of a parallel delivery, a cache line each.
+struct alignas(64) PartCounter {
+    std::uint64_t events = 0;
+};
 
 template <class T>
 class DeliverKernel final : public Kernel {
@@ -50,9 +71,26 @@ public:
         if (p_.storage == DeliverPayload::Storage::sparse) {
             indptr_ = ws.buffer(p_.indptr).as<std::int64_t>();
             indices_ = ws.buffer(p_.indices).as<std::int32_t>();
-            const std::size_t bytes = ws.buffer(p_.indices).size() *
-                                      (sizeof(std::int32_t) + (uniform_weight_ ? 0 : sizeof(T)));
+            std::size_t bytes = 0;
+            for (const Buffer& b : ws.buffers()) bytes += b.bytes();
             prefetch_ = bytes >= prefetch_min_bytes();
+        }
+        // Parallel delivery: part p owns the targets [bound(p), bound(p + 1)) and delivers, row
+        // by row in spike order, the synapses onto them. Every target thus receives its
+        // additions in the serial order, whatever the number of parts: bitwise the same result.
+        // Sparse rows are sorted by target (connectivity.cpp), so a part's synapses of a row are
+        // one contiguous run, found once (splits_) rather than at every spike.
+        // The parts are those of the post group's update (partition.hpp), so that each target
+        // is written by the thread that updates it.
+        const std::size_t parts = neuron_parts(p_.post_size, 1, ws.threads());
+        if (parts > 1 && p_.delay.empty() && p_.storage != DeliverPayload::Storage::one_to_one) {
+            parts_ = parts;
+            part_events_.resize(parts_);
+            parallel_min_events_ = parallel_min_events();
+            if (p_.storage == DeliverPayload::Storage::sparse) {
+                indices_n_ = ws.buffer(p_.indices).size();
+                splits_.assign(pre_n_ * (parts_ - 1), 0);
+            }
         }
         if (!p_.delay.empty()) {
             delay_ = ws.buffer(p_.delay).as<std::int32_t>();
@@ -97,66 +135,135 @@ public:
         }
     }
 
-    std::uint64_t synaptic_events() const override { return events_; }
+    std::uint64_t synaptic_events() const override {
+        std::uint64_t n = events_;
+        for (const PartCounter& c : part_events_) n += c.events;
+        return n;
+    }
+
+    void variables_written() override { splits_valid_ = false; }
 
 private:
-    // Rows `*r - offset` for r in [first, last). Sparse rows of a large matrix live in memory,
-    // not in cache, and each event is a read-modify-write of a target that is rarely in L1, so
-    // the loop is bound by latency. It therefore asks for the memory ahead of time: the
-    // indices (and weights) of the row k_rows_ahead rows on, and the targets of the next row,
-    // whose indices that earlier request has brought in. (On this machine's CUBA-400k that
-    // halves the time per event; bench/RESULTS.md.)
+    // The first target of part p, within the post slice.
+    std::size_t bound(std::size_t p) const {
+        const std::size_t first = part_first_neuron(p_.post_size, p, parts_);
+        return std::clamp(first, p_.post_begin, p_.post_end) - p_.post_begin;
+    }
+
+    // Where each row's synapses onto part p begin, for p = 1 .. parts_ - 1, as offsets from the
+    // row's start. Rebuilt when a variable was written from outside, as the indices may have
+    // been; a row whose indices are not sorted rules splitting out.
+    void build_splits() {
+        splits_valid_ = true;
+        sorted_rows_ = true;
+        const std::size_t ps = parts_ - 1;
+        for (std::size_t r = 0; r < pre_n_ && sorted_rows_; ++r) {
+            const std::int32_t* a = indices_ + indptr_[r];
+            const std::int32_t* b = indices_ + indptr_[r + 1];
+            sorted_rows_ = std::is_sorted(a, b);
+            for (std::size_t p = 1; p <= ps; ++p)
+                splits_[r * ps + p - 1] = static_cast<std::uint32_t>(
+                    std::lower_bound(a, b, static_cast<std::int32_t>(bound(p))) - a);
+        }
+    }
+
+    // Whether this step's rows [first, last) are worth splitting over the threads.
+    bool split(const std::int32_t* first, const std::int32_t* last) {
+        if (parts_ < 2) return false;
+        const auto rows = static_cast<std::size_t>(last - first);
+        const std::size_t per_row = p_.storage == DeliverPayload::Storage::dense
+                                        ? post_n_
+                                        : indices_n_ / std::max<std::size_t>(1, pre_n_);
+        if (rows * per_row < parallel_min_events_ || rows == 0) return false;
+        if (p_.storage != DeliverPayload::Storage::sparse) return true;
+        if (!splits_valid_) build_splits();
+        return sorted_rows_;
+    }
+
+    // The synapses of `row` onto the targets of part p (of `parts`).
+    struct Span {
+        std::int64_t j0, j1;
+    };
+    Span span(std::int32_t row, std::size_t p, std::size_t parts) const {
+        const std::int64_t start = indptr_[row];
+        if (parts == 1) return {start, indptr_[row + 1]};
+        const std::uint32_t* s = splits_.data() + static_cast<std::size_t>(row) * (parts - 1);
+        return {p == 0 ? start : start + s[p - 1], p + 1 == parts ? indptr_[row + 1] : start + s[p]};
+    }
+
+    // Rows `*r - offset` for r in [first, last), split over the threads when it pays.
     void deliver_rows(const std::int32_t* first, const std::int32_t* last, std::int32_t offset,
                       T* target) {
-        if (p_.storage != DeliverPayload::Storage::sparse || !prefetch_) {
-            for (const std::int32_t* r = first; r != last; ++r) deliver_row(*r - offset, target);
+        if (!split(first, last)) {
+            deliver_part(first, last, offset, target, 0, 1, events_);
+            return;
+        }
+        tbb::parallel_for(
+            std::size_t(0), parts_,
+            [&](std::size_t p) {
+                deliver_part(first, last, offset, target, p, parts_, part_events_[p].events);
+            },
+            tbb::static_partitioner());
+    }
+
+    // Part p (of `parts`) of the rows `*r - offset` for r in [first, last). Sparse rows of a
+    // large matrix live in memory, not in cache, and each event is a read-modify-write of a
+    // target that is rarely in L1, so the loop is bound by latency. It therefore asks for the
+    // memory ahead of time: the indices (and weights) of the row k_rows_ahead rows on, and the
+    // targets of the next row, whose indices that earlier request has brought in. (On this
+    // machine's CUBA-400k that halves the time per event; bench/RESULTS.md.)
+    void deliver_part(const std::int32_t* first, const std::int32_t* last, std::int32_t offset,
+                      T* target, std::size_t p, std::size_t parts, std::uint64_t& events) {
+        const std::ptrdiff_t n = last - first;
+        if (p_.storage == DeliverPayload::Storage::dense) {
+            const std::size_t c0 = parts == 1 ? 0 : bound(p);
+            const std::size_t c1 = parts == 1 ? post_n_ : bound(p + 1);
+            for (std::ptrdiff_t k = 0; k < n; ++k) {
+                const T* w = weight_ + static_cast<std::size_t>(first[k] - offset) * post_n_;
+                for (std::size_t j = c0; j < c1; ++j) target[j] += w[j];
+            }
+            events += static_cast<std::uint64_t>(n) * (c1 - c0);
+            return;
+        }
+        if (p_.storage == DeliverPayload::Storage::one_to_one) {
+            for (std::ptrdiff_t k = 0; k < n; ++k) {
+                const std::int32_t row = first[k] - offset;
+                target[row] += uniform_weight_ ? weight_[0] : weight_[row];
+            }
+            events += static_cast<std::uint64_t>(n);
             return;
         }
         constexpr std::ptrdiff_t k_rows_ahead = 4;
         constexpr std::int64_t k_line_ints = 64 / sizeof(std::int32_t);
-        const std::ptrdiff_t n = last - first;
         for (std::ptrdiff_t k = 0; k < n; ++k) {
-            if (k + 2 * k_rows_ahead < n) __builtin_prefetch(indptr_ + first[k + 2 * k_rows_ahead] - offset);
-            if (k + k_rows_ahead < n) {
-                const std::int32_t row = first[k + k_rows_ahead] - offset;
-                const std::int64_t j0 = indptr_[row], j1 = indptr_[row + 1];
-                for (std::int64_t j = j0; j < j1; j += k_line_ints) __builtin_prefetch(indices_ + j);
-                if (!uniform_weight_)
-                    for (std::int64_t j = j0; j < j1; j += 64 / sizeof(T))
-                        __builtin_prefetch(weight_ + j);
-            }
-            if (k + 1 < n) {
-                const std::int32_t row = first[k + 1] - offset;
-                for (std::int64_t j = indptr_[row]; j < indptr_[row + 1]; ++j)
-                    __builtin_prefetch(target + indices_[j], 1);
-            }
-            deliver_row(first[k] - offset, target);
-        }
-    }
-
-    void deliver_row(std::int32_t row, T* target) {
-        switch (p_.storage) {
-            case DeliverPayload::Storage::sparse: {
-                const std::int64_t j0 = indptr_[row], j1 = indptr_[row + 1];
-                if (uniform_weight_) {
-                    const T w = weight_[0];
-                    for (std::int64_t j = j0; j < j1; ++j) target[indices_[j]] += w;
-                } else {
-                    for (std::int64_t j = j0; j < j1; ++j) target[indices_[j]] += weight_[j];
+            if (prefetch_) {
+                if (k + 2 * k_rows_ahead < n) {
+                    const std::int32_t row = first[k + 2 * k_rows_ahead] - offset;
+                    __builtin_prefetch(indptr_ + row);
+                    if (parts > 1) __builtin_prefetch(splits_.data() + row * (parts - 1));
                 }
-                events_ += static_cast<std::uint64_t>(j1 - j0);
-                break;
+                if (k + k_rows_ahead < n) {
+                    const Span s = span(first[k + k_rows_ahead] - offset, p, parts);
+                    for (std::int64_t j = s.j0; j < s.j1; j += k_line_ints)
+                        __builtin_prefetch(indices_ + j, 0, 0);
+                    if (!uniform_weight_)
+                        for (std::int64_t j = s.j0; j < s.j1; j += 64 / sizeof(T))
+                            __builtin_prefetch(weight_ + j);
+                }
+                if (k + 1 < n) {
+                    const Span s = span(first[k + 1] - offset, p, parts);
+                    for (std::int64_t j = s.j0; j < s.j1; ++j)
+                        __builtin_prefetch(target + indices_[j], 1);
+                }
             }
-            case DeliverPayload::Storage::dense: {
-                const T* w = weight_ + static_cast<std::size_t>(row) * post_n_;
-                for (std::size_t j = 0; j < post_n_; ++j) target[j] += w[j];
-                events_ += post_n_;
-                break;
+            const Span s = span(first[k] - offset, p, parts);
+            if (uniform_weight_) {
+                const T w = weight_[0];
+                for (std::int64_t j = s.j0; j < s.j1; ++j) target[indices_[j]] += w;
+            } else {
+                for (std::int64_t j = s.j0; j < s.j1; ++j) target[indices_[j]] += weight_[j];
             }
-            case DeliverPayload::Storage::one_to_one:
-                target[row] += uniform_weight_ ? weight_[0] : weight_[row];
-                events_ += 1;
-                break;
+            events += static_cast<std::uint64_t>(s.j1 - s.j0);
         }
     }
 
@@ -199,6 +306,10 @@ private:
     const T* weight_ = nullptr;
     bool uniform_weight_ = false;
     bool prefetch_ = false;
+    std::size_t parts_ = 1, indices_n_ = 0, parallel_min_events_ = 0;
+    std::vector<std::uint32_t> splits_;   // pre_n_ x (parts_ - 1), see build_splits
+    bool splits_valid_ = false, sorted_rows_ = false;
+    std::vector<PartCounter> part_events_;
     const std::int64_t* indptr_ = nullptr;
     const std::int32_t* indices_ = nullptr;
     const std::int32_t* delay_ = nullptr;
