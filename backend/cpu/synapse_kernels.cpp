@@ -18,22 +18,22 @@ namespace spikegraph::cpu {
 
 namespace {
 
-// Delivery prefetches (deliver_part) when the network's variables (synapses above all) outgrow
-// a typical last-level cache as one core sees it (32 MiB: one AMD CCX, a large Intel L3): below
-// that, the rows it would fetch are mostly in cache already and the prefetches cost an
-// instruction per event for nothing. The whole workspace counts, not the connection alone: a
-// small connection beside a large one is evicted by it all the same. Measured on a 32 MiB-L3
-// EPYC: prefetching cuts CUBA-400k's excitatory delivery (102 MB of indices) from 0.77 to
-// 0.24 s and its inhibitory one (26 MB, beside it) from 0.19 to 0.07 s, and slows COBA-4k
-// (1.3 MB) by 10%. SPIKEGRAPH_PREFETCH_MIN_MB overrides it (0: always prefetch), for machines
-// with other caches and for the tests.
+// Delivery prefetches (deliver_part) once the network's variables (synapses above all) outgrow
+// the caches private to a core (4 MiB: a few times a 1-2 MiB L2): below that, the rows it would
+// fetch are mostly in cache already and the prefetches cost instructions per event for nothing.
+// The whole workspace counts, not the connection alone: a small connection beside a large one
+// is evicted by it all the same. Measured on a 2-core EPYC (1 MiB L2, 32 MiB L3), per simulated
+// second: CUBA-400k's excitatory delivery (102 MB of indices) 0.77 -> 0.24 s and its inhibitory
+// one (26 MB) 0.19 -> 0.07 s; CUBA-40k's excitatory one (10 MB, in L3) 0.021-0.030 -> 0.017 s,
+// COBA-40k's 0.060 -> 0.047 s; while COBA-4k (1.3 MB, in L2) got 10% slower.
+// SPIKEGRAPH_PREFETCH_MIN_MB overrides it (0: always prefetch), for other machines and the tests.
 std::size_t prefetch_min_bytes() {
     static const std::size_t bytes = [] {
         const char* mb = std::getenv("SPIKEGRAPH_PREFETCH_MIN_MB");
         char* end = nullptr;
         const unsigned long long v = mb ? std::strtoull(mb, &end, 10) : 0;
         if (mb && end != mb && *end == '\0') return static_cast<std::size_t>(v) << 20;
-        return std::size_t(32) << 20;
+        return std::size_t(4) << 20;
     }();
     return bytes;
 }
