@@ -10,6 +10,10 @@
 // step. The targets run `dv/dt = -v / tau` with no threshold, the cheapest update that still
 // reads the delivered value.
 //
+// Each runs on 1 and 2 threads (second argument): with two, the update is split over the
+// threads, and so is every step's delivery (each thread adds the synapses onto the targets it
+// updates; docs/architecture.md, "Parallel delivery").
+//
 // Variants: one weight shared by every synapse (stored once) and a weight per synapse (one more
 // array streamed per event), the kernel's two sparse paths; and `baseline`, the same source and
 // targets without the connection, so that delivery's own cost is the step time of a connected
@@ -55,9 +59,10 @@ spikegraph::NeuronModel leak_model() {
     return m;
 }
 
-spikegraph::Network delivery_network(Variant variant, std::size_t n) {
+spikegraph::Network delivery_network(Variant variant, std::size_t n, int threads) {
     using namespace spikegraph;
     Network net;
+    net.settings.threads = threads;
     // Random phases: the rows that fire together are scattered over the matrix, as in a real
     // network, rather than every tenth one.
     net.add_group("source", n, clock_model()).init("phase", "rand()");
@@ -77,24 +82,29 @@ spikegraph::Network delivery_network(Variant variant, std::size_t n) {
 struct CachedSimulation {
     Variant variant = Variant::baseline;
     std::size_t n = 0;
+    int threads = 1;
     std::unique_ptr<spikegraph::Simulation> sim;
 };
 CachedSimulation g_cached;
 
-spikegraph::Simulation& simulation_for(Variant variant, std::size_t n) {
-    if (!g_cached.sim || g_cached.variant != variant || g_cached.n != n) {
+spikegraph::Simulation& simulation_for(Variant variant, std::size_t n, int threads) {
+    if (!g_cached.sim || g_cached.variant != variant || g_cached.n != n ||
+        g_cached.threads != threads) {
         g_cached.sim.reset();  // free the previous matrix before the next one is built
-        g_cached.sim = std::make_unique<spikegraph::Simulation>(delivery_network(variant, n));
+        g_cached.sim =
+            std::make_unique<spikegraph::Simulation>(delivery_network(variant, n, threads));
         g_cached.sim->initial_step();
         g_cached.variant = variant;
         g_cached.n = n;
+        g_cached.threads = threads;
     }
     return *g_cached.sim;
 }
 
 void run_delivery(benchmark::State& state, Variant variant) {
     const auto n = static_cast<std::size_t>(state.range(0));
-    spikegraph::Simulation& sim = simulation_for(variant, n);
+    const auto threads = static_cast<int>(state.range(1));
+    spikegraph::Simulation& sim = simulation_for(variant, n, threads);
     const std::uint64_t spikes0 = sim.spike_count("source");
     const std::uint64_t events0 = sim.synaptic_events();
     for (auto _ : state) sim.step();
@@ -124,11 +134,13 @@ void delivery_per_synapse_weight(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(delivery_baseline)->Arg(4000)->Arg(40000)->Arg(400000)->Unit(benchmark::kMicrosecond);
-BENCHMARK(delivery_shared_weight)
-    ->Arg(4000)->Arg(40000)->Arg(400000)->Unit(benchmark::kMicrosecond);
-BENCHMARK(delivery_per_synapse_weight)
-    ->Arg(4000)->Arg(40000)->Arg(400000)->Unit(benchmark::kMicrosecond);
+// (n, threads) pairs run one after the other, so each builds its simulation once.
+#define SPIKEGRAPH_DELIVERY_ARGS                                                         \
+    ArgsProduct({{4000, 40000, 400000}, {1, 2}})->ArgNames({"n", "threads"})->Unit(     \
+        benchmark::kMicrosecond)
+BENCHMARK(delivery_baseline)->SPIKEGRAPH_DELIVERY_ARGS;
+BENCHMARK(delivery_shared_weight)->SPIKEGRAPH_DELIVERY_ARGS;
+BENCHMARK(delivery_per_synapse_weight)->SPIKEGRAPH_DELIVERY_ARGS;
 int main(int argc, char** argv) {
     const int rc = spikegraph::bench::run_micro_benchmarks(argc, argv);
     // Before static destruction, while the backend's thread pool and logger are still alive.
