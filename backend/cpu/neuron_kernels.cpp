@@ -68,8 +68,7 @@ template <class T>
 class NeuronUpdateKernel final : public Kernel {
 public:
     NeuronUpdateKernel(const OpSpec& op, Workspace& ws)
-        : p_(std::any_cast<const NeuronUpdatePayload&>(op.payload)), batch_(ws.batch()),
-          threads_(ws.threads()) {
+        : p_(std::any_cast<const NeuronUpdatePayload&>(op.payload)), batch_(ws.batch()) {
         n_ = p_.size;
         refractory_ = p_.refractory_steps > 0 || p_.refractory_condition;
         syms_ = bind_symbols<T>(p_.symbols, ws, n_, true, refractory_ ? "not_refractory" : "");
@@ -98,7 +97,7 @@ public:
         count_ = ws.buffer(p_.count_var).as<std::int64_t>();
         total_ = ws.buffer(p_.total_var).as<std::int64_t>();
         chunks_ = neuron_chunks(n_);
-        parts_ = neuron_parts(n_, batch_, threads_);
+        parts_ = neuron_parts(n_, batch_, ws.threads());
         chunk_counts_.assign(batch_ * chunks_, 0);
         for (double& u : syms_.uniform_values) uniform_ptrs_.push_back(&u);
         if (!condition_ && native_enabled()) bind_native();
@@ -353,7 +352,6 @@ private:
 
     NeuronUpdatePayload p_;
     std::size_t batch_, n_ = 0, chunks_ = 0, parts_ = 1;  // parts_: see partition.hpp
-    int threads_;
     bool refractory_ = false;
     BoundSymbols<T> syms_;
     std::vector<const double*> uniform_ptrs_;

@@ -18,6 +18,15 @@ namespace spikegraph::cpu {
 
 namespace {
 
+// A whole number from the environment variable `name`, or `fallback` when it is unset or not
+// one. Read when a kernel is bound.
+std::size_t env_count(const char* name, std::size_t fallback) {
+    const char* v = std::getenv(name);
+    char* end = nullptr;
+    const unsigned long long n = v ? std::strtoull(v, &end, 10) : 0;
+    return v && end != v && *end == '\0' ? static_cast<std::size_t>(n) : fallback;
+}
+
 // Delivery prefetches (deliver_part) once the network's variables (synapses above all) outgrow
 // the caches private to a core (4 MiB: a few times a 1-2 MiB L2): below that, the rows it would
 // fetch are mostly in cache already and the prefetches cost instructions per event for nothing.
@@ -27,28 +36,14 @@ namespace {
 // one (26 MB) 0.19 -> 0.07 s; CUBA-40k's excitatory one (10 MB, in L3) 0.021-0.030 -> 0.017 s,
 // COBA-40k's 0.060 -> 0.047 s; while COBA-4k (1.3 MB, in L2) got 10% slower.
 // SPIKEGRAPH_PREFETCH_MIN_MB overrides it (0: always prefetch), for other machines and the tests.
-std::size_t prefetch_min_bytes() {
-    static const std::size_t bytes = [] {
-        const char* mb = std::getenv("SPIKEGRAPH_PREFETCH_MIN_MB");
-        char* end = nullptr;
-        const unsigned long long v = mb ? std::strtoull(mb, &end, 10) : 0;
-        if (mb && end != mb && *end == '\0') return static_cast<std::size_t>(v) << 20;
-        return std::size_t(4) << 20;
-    }();
-    return bytes;
-}
+std::size_t prefetch_min_bytes() { return env_count("SPIKEGRAPH_PREFETCH_MIN_MB", 4) << 20; }
 
 // A step's delivery is split over the threads when it has at least this many events (estimated
 // from the spike count and the mean row length). One event costs 1-3 ns and a parallel_for on
-// idle-spinning workers a few microseconds, so below some thousands of events splitting loses.
+// idle-spinning workers about 0.3 us here (CUBA-4k forced to split every step: 0.4 ms more per
+// simulated second), so 1024 events (1-3 us) keep that overhead small.
 // SPIKEGRAPH_PARALLEL_MIN_EVENTS overrides it (0: always split), for the tests.
-std::size_t parallel_min_events() {
-    const char* v = std::getenv("SPIKEGRAPH_PARALLEL_MIN_EVENTS");
-    char* end = nullptr;
-    const unsigned long long n = v ? std::strtoull(v, &end, 10) : 0;
-    if (v && end != v && *end == '\0') return static_cast<std::size_t>(n);
-    return 1024;
-}
+std::size_t parallel_min_events() { return env_count("SPIKEGRAPH_PARALLEL_MIN_EVENTS", 1024); }
 
 // Counters of one part of a parallel delivery, a cache line each.
 struct alignas(64) PartCounter {

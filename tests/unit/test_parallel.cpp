@@ -132,9 +132,10 @@ TEST(Parallel, DefaultThresholdGivesTheSameResultAsForcedSplitting) {
     EXPECT_TRUE(by_size.ge == forced.ge);
 }
 
-// A delivery keeps, per row, where each thread's targets begin. Indices written after the build
-// (here through the executor, as a restore would) must be taken into account, and a row that is
-// no longer sorted must still be delivered right.
+// A delivery keeps, per row, where each thread's targets begin. The row structure written after
+// the build (here through the executor, as a restore would) must be taken into account: a row
+// moved to other targets, shortened (where the old split points would run past its end), and no
+// longer sorted (which rules splitting out).
 TEST(Parallel, DeliveryFollowsIndicesWrittenAfterTheBuild) {
     ForceParallelDelivery force;
     const std::string yaml = R"(
@@ -157,11 +158,14 @@ connections:
     const std::vector<double> built = exec->read("c.indices");
     ASSERT_GT(built.size(), 100u);
     std::vector<double> expected(20000, 0.0);
-    auto deliver_once = [&](const std::vector<double>& indices) {
+    // The row (the source's only one) becomes indices[0, length).
+    auto deliver_once = [&](const std::vector<double>& indices, std::size_t length) {
         exec->write("c.indices", indices);
+        exec->write("c.indptr", {0.0, static_cast<double>(length)});
         exec->set_step(0);  // the spike source fires at step 0
         exec->run_steps(1);
-        for (double j : indices) expected[static_cast<std::size_t>(j)] += 1.0;
+        for (std::size_t k = 0; k < length; ++k)
+            expected[static_cast<std::size_t>(indices[k])] += 1.0;
         const std::vector<double> x = exec->read("post.x");
         const double w = *std::max_element(x.begin(), x.end()) /
                          *std::max_element(expected.begin(), expected.end());
@@ -169,15 +173,18 @@ connections:
         for (std::size_t k = 0; k < x.size(); ++k)
             ASSERT_EQ(x[k], expected[k] * w) << "post neuron " << k;
     };
-    // Moved to other targets, still sorted: 19999 - j of the reversed row.
+    // Moved to other targets, still sorted: 19999 - j of the reversed row. This first delivery
+    // finds the split point, near the middle of the row.
     std::vector<double> moved(built.rbegin(), built.rend());
     for (double& j : moved) j = 19999.0 - j;
-    deliver_once(moved);
+    deliver_once(moved, moved.size());
+    // A quarter of the original row: a stale split point would deliver past its end.
+    deliver_once(built, built.size() / 4);
     // Rotated by half: no longer sorted, so the delivery may not split by position.
     std::vector<double> rotated = built;
     std::rotate(rotated.begin(), rotated.begin() + static_cast<std::ptrdiff_t>(rotated.size() / 2),
                 rotated.end());
-    deliver_once(rotated);
+    deliver_once(rotated, rotated.size());
 }
 
 }  // namespace
