@@ -217,9 +217,12 @@ int run_command(const RunArgs& a) {
             return x["seconds"].template get<double>() > y["seconds"].template get<double>();
         });
         for (const auto& o : ops)
-            std::cout << fmt::format("    {:>8.3f} s {:5.1f}%  {} ({})\n", o["seconds"].get<double>(),
+            std::cout << fmt::format("    {:>8.3f} s {:5.1f}%  {} ({}){}\n", o["seconds"].get<double>(),
                                      run_s > 0 ? 100.0 * o["seconds"].get<double>() / run_s : 0.0,
-                                     o["op"].get<std::string>(), o["kind"].get<std::string>());
+                                     o["op"].get<std::string>(), o["kind"].get<std::string>(),
+                                     o.contains("stage")
+                                         ? fmt::format(", parallel stage {}", o["stage"].get<int>())
+                                         : "");
     }
     std::cout << fmt::format("  output: {}\n", out.string());
     if (!a.resume.empty())

@@ -25,6 +25,7 @@ struct OpTime {
     std::string op;      // the op's name in the plan
     std::string kind;    // its kind ("neuron_update", "synapse_deliver", ...)
     double seconds = 0;  // wall time inside the op, summed over the steps run
+    int stage = -1;      // ops run together in one parallel stage share a number; -1: alone
 };
 
 class Executor {

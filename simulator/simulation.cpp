@@ -251,8 +251,11 @@ nlohmann::json Simulation::stats() const {
             {"groups", groups}};
     if (options_.profile) {
         nlohmann::json ops = nlohmann::json::array();
-        for (const auto& t : executor_->op_times())
-            ops.push_back({{"op", t.op}, {"kind", t.kind}, {"seconds", t.seconds}});
+        for (const auto& t : executor_->op_times()) {
+            nlohmann::json o = {{"op", t.op}, {"kind", t.kind}, {"seconds", t.seconds}};
+            if (t.stage >= 0) o["stage"] = t.stage;
+            ops.push_back(std::move(o));
+        }
         stats["op_seconds"] = ops;
     }
     return stats;

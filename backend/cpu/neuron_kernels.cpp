@@ -429,21 +429,43 @@ public:
     }
 
     void run(const StepContext& ctx) override {
-        if (targets_.empty()) return;
+        switch (begin_step(ctx, false)) {
+            case Split::none: return;
+            case Split::whole: run_whole(ctx); return;
+            case Split::parts:
+                tbb::parallel_for(
+                    std::size_t(0), parts_, [&](std::size_t p) { reset_part(p); },
+                    tbb::static_partitioner());
+                return;
+        }
+    }
+
+    PartitionKey partition() const override {
+        return parts_ > 1 ? PartitionKey{n_, parts_} : PartitionKey{};
+    }
+
+    // Part p reads and writes the per-neuron variables at its own spiking neurons only.
+    std::vector<const void*> part_local() const override {
+        std::vector<const void*> local(targets_.begin(), targets_.end());
+        local.insert(local.end(), syms_.varying_base.begin(), syms_.varying_base.end());
+        return local;
+    }
+
+    Split begin_step(const StepContext& ctx, bool) override {
+        if (targets_.empty()) return Split::none;
         bool any = false;
         for (std::size_t b = 0; b < batch_; ++b) any = any || count_[b] > 0;
-        if (!any) return;
+        if (!any) return Split::none;
         const std::size_t nu = syms_.uniform_src.size();
         for (std::size_t k = 0; k < nu; ++k) syms_.uniform_values[k] = *syms_.uniform_src[k];
         syms_.uniform_values[nu] = ctx.t_ms;
         syms_.uniform_values[nu + 1] = ctx.dt_ms;
         program_->prepare_step(uniform_ptrs_.data(), ctx.seed, ctx.step);
-        if (parts_ > 1)
-            tbb::parallel_for(std::size_t(0), parts_, [&](std::size_t p) { reset_part(p); },
-                              tbb::static_partitioner());
-        else
-            reset_part(0);
+        return parts_ > 1 ? Split::parts : Split::whole;
     }
+
+    void run_part(const StepContext&, std::size_t p) override { reset_part(p); }
+    void run_whole(const StepContext&) override { reset_part(0); }
 
 private:
     struct PartBuffers {

@@ -57,6 +57,7 @@ public:
         : p_(std::any_cast<const DeliverPayload&>(op.payload)), batch_(ws.batch()) {
         pre_n_ = p_.pre_end - p_.pre_begin;
         post_n_ = p_.post_end - p_.post_begin;
+        rows_.resize(batch_);
         spikes_ = ws.buffer(p_.pre_spikes).as<std::int32_t>();
         count_ = ws.buffer(p_.pre_count).as<std::int64_t>();
         target_ = ws.buffer(p_.target).as<T>();
@@ -99,7 +100,28 @@ public:
     }
 
     void run(const StepContext& ctx) override {
+        switch (begin_step(ctx, false)) {
+            case Split::none: return;
+            case Split::whole: run_whole(ctx); return;
+            case Split::parts:
+                tbb::parallel_for(
+                    std::size_t(0), parts_, [&](std::size_t p) { run_part(ctx, p); },
+                    tbb::static_partitioner());
+                return;
+        }
+    }
+
+    PartitionKey partition() const override {
+        return parts_ > 1 ? PartitionKey{p_.post_size, parts_} : PartitionKey{};
+    }
+
+    std::vector<const void*> part_local() const override { return {target_}; }
+
+    // Finds each batch entry's rows of this step (pushing the new spikes into the delay ring
+    // first) and decides whether they are split over the threads.
+    Split begin_step(const StepContext& ctx, bool staged) override {
         const auto step = static_cast<std::size_t>(ctx.step);
+        std::size_t rows = 0;
         for (std::size_t b = 0; b < batch_; ++b) {
             // Rows (within the pre slice) that spiked this step: a contiguous part of the
             // sorted spike list.
@@ -110,10 +132,7 @@ public:
                 first = std::lower_bound(list, last, static_cast<std::int32_t>(p_.pre_begin));
                 last = std::lower_bound(first, last, static_cast<std::int32_t>(p_.pre_end));
             }
-            T* target = target_ + b * p_.post_size + p_.post_begin;
-            if (pending_) {
-                deliver_per_synapse_delays(b, step, first, last, target);
-            } else if (ring_) {
+            if (ring_) {
                 // Push this step's spikes; deliver the ones pushed D steps ago.
                 const std::size_t in = step % slots_, out = (step + 1) % slots_;
                 std::int32_t* slot_in = ring_ + (in * batch_ + b) * pre_n_;
@@ -122,11 +141,32 @@ public:
                     slot_in[n_in++] = *s - static_cast<std::int32_t>(p_.pre_begin);
                 ring_count_[in * batch_ + b] = n_in;
                 const std::int32_t* slot_out = ring_ + (out * batch_ + b) * pre_n_;
-                const std::int64_t n_out = ring_count_[out * batch_ + b];
-                deliver_rows(slot_out, slot_out + n_out, 0, target);
+                rows_[b] = {slot_out, slot_out + ring_count_[out * batch_ + b], 0};
             } else {
-                deliver_rows(first, last, static_cast<std::int32_t>(p_.pre_begin), target);
+                rows_[b] = {first, last, pending_ ? 0 : static_cast<std::int32_t>(p_.pre_begin)};
             }
+            rows += static_cast<std::size_t>(rows_[b].last - rows_[b].first);
+        }
+        // Per-synapse delays deliver what falls due even in a step without spikes.
+        if (pending_) return Split::whole;
+        if (rows == 0) return Split::none;
+        return split(rows, staged) ? Split::parts : Split::whole;
+    }
+
+    void run_part(const StepContext&, std::size_t p) override {
+        for (std::size_t b = 0; b < batch_; ++b)
+            deliver_part(rows_[b].first, rows_[b].last, rows_[b].offset, target(b), p, parts_,
+                         part_events_[p].events);
+    }
+
+    void run_whole(const StepContext& ctx) override {
+        for (std::size_t b = 0; b < batch_; ++b) {
+            if (pending_)
+                deliver_per_synapse_delays(b, static_cast<std::size_t>(ctx.step), rows_[b].first,
+                                           rows_[b].last, target(b));
+            else
+                deliver_part(rows_[b].first, rows_[b].last, rows_[b].offset, target(b), 0, 1,
+                             events_);
         }
     }
 
@@ -162,18 +202,20 @@ private:
         }
     }
 
-    // Whether this step's rows [first, last) are worth splitting over the threads.
-    bool split(const std::int32_t* first, const std::int32_t* last) {
+    // Whether this step's `rows` rows are worth splitting over the threads: always in a stage,
+    // which is split anyway; on their own, from parallel_min_events_ events.
+    bool split(std::size_t rows, bool staged) {
         if (parts_ < 2) return false;
-        const auto rows = static_cast<std::size_t>(last - first);
         const std::size_t per_row = p_.storage == DeliverPayload::Storage::dense
                                         ? post_n_
                                         : indices_n_ / std::max<std::size_t>(1, pre_n_);
-        if (rows * per_row < parallel_min_events_ || rows == 0) return false;
+        if (!staged && rows * per_row < parallel_min_events_) return false;
         if (p_.storage != DeliverPayload::Storage::sparse) return true;
         if (!splits_valid_) build_splits();
         return sorted_rows_;
     }
+
+    T* target(std::size_t b) const { return target_ + b * p_.post_size + p_.post_begin; }
 
     // The synapses of `row` onto the targets of part p (of `parts`).
     struct Span {
@@ -184,21 +226,6 @@ private:
         if (parts == 1) return {start, indptr_[row + 1]};
         const std::uint32_t* s = splits_.data() + static_cast<std::size_t>(row) * (parts - 1);
         return {p == 0 ? start : start + s[p - 1], p + 1 == parts ? indptr_[row + 1] : start + s[p]};
-    }
-
-    // Rows `*r - offset` for r in [first, last), split over the threads when it pays.
-    void deliver_rows(const std::int32_t* first, const std::int32_t* last, std::int32_t offset,
-                      T* target) {
-        if (!split(first, last)) {
-            deliver_part(first, last, offset, target, 0, 1, events_);
-            return;
-        }
-        tbb::parallel_for(
-            std::size_t(0), parts_,
-            [&](std::size_t p) {
-                deliver_part(first, last, offset, target, p, parts_, part_events_[p].events);
-            },
-            tbb::static_partitioner());
     }
 
     // Part p (of `parts`) of the rows `*r - offset` for r in [first, last). Sparse rows of a
@@ -305,6 +332,12 @@ private:
     std::vector<std::uint32_t> splits_;   // pre_n_ x (parts_ - 1), see build_splits
     bool splits_valid_ = false, sorted_rows_ = false;
     std::vector<PartCounter> part_events_;
+    struct Rows {  // this step's rows of one batch entry: *r - offset for r in [first, last)
+        const std::int32_t* first = nullptr;
+        const std::int32_t* last = nullptr;
+        std::int32_t offset = 0;
+    };
+    std::vector<Rows> rows_;  // per batch entry, from begin_step
     const std::int64_t* indptr_ = nullptr;
     const std::int32_t* indices_ = nullptr;
     const std::int32_t* delay_ = nullptr;

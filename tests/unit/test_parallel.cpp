@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "backend/backend_registry.hpp"
+#include "backend/cpu/stages.hpp"
 #include "frontend/yaml_loader.hpp"
 #include "simulator/simulation.hpp"
 
@@ -24,11 +26,9 @@ public:
     ~ForceParallelDelivery() { ::unsetenv("SPIKEGRAPH_PARALLEL_MIN_EVENTS"); }
 };
 
-// 20 000 neurons: five chunks of 4096, enough for the update to split (partition.hpp). The
-// connections cover every delivery path that splits: sparse rows with one weight, with
-// per-synapse weights and through a delay ring; dense rows from a Poisson input; a one-to-one
-// connection, which never splits. The reset draws rand(), keyed by spike position.
-std::string network(int threads) {
+// A CUBA-like group of 20 000 neurons (five chunks of 4096, enough for the update to split:
+// partition.hpp) with the given reset, followed by `rest` (inputs and connections).
+std::string lif_network(int threads, const std::string& reset, const std::string& rest) {
     return R"yaml(
 simulation: {dt: 0.1 ms, duration: 60 ms, seed: 7, precision: double, threads: )yaml" +
            std::to_string(threads) + R"yaml(}
@@ -43,7 +43,7 @@ models:
       taue : second (shared)
       taui : second (shared)
     threshold: v > -50 mV
-    reset: v = -60 mV + 2 mV * rand()
+    reset: )yaml" + reset + R"yaml(
     refractory: 2 ms
     method: exact
     parameters: {El: -49 mV, taum: 20 ms, taue: 5 ms, taui: 10 ms}
@@ -52,6 +52,14 @@ groups:
     size: 20000
     model: lif
     init: {v: "uniform(-60 mV, -50 mV)", ge: 0 mV, gi: 0 mV}
+)yaml" + rest;
+}
+
+// The connections cover every delivery path that splits: sparse rows with one weight, with
+// per-synapse weights and through a delay ring; dense rows from a Poisson input; a one-to-one
+// connection, which never splits. The reset draws rand(), keyed by spike position.
+std::string network(int threads) {
+    return lif_network(threads, "v = -60 mV + 2 mV * rand()", R"yaml(
 inputs:
   drive: {type: poisson, size: 20, rate: 200 Hz}
 connections:
@@ -86,7 +94,7 @@ connections:
     target: gi
     weight: -0.01 mV
     connectivity: {rule: one_to_one}
-)yaml";
+)yaml");
 }
 
 struct Outcome {
@@ -185,6 +193,143 @@ connections:
     std::rotate(rotated.begin(), rotated.begin() + static_cast<std::ptrdiff_t>(rotated.size() / 2),
                 rotated.end());
     deliver_once(rotated, rotated.size());
+}
+
+
+// Fused stages (cpu_executor.cpp): consecutive deliveries and resets that split over the same
+// neurons run in one parallel section per step, unless one reads what another writes at
+// neurons outside its part.
+
+class NoFusion {
+public:
+    NoFusion() { ::setenv("SPIKEGRAPH_FUSE", "0", 1); }
+    ~NoFusion() { ::unsetenv("SPIKEGRAPH_FUSE"); }
+};
+
+struct StagedRun {
+    std::map<std::string, int> stage;  // op name -> stage number, -1 alone
+    std::vector<double> v, ge, gi;
+    std::uint64_t events = 0;
+};
+
+StagedRun run_staged(const std::string& yaml, int threads, std::int64_t steps) {
+    Simulation sim(load_network_from_string(yaml, "net.yaml"));
+    ExecutorOptions options;
+    options.threads = threads;
+    options.profile = true;
+    auto exec = make_executor("cpu", sim.plan(), options);
+    exec->initial_step();
+    exec->run_steps(steps);
+    StagedRun out;
+    for (const OpTime& t : exec->op_times()) out.stage[t.op] = t.stage;
+    out.v = exec->read("neurons.v");
+    out.ge = exec->read("neurons.ge");
+    out.gi = exec->read("neurons.gi");
+    out.events = exec->synaptic_events();
+    return out;
+}
+
+TEST(Stages, DeliveriesOntoOnePartitionRunAsOneStage) {
+    const StagedRun fused = run_staged(network(2), 2, 600);
+    // Plan order: the update, the five deliveries, the reset. The four that split form one
+    // stage, although three of them add to the same variable (ge): each part adds only to its
+    // own neurons, in plan order. The one-to-one delivery does not split and ends the stage;
+    // the reset after it is alone.
+    const int s = fused.stage.at("excitatory.deliver");
+    EXPECT_GE(s, 0);
+    EXPECT_EQ(fused.stage.at("inhibitory.deliver"), s);
+    EXPECT_EQ(fused.stage.at("uniform.deliver"), s);
+    EXPECT_EQ(fused.stage.at("dense.deliver"), s);
+    EXPECT_EQ(fused.stage.at("self.deliver"), -1);
+    EXPECT_EQ(fused.stage.at("neurons.reset"), -1);
+    EXPECT_EQ(fused.stage.at("neurons.update"), -1);
+
+    // Bitwise what the kernels give one by one, and what one thread gives.
+    const StagedRun apart = [] {
+        NoFusion off;
+        return run_staged(network(2), 2, 600);
+    }();
+    for (const auto& [op, stage] : apart.stage) EXPECT_EQ(stage, -1) << op;
+    const StagedRun one = run_staged(network(1), 1, 600);
+    ASSERT_GT(one.events, 100000u);
+    for (const StagedRun* r : {&apart, &one}) {
+        EXPECT_EQ(fused.events, r->events);
+        EXPECT_TRUE(fused.v == r->v) << "v differs";
+        EXPECT_TRUE(fused.ge == r->ge) << "ge differs";
+        EXPECT_TRUE(fused.gi == r->gi) << "gi differs";
+    }
+}
+
+// Two deliveries and a reset, the reset as given: it joins the deliveries' stage only when
+// what it shares with them is at its own neurons.
+std::string reset_network(int threads, const std::string& reset) {
+    return lif_network(threads, reset, R"yaml(
+connections:
+  excitatory: {pre: "neurons[0:16000]", post: neurons, target: ge, weight: 0.4 mV,
+               connectivity: {rule: fixed_probability, p: 0.004}}
+  inhibitory: {pre: "neurons[16000:20000]", post: neurons, target: gi, weight: -2 mV,
+               connectivity: {rule: fixed_probability, p: 0.004}}
+)yaml");
+}
+
+TEST(Stages, AResetJoinsOnlyWhenItTouchesSharedVariablesAtItsOwnNeurons) {
+    struct Case {
+        std::string reset;
+        bool joins;
+    };
+    const std::vector<Case> cases = {
+        // Writes only v, which no delivery touches.
+        {"v = -60 mV", true},
+        // Writes ge, as the excitatory delivery does: both at the part's own neurons.
+        {"'v = -60 mV; ge = 0.5 * ge'", true},
+        // Reads gi, at its own neurons too.
+        {"v = -60 mV + 0.1 * gi", true},
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.reset);
+        const StagedRun two = run_staged(reset_network(2, c.reset), 2, 600);
+        const int s = two.stage.at("excitatory.deliver");
+        EXPECT_GE(s, 0);
+        EXPECT_EQ(two.stage.at("inhibitory.deliver"), s);
+        EXPECT_EQ(two.stage.at("neurons.reset"), c.joins ? s : -1);
+        const StagedRun one = run_staged(reset_network(1, c.reset), 1, 600);
+        ASSERT_GT(one.events, 10000u);
+        EXPECT_EQ(two.events, one.events);
+        EXPECT_TRUE(two.v == one.v) << "v differs";
+        EXPECT_TRUE(two.ge == one.ge) << "ge differs";
+        EXPECT_TRUE(two.gi == one.gi) << "gi differs";
+    }
+}
+
+TEST(Stages, KernelsThatCouldRaceStayApart) {
+    using cpu::may_share_stage;
+    using cpu::StageMember;
+    int spikes = 0, weight = 0, ge = 0, gi = 0, v = 0;  // stand-ins for buffers
+    const cpu::PartitionKey half{20000, 2}, third{20000, 3};
+    // A delivery onto ge: reads the spikes and the weights, writes ge at its own neurons.
+    const StageMember onto_ge{half, {&spikes, &weight}, {&ge}, {&ge}};
+    const StageMember onto_gi{half, {&spikes, &weight}, {&gi}, {&gi}};
+    // A reset that reads ge and gi and writes v, all at its own neurons.
+    const StageMember reset{half, {&spikes, &ge, &gi}, {&v}, {&v, &ge, &gi}};
+    EXPECT_TRUE(may_share_stage(onto_ge, onto_gi));
+    EXPECT_TRUE(may_share_stage(onto_ge, onto_ge));  // both add to ge, each at its own neurons
+    EXPECT_TRUE(may_share_stage(onto_ge, reset));
+    // The same buffers, split differently: a neuron would be written by two threads.
+    StageMember reset_in_thirds = reset;
+    reset_in_thirds.key = third;
+    EXPECT_FALSE(may_share_stage(onto_ge, reset_in_thirds));
+    // Reads ge anywhere (not part-local) after a write of ge.
+    const StageMember reads_all_ge{half, {&ge}, {&v}, {&v}};
+    EXPECT_FALSE(may_share_stage(onto_ge, reads_all_ge));
+    // Writes what an earlier kernel read anywhere (plasticity writing the weights).
+    const StageMember writes_weight{half, {}, {&weight}, {}};
+    EXPECT_FALSE(may_share_stage(onto_ge, writes_weight));
+    // Writes ge everywhere, after a kernel that writes it at its own neurons.
+    const StageMember writes_all_ge{half, {}, {&ge}, {}};
+    EXPECT_FALSE(may_share_stage(onto_ge, writes_all_ge));
+    // Nothing shared: no constraint, whatever the partitions.
+    const StageMember other_group{third, {&spikes}, {&v}, {&v}};
+    EXPECT_TRUE(may_share_stage(onto_ge, other_group));
 }
 
 }  // namespace
