@@ -28,10 +28,11 @@ public:
 
 // A CUBA-like group of 20 000 neurons (five chunks of 4096, enough for the update to split:
 // partition.hpp) with the given reset, followed by `rest` (inputs and connections).
-std::string lif_network(int threads, const std::string& reset, const std::string& rest) {
+std::string lif_network(int threads, const std::string& reset, const std::string& rest,
+                        int batch = 1) {
     return R"yaml(
 simulation: {dt: 0.1 ms, duration: 60 ms, seed: 7, precision: double, threads: )yaml" +
-           std::to_string(threads) + R"yaml(}
+           std::to_string(threads) + ", batch: " + std::to_string(batch) + R"yaml(}
 models:
   lif:
     equations: |
@@ -262,14 +263,15 @@ TEST(Stages, DeliveriesOntoOnePartitionRunAsOneStage) {
 
 // Two deliveries and a reset, the reset as given: it joins the deliveries' stage only when
 // what it shares with them is at its own neurons.
-std::string reset_network(int threads, const std::string& reset) {
+std::string reset_network(int threads, const std::string& reset, int batch = 1) {
     return lif_network(threads, reset, R"yaml(
 connections:
   excitatory: {pre: "neurons[0:16000]", post: neurons, target: ge, weight: 0.4 mV,
                connectivity: {rule: fixed_probability, p: 0.004}}
   inhibitory: {pre: "neurons[16000:20000]", post: neurons, target: gi, weight: -2 mV,
                connectivity: {rule: fixed_probability, p: 0.004}}
-)yaml");
+)yaml",
+                       batch);
 }
 
 TEST(Stages, AResetJoinsOnlyWhenItTouchesSharedVariablesAtItsOwnNeurons) {
@@ -299,6 +301,22 @@ TEST(Stages, AResetJoinsOnlyWhenItTouchesSharedVariablesAtItsOwnNeurons) {
         EXPECT_TRUE(two.ge == one.ge) << "ge differs";
         EXPECT_TRUE(two.gi == one.gi) << "gi differs";
     }
+}
+
+TEST(Stages, BatchEntriesSplitTheSameWay) {
+    // Two batch entries: each part runs its neurons of both, in every member of the stage.
+    const std::string reset = "'v = -60 mV; ge = 0.5 * ge'";
+    const StagedRun two = run_staged(reset_network(2, reset, 2), 2, 600);
+    const int s = two.stage.at("excitatory.deliver");
+    EXPECT_GE(s, 0);
+    EXPECT_EQ(two.stage.at("neurons.reset"), s);
+    const StagedRun one = run_staged(reset_network(1, reset, 2), 1, 600);
+    ASSERT_EQ(one.v.size(), 40000u);
+    ASSERT_GT(one.events, 20000u);
+    EXPECT_EQ(two.events, one.events);
+    EXPECT_TRUE(two.v == one.v) << "v differs";
+    EXPECT_TRUE(two.ge == one.ge) << "ge differs";
+    EXPECT_TRUE(two.gi == one.gi) << "gi differs";
 }
 
 TEST(Stages, KernelsThatCouldRaceStayApart) {
