@@ -203,7 +203,7 @@ private:
         stage_of_.assign(kernels_.size(), -1);
         parts_of_.assign(kernels_.size(), 0);
         for (std::size_t k = 0; k < kernels_.size(); ++k) {
-            parts_of_[k] = kernels_[k]->partition().parts;
+            parts_of_[k] = members[k].key.parts;
             Stage* open = stages_.empty() ? nullptr : &stages_.back();
             bool joins = fuse && parts_of_[k] > 1 && open && open->parts > 1;
             for (std::size_t a = joins ? open->first : k; joins && a < k; ++a)

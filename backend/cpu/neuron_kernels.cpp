@@ -428,17 +428,7 @@ public:
         for (double& u : syms_.uniform_values) uniform_ptrs_.push_back(&u);
     }
 
-    void run(const StepContext& ctx) override {
-        switch (begin_step(ctx, false)) {
-            case Split::none: return;
-            case Split::whole: run_whole(ctx); return;
-            case Split::parts:
-                tbb::parallel_for(
-                    std::size_t(0), parts_, [&](std::size_t p) { reset_part(p); },
-                    tbb::static_partitioner());
-                return;
-        }
-    }
+    void run(const StepContext& ctx) override { run_partitioned(*this, ctx, parts_); }
 
     PartitionKey partition() const override {
         return parts_ > 1 ? PartitionKey{n_, parts_} : PartitionKey{};

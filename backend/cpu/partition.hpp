@@ -11,6 +11,10 @@
 #include <algorithm>
 #include <cstddef>
 
+#include <tbb/parallel_for.h>
+
+#include "backend/cpu/kernel.hpp"
+
 namespace spikegraph::cpu {
 
 /// Neurons per unit of parallel work: fixed, so that every result (spike lists are concatenated
@@ -42,6 +46,20 @@ constexpr std::size_t part_first_neuron(std::size_t n, std::size_t p, std::size_
 constexpr std::size_t neuron_parts(std::size_t n, std::size_t batch, int threads) {
     if (threads < 2 || n * batch < k_parallel_min_neurons) return 1;
     return std::min(static_cast<std::size_t>(threads), batch * neuron_chunks(n));
+}
+
+/// One step of a partitioned kernel on its own, outside a stage: its serial start, then its
+/// `parts` parts over the threads or the whole on this one, as begin_step says.
+inline void run_partitioned(Kernel& kernel, const StepContext& ctx, std::size_t parts) {
+    switch (kernel.begin_step(ctx, false)) {
+        case Split::none: return;
+        case Split::whole: kernel.run_whole(ctx); return;
+        case Split::parts:
+            tbb::parallel_for(
+                std::size_t(0), parts, [&](std::size_t p) { kernel.run_part(ctx, p); },
+                tbb::static_partitioner());
+            return;
+    }
 }
 
 }  // namespace spikegraph::cpu

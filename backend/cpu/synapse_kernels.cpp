@@ -8,7 +8,6 @@
 #include <cstdlib>
 
 #include <fmt/format.h>
-#include <tbb/parallel_for.h>
 
 #include "backend/cpu/dispatch.hpp"
 #include "backend/cpu/partition.hpp"
@@ -99,17 +98,7 @@ public:
         }
     }
 
-    void run(const StepContext& ctx) override {
-        switch (begin_step(ctx, false)) {
-            case Split::none: return;
-            case Split::whole: run_whole(ctx); return;
-            case Split::parts:
-                tbb::parallel_for(
-                    std::size_t(0), parts_, [&](std::size_t p) { run_part(ctx, p); },
-                    tbb::static_partitioner());
-                return;
-        }
-    }
+    void run(const StepContext& ctx) override { run_partitioned(*this, ctx, parts_); }
 
     PartitionKey partition() const override {
         return parts_ > 1 ? PartitionKey{p_.post_size, parts_} : PartitionKey{};

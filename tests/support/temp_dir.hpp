@@ -1,5 +1,6 @@
 #pragma once
-// A fresh directory under the system temp path, named after the running test, removed at the end.
+// A fresh directory under the system temp path, named after the running test, removed at the end;
+// created at once when `create` is set.
 
 #include <unistd.h>
 
@@ -13,7 +14,7 @@ namespace spikegraph::testing_support {
 
 class TempDir {
 public:
-    explicit TempDir(const std::string& prefix = "spikegraph") {
+    explicit TempDir(const std::string& prefix = "spikegraph", bool create = false) {
         static std::atomic<int> counter{0};
         const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
         const std::string test = info ? info->name() : "none";
@@ -21,6 +22,7 @@ public:
                 (prefix + "_" + test + "_" + std::to_string(::getpid()) + "_" +
                  std::to_string(counter++));
         std::filesystem::remove_all(path_);
+        if (create) std::filesystem::create_directories(path_);
     }
     ~TempDir() {
         std::error_code ec;
@@ -29,6 +31,7 @@ public:
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
     const std::filesystem::path& path() const { return path_; }
+    std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
 
 private:
     std::filesystem::path path_;

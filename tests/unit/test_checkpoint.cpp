@@ -37,10 +37,8 @@ using testing_support::slurp;
 
 const std::string k_cuba = SPIKEGRAPH_SOURCE_DIR "/configs/cuba.yaml";
 
-class TempDir : public testing_support::TempDir {
-public:
-    TempDir() : testing_support::TempDir("spikegraph_ckpt") { fs::create_directories(path()); }
-    fs::path operator/(const std::string& name) const { return path() / name; }
+struct TempDir : testing_support::TempDir {
+    TempDir() : testing_support::TempDir("spikegraph_ckpt", true) {}
 };
 
 template <class E>
