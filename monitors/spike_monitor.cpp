@@ -42,6 +42,12 @@ SpikeMonitor::SpikeMonitor(std::string name, std::filesystem::path out_dir, doub
 
 void SpikeMonitor::record_spikes(std::int64_t step, std::size_t batch, const std::int32_t* index,
                                  std::size_t count) {
+    note_spikes(step, batch, count);
+    for (std::size_t c = 0; c < spike_columns(); ++c)
+        record_spike_column(c, step, batch, index, count, 0);
+}
+
+void SpikeMonitor::note_spikes(std::int64_t /*step*/, std::size_t batch, std::size_t count) {
     if (finished_) {
         throw SimulationError("spike monitor '" + name_ + "': spikes recorded after finish()");
     }
@@ -50,26 +56,45 @@ void SpikeMonitor::record_spikes(std::int64_t step, std::size_t batch, const std
                               std::to_string(batch) + " is out of range (batch size " +
                               std::to_string(batch_) + ")");
     }
-    // Brian's convention: a spike emitted during step k is stamped with the step's start time.
-    const double t_ms = static_cast<double>(step) * dt_ms_;
-    std::size_t done = 0;
-    while (done < count) {
-        const std::size_t take = std::min(count - done, chunk_records_ - t_ms_.size());
-        t_ms_.insert(t_ms_.end(), take, t_ms);
-        index_.insert(index_.end(), index + done, index + done + take);
-        if (b_file_) {
-            batch_entry_.insert(batch_entry_.end(), take, static_cast<std::int64_t>(batch));
-        }
-        done += take;
-        if (t_ms_.size() == chunk_records_) flush();
-    }
     count_per_batch_[batch] += count;
     total_ += count;
 }
 
+void SpikeMonitor::record_spike_column(std::size_t column, std::int64_t step, std::size_t batch,
+                                       const std::int32_t* index, std::size_t count,
+                                       std::int32_t shift) {
+    // Brian's convention: a spike emitted during step k is stamped with the step's start time.
+    const double t_ms = static_cast<double>(step) * dt_ms_;
+    auto fill = [&](auto& buffer, auto&& append) {
+        std::size_t done = 0;
+        while (done < count) {
+            const std::size_t take = std::min(count - done, chunk_records_ - buffer.size());
+            append(buffer, done, take);
+            done += take;
+            if (buffer.size() == chunk_records_) flush_column(column);
+        }
+    };
+    switch (column) {
+        case 0:
+            fill(t_ms_, [&](auto& b, std::size_t, std::size_t n) { b.insert(b.end(), n, t_ms); });
+            break;
+        case 1:
+            fill(index_, [&](auto& b, std::size_t from, std::size_t n) {
+                const std::size_t at = b.size();
+                b.resize(at + n);
+                for (std::size_t k = 0; k < n; ++k) b[at + k] = index[from + k] - shift;
+            });
+            break;
+        default:
+            fill(batch_entry_, [&](auto& b, std::size_t, std::size_t n) {
+                b.insert(b.end(), n, static_cast<std::int64_t>(batch));
+            });
+    }
+}
+
 void SpikeMonitor::finish() {
     if (finished_) return;
-    flush();
+    for (std::size_t c = 0; c < spike_columns(); ++c) flush_column(c);
     t_file_->finish();
     i_file_->finish();
     if (b_file_) b_file_->finish();
@@ -113,14 +138,20 @@ nlohmann::json SpikeMonitor::manifest_entries() const {
     return files;
 }
 
-void SpikeMonitor::flush() {
-    if (t_ms_.empty()) return;
-    t_file_->append(t_ms_.data(), t_ms_.size());
-    i_file_->append(index_.data(), index_.size());
-    if (b_file_) b_file_->append(batch_entry_.data(), batch_entry_.size());
-    t_ms_.clear();
-    index_.clear();
-    batch_entry_.clear();
+void SpikeMonitor::flush_column(std::size_t column) {
+    switch (column) {
+        case 0:
+            if (!t_ms_.empty()) t_file_->append(t_ms_.data(), t_ms_.size());
+            t_ms_.clear();
+            break;
+        case 1:
+            if (!index_.empty()) i_file_->append(index_.data(), index_.size());
+            index_.clear();
+            break;
+        default:
+            if (!batch_entry_.empty()) b_file_->append(batch_entry_.data(), batch_entry_.size());
+            batch_entry_.clear();
+    }
 }
 
 }  // namespace spikegraph

@@ -34,6 +34,16 @@ public:
     void record_spikes(std::int64_t step, std::size_t batch, const std::int32_t* index,
                        std::size_t count) override;
 
+    /// Columns t, i and, when batch > 1, b: each buffers and writes its own file, so the
+    /// columns may be filled on different threads (RecordSink).
+    std::size_t spike_columns() const override { return b_file_ ? 3 : 2; }
+    /// @throws SimulationError for a batch entry out of range or after finish().
+    void note_spikes(std::int64_t step, std::size_t batch, std::size_t count) override;
+    /// @throws IoError when writing fails.
+    void record_spike_column(std::size_t column, std::int64_t step, std::size_t batch,
+                             const std::int32_t* index, std::size_t count,
+                             std::int32_t shift) override;
+
     /// Writes what is buffered and makes the files appear. A second call does nothing.
     /// @throws IoError
     void finish();
@@ -51,7 +61,7 @@ public:
     nlohmann::json manifest_entries() const;
 
 private:
-    void flush();
+    void flush_column(std::size_t column);
 
     std::string name_;
     std::string group_;
@@ -61,7 +71,7 @@ private:
     std::size_t index_offset_;
     std::size_t chunk_records_;
 
-    // Spikes not yet handed to the writers; never longer than chunk_records_.
+    // Spikes not yet handed to the writers, per column; never longer than chunk_records_.
     std::vector<double> t_ms_;
     std::vector<std::int64_t> index_;
     std::vector<std::int64_t> batch_entry_;

@@ -23,10 +23,28 @@ public:
 
     void record_spikes(std::int64_t step, std::size_t batch, const std::int32_t* index,
                        std::size_t count) override {
-        record_.step.insert(record_.step.end(), count, step);
-        record_.index.insert(record_.index.end(), index, index + count);
-        record_.batch.insert(record_.batch.end(), count, static_cast<std::int32_t>(batch));
+        note_spikes(step, batch, count);
+        for (std::size_t c = 0; c < spike_columns(); ++c)
+            record_spike_column(c, step, batch, index, count, 0);
+    }
+
+    // Columns step, index and batch entry, filled independently (RecordSink).
+    std::size_t spike_columns() const override { return 3; }
+
+    void note_spikes(std::int64_t, std::size_t batch, std::size_t count) override {
         counts_[batch] += static_cast<std::int64_t>(count);
+    }
+
+    void record_spike_column(std::size_t column, std::int64_t step, std::size_t batch,
+                             const std::int32_t* index, std::size_t count,
+                             std::int32_t shift) override {
+        if (column == 0) {
+            record_.step.insert(record_.step.end(), count, step);
+        } else if (column == 1) {
+            for (std::size_t k = 0; k < count; ++k) record_.index.push_back(index[k] - shift);
+        } else {
+            record_.batch.insert(record_.batch.end(), count, static_cast<std::int32_t>(batch));
+        }
     }
 
     void clear() {

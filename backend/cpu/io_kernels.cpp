@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "backend/cpu/dispatch.hpp"
+#include "backend/cpu/partition.hpp"
 #include "builder/op_payloads.hpp"
 #include "core/random.hpp"
 
@@ -112,6 +113,11 @@ private:
     T* target_ = nullptr;
 };
 
+// Hands each step's spikes of the monitored slice to the sink. A sink that takes them by columns
+// (RecordSink::spike_columns) has them filled in parts, part p filling columns p, p + parts, ...:
+// in a parallel stage beside the deliveries, the monitor's writing (the t and i files) is then
+// shared by two threads instead of running alone after the stage. Its files are the same for
+// any number of threads.
 class SpikeMonitorKernel final : public Kernel {
 public:
     SpikeMonitorKernel(const OpSpec& op, Workspace& ws)
@@ -121,11 +127,24 @@ public:
         spikes_ = s.as<std::int32_t>();
         size_ = s.size() / batch_;
         count_ = ws.buffer(p_.count_var).as<std::int64_t>();
-        local_.resize(p_.end - p_.begin);
+        spans_.resize(batch_);
+        columns_ = sink_ ? sink_->spike_columns() : 0;
+        if (columns_ == 0) local_.resize(p_.end - p_.begin);
+        const auto threads = static_cast<std::size_t>(std::max(1, ws.threads()));
+        if (columns_ > 1 && threads > 1) parts_ = std::min(threads, columns_);
     }
 
-    void run(const StepContext& ctx) override {
-        if (!sink_) return;
+    void run(const StepContext& ctx) override { run_partitioned(*this, ctx, parts_); }
+
+    // Not a neuron partition (size 0): the parts are the sink's columns, and the kernel touches
+    // no variable, so it may join any stage whose kernels do not write the spikes.
+    PartitionKey partition() const override {
+        return parts_ > 1 ? PartitionKey{0, parts_} : PartitionKey{};
+    }
+
+    Split begin_step(const StepContext& ctx, bool staged) override {
+        if (!sink_) return Split::none;
+        bool any = false;
         for (std::size_t b = 0; b < batch_; ++b) {
             const std::int32_t* list = spikes_ + b * size_;
             const std::int32_t* first = list;
@@ -134,20 +153,52 @@ public:
                 first = std::lower_bound(first, last, static_cast<std::int32_t>(p_.begin));
                 last = std::lower_bound(first, last, static_cast<std::int32_t>(p_.end));
             }
-            const auto m = static_cast<std::size_t>(last - first);
-            if (m == 0) continue;
-            const auto offset = static_cast<std::int32_t>(p_.begin);
-            for (std::size_t k = 0; k < m; ++k) local_[k] = first[k] - offset;
-            sink_->record_spikes(ctx.step, b, local_.data(), m);
+            spans_[b] = {first, static_cast<std::size_t>(last - first)};
+            if (spans_[b].count == 0) continue;
+            any = true;
+            if (columns_) sink_->note_spikes(ctx.step, b, spans_[b].count);
+        }
+        if (!any) return Split::none;
+        return staged && parts_ > 1 ? Split::parts : Split::whole;
+    }
+
+    void run_part(const StepContext& ctx, std::size_t p) override {
+        for (std::size_t c = p; c < columns_; c += parts_) record_column(c, ctx.step);
+    }
+
+    void run_whole(const StepContext& ctx) override {
+        if (columns_) {
+            for (std::size_t c = 0; c < columns_; ++c) record_column(c, ctx.step);
+            return;
+        }
+        const auto offset = static_cast<std::int32_t>(p_.begin);
+        for (std::size_t b = 0; b < batch_; ++b) {
+            const Span& s = spans_[b];
+            if (s.count == 0) continue;
+            for (std::size_t k = 0; k < s.count; ++k) local_[k] = s.first[k] - offset;
+            sink_->record_spikes(ctx.step, b, local_.data(), s.count);
         }
     }
 
 private:
+    void record_column(std::size_t column, std::int64_t step) {
+        for (std::size_t b = 0; b < batch_; ++b)
+            if (spans_[b].count)
+                sink_->record_spike_column(column, step, b, spans_[b].first, spans_[b].count,
+                                           static_cast<std::int32_t>(p_.begin));
+    }
+
+    struct Span {  // a batch entry's spikes of the slice, this step
+        const std::int32_t* first = nullptr;
+        std::size_t count = 0;
+    };
+
     SpikeMonitorPayload p_;
-    std::size_t batch_, size_ = 0;
+    std::size_t batch_, size_ = 0, columns_ = 0, parts_ = 0;
     RecordSink* sink_;
     const std::int32_t* spikes_ = nullptr;
     const std::int64_t* count_ = nullptr;
+    std::vector<Span> spans_;
     std::vector<std::int32_t> local_;
 };
 

@@ -9,6 +9,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/support/temp_dir.hpp"
@@ -99,6 +100,50 @@ TEST_F(MonitorTest, SpikeMonitorKeepsOrderAcrossManyChunks) {
     EXPECT_EQ(m.count(0) + m.count(1), want_t.size());
     EXPECT_EQ(m.count(0), static_cast<std::uint64_t>(std::count(want_b.begin(), want_b.end(), 0)));
     EXPECT_EQ(m.count(2), 0u);
+}
+
+TEST_F(MonitorTest, SpikeMonitorColumnsFilledOnTheirOwnThreadsWriteWhatRecordSpikesWrites) {
+    // The same spikes twice: through record_spikes, and by columns (what a parallel stage
+    // does: note_spikes, then every column on a thread of its own), with the indices shifted
+    // by 100. Chunks of 5 records, so each column flushes on its own thread many times.
+    const fs::path whole_dir = dir_ / "whole", columns_dir = dir_ / "columns";
+    SpikeMonitor whole("s", whole_dir, 0.25, 2, 0, 5);
+    SpikeMonitor columns("s", columns_dir, 0.25, 2, 0, 5);
+    ASSERT_EQ(columns.spike_columns(), 3u);
+    std::vector<std::int32_t> idx, shifted;
+    for (std::int64_t step = 0; step < 120; ++step) {
+        for (std::size_t b = 0; b < 2; ++b) {
+            const auto n = static_cast<std::size_t>((step * 5 + static_cast<std::int64_t>(b)) % 13);
+            idx.clear();
+            shifted.clear();
+            for (std::size_t k = 0; k < n; ++k) {
+                idx.push_back(static_cast<std::int32_t>(3 * k + b));
+                shifted.push_back(idx.back() + 100);
+            }
+            whole.record_spikes(step, b, idx.data(), n);
+            if (n == 0) continue;
+            columns.note_spikes(step, b, n);
+            std::vector<std::thread> threads;
+            for (std::size_t c = 0; c < 3; ++c)
+                threads.emplace_back([&, c] {
+                    columns.record_spike_column(c, step, b, shifted.data(), n, 100);
+                });
+            for (auto& t : threads) t.join();
+        }
+    }
+    EXPECT_THROW(columns.note_spikes(0, 2, 1), SimulationError);
+    whole.finish();
+    columns.finish();
+    ASSERT_GT(whole.total_spikes(), 500u);
+    EXPECT_EQ(columns.total_spikes(), whole.total_spikes());
+    EXPECT_EQ(columns.count(1), whole.count(1));
+    for (const char* f : {"s.t.npy", "s.i.npy", "s.b.npy"}) {
+        SCOPED_TRACE(f);
+        const NpyArray a = read_npy(whole_dir / f), b = read_npy(columns_dir / f);
+        EXPECT_EQ(a.shape, b.shape);
+        EXPECT_EQ(a.bytes, b.bytes);
+    }
+    EXPECT_THROW(columns.note_spikes(200, 0, 1), SimulationError);  // after finish()
 }
 
 TEST_F(MonitorTest, SpikeMonitorDestroyedWithoutFinishLeavesNoFiles) {

@@ -6,14 +6,20 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "backend/backend_registry.hpp"
 #include "backend/cpu/stages.hpp"
 #include "frontend/yaml_loader.hpp"
+#include "monitors/npy_writer.hpp"
 #include "simulator/simulation.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace spikegraph {
 namespace {
@@ -315,6 +321,55 @@ TEST(Stages, BatchEntriesSplitTheSameWay) {
     ASSERT_EQ(one.v.size(), 40000u);
     ASSERT_GT(one.events, 20000u);
     expect_bitwise_equal(two, one);
+}
+
+// A spike monitor reads only the spike list, which no delivery or reset writes, so it joins
+// their stage and its sink's columns (t, i and, batched, b) are written on the stage's threads.
+// Its files are byte for byte those of one thread, also for a slice of the group.
+TEST(Stages, SpikeMonitorsJoinTheStageAndWriteWhatOneThreadWrites) {
+    for (const int batch : {1, 2}) {
+        SCOPED_TRACE("batch " + std::to_string(batch));
+        const auto yaml = [&](int threads) {
+            return reset_network(threads, "v = -60 mV", batch) + R"yaml(
+monitors:
+  all: {type: spike, group: neurons}
+  some: {type: spike, group: "neurons[5000:13000]"}
+)yaml";
+        };
+        testing_support::TempDir tmp("spikegraph_stage_monitor");
+        std::map<std::string, int> stage;
+        for (const int threads : {1, 2}) {
+            SimulationOptions options;
+            options.threads = threads;
+            options.profile = true;
+            options.out_dir = tmp / ("threads" + std::to_string(threads));
+            Simulation sim(load_network_from_string(yaml(threads), "net.yaml"), options);
+            sim.run(60.0);
+            sim.finish();
+            if (threads == 2) {
+                std::ifstream in(options.out_dir / "stats.json");
+                const nlohmann::json stats = nlohmann::json::parse(in);
+                for (const auto& op : stats.at("op_seconds"))
+                    stage[op.at("op")] = op.value("stage", -1);
+            }
+        }
+        const int s = stage.at("excitatory.deliver");
+        EXPECT_GE(s, 0);
+        EXPECT_EQ(stage.at("all.record"), s);
+        EXPECT_EQ(stage.at("some.record"), s);
+        for (const std::string file : {"all.t.npy", "all.i.npy", "some.t.npy", "some.i.npy"}) {
+            SCOPED_TRACE(file);
+            const NpyArray one = read_npy(tmp / "threads1" / file);
+            const NpyArray two = read_npy(tmp / "threads2" / file);
+            ASSERT_GT(one.size(), 1000u);
+            EXPECT_EQ(one.shape, two.shape);
+            EXPECT_TRUE(one.bytes == two.bytes);
+        }
+        EXPECT_EQ(std::filesystem::exists(tmp / "threads2" / "all.b.npy"), batch > 1);
+        if (batch > 1)
+            EXPECT_TRUE(read_npy(tmp / "threads1" / "all.b.npy").bytes ==
+                        read_npy(tmp / "threads2" / "all.b.npy").bytes);
+    }
 }
 
 TEST(Stages, KernelsThatCouldRaceStayApart) {
