@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include <fmt/format.h>
@@ -37,9 +38,14 @@ void convert(Dst* dst, const Src* src, std::size_t n) {
     for (std::size_t k = 0; k < n; ++k) dst[k] = static_cast<Dst>(src[k]);
 }
 
-// Kernels [first, last) of the step, run as one (plan_stages).
+// Kernels run as one (plan_stages): in plan order, those flagged `next` for the step after the
+// current one (a stage across the step boundary).
 struct Stage {
-    std::size_t first, last;
+    struct Member {
+        std::size_t kernel;
+        bool next = false;
+    };
+    std::vector<Member> members;
     std::size_t parts;  // most parts of its kernels; 0 for a single kernel that does not split
 };
 
@@ -85,20 +91,16 @@ public:
     }
 
     void step() override {
-        arena_.execute([&] { one_step(); });
+        arena_.execute([&] { run_loop(1, nullptr); });
     }
 
     void run_steps(std::int64_t n) override {
-        arena_.execute([&] {
-            for (std::int64_t k = 0; k < n; ++k) one_step();
-        });
+        arena_.execute([&] { run_loop(n, nullptr); });
     }
 
     std::int64_t run_steps_until(std::int64_t n, const std::atomic<bool>& stop) override {
         std::int64_t k = 0;
-        arena_.execute([&] {
-            for (; k < n && !stop.load(std::memory_order_relaxed); ++k) one_step();
-        });
+        arena_.execute([&] { k = run_loop(n, &stop); });
         return k;
     }
 
@@ -186,6 +188,10 @@ private:
     // (may_share_stage). Part p of the stage runs part p of each kernel in plan order, so every
     // neuron sees its kernels in the serial order: the results are those of running them one
     // by one.
+    //
+    // When the step's last stage could also take its first one (the update, after the
+    // deliveries and the reset), each step but the last of a run ends with wrap_: the last
+    // stage of this step and the first of the next, in one fork and join (run_loop).
     void plan_stages() {
         const bool fuse = fusion_enabled();
         std::vector<StageMember> members(kernels_.size());
@@ -199,92 +205,151 @@ private:
             }
             for (const auto& out : op.outputs) m.writes.insert(ws_.buffer(out.var).raw());
             for (const void* b : kernels_[k]->part_local()) m.local.insert(b);
+            for (const void* b : kernels_[k]->late_writes()) m.late.insert(b);
         }
+        auto may_join = [&](const Stage& st, std::size_t k) {
+            if (!fuse || members[k].key.parts < 2 || st.parts < 2) return false;
+            for (const Stage::Member& a : st.members)
+                if (!may_share_stage(members[a.kernel], members[k])) return false;
+            return true;
+        };
         stage_of_.assign(kernels_.size(), -1);
         parts_of_.assign(kernels_.size(), 0);
         for (std::size_t k = 0; k < kernels_.size(); ++k) {
             parts_of_[k] = members[k].key.parts;
-            Stage* open = stages_.empty() ? nullptr : &stages_.back();
-            bool joins = fuse && parts_of_[k] > 1 && open && open->parts > 1;
-            for (std::size_t a = joins ? open->first : k; joins && a < k; ++a)
-                joins = may_share_stage(members[a], members[k]);
-            if (joins) {
-                open->last = k + 1;
-                open->parts = std::max(open->parts, parts_of_[k]);
+            if (!stages_.empty() && may_join(stages_.back(), k)) {
+                stages_.back().members.push_back({k});
+                stages_.back().parts = std::max(stages_.back().parts, parts_of_[k]);
             } else {
-                stages_.push_back({k, k + 1, parts_of_[k] > 1 ? parts_of_[k] : 0});
+                stages_.push_back({{{k}}, parts_of_[k] > 1 ? parts_of_[k] : 0});
             }
+        }
+        // Across the step boundary every member of the first stage comes after every member of
+        // the last; snapshots (copies taken at the step's start) rule it out.
+        wrap_.reset();
+        if (stages_.size() >= 2 && snapshots_.empty()) {
+            Stage wrap = stages_.back();
+            bool ok = true;
+            for (const Stage::Member& h : stages_.front().members) {
+                for (const Stage::Member& t : stages_.back().members)
+                    ok = ok && fuse && parts_of_[h.kernel] > 1 && wrap.parts > 1 &&
+                         may_share_stage(members[t.kernel], members[h.kernel]);
+                wrap.members.push_back({h.kernel, true});
+                wrap.parts = std::max(wrap.parts, parts_of_[h.kernel]);
+            }
+            if (ok) wrap_ = std::move(wrap);
         }
         int id = 0;
         for (const Stage& st : stages_) {
-            if (st.last - st.first < 2) continue;
-            for (std::size_t k = st.first; k < st.last; ++k) stage_of_[k] = id;
+            if (st.members.size() < 2 && !(wrap_ && &st == &stages_.back())) continue;
+            for (const Stage::Member& m : st.members) stage_of_[m.kernel] = id;
             ++id;
         }
-        active_.resize(kernels_.size());
-        const std::size_t most = *std::max_element(parts_of_.begin(), parts_of_.end());
-        if (profile_) part_seconds_.assign(kernels_.size() * std::max<std::size_t>(1, most), 0.0);
+        if (wrap_)
+            for (const Stage::Member& m : stages_.front().members)
+                stage_of_[m.kernel] = stage_of_[stages_.back().members.front().kernel];
+        active_.resize(2 * kernels_.size());
+        ended_.resize(active_.size());
+        std::size_t most = 1;
+        for (std::size_t parts : parts_of_) most = std::max(most, parts);
+        if (profile_) part_seconds_.assign(kernels_.size() * most, 0.0);
     }
 
-    void one_step() {
-        for (auto& [src, dst] : snapshots_) std::memcpy(dst->raw(), src->raw(), src->bytes());
-        for (const Stage& st : stages_) {
-            if (st.last - st.first == 1) {
-                if (!profile_) {
-                    kernels_[st.first]->run(ctx_);
-                } else {
-                    const auto before = Clock::now();
-                    kernels_[st.first]->run(ctx_);
-                    op_seconds_[st.first] += seconds(before, Clock::now());
-                }
-            } else {
-                run_stage(st);
+    // Up to n steps, fewer when `stop` reads true before one. With wrap_, the first stage of
+    // the first step runs on its own, and that of every later step with the last stage of the
+    // step before; the last step ends with its last stage alone, so that a run always stops at
+    // a step's end.
+    std::int64_t run_loop(std::int64_t n, const std::atomic<bool>* stop) {
+        auto stopped = [&] { return stop && stop->load(std::memory_order_relaxed); };
+        std::int64_t k = 0;
+        if (!wrap_) {
+            for (; k < n && !stopped(); ++k) {
+                for (auto& [src, dst] : snapshots_) std::memcpy(dst->raw(), src->raw(), src->bytes());
+                for (const Stage& st : stages_) run_stage(st);
+                advance();
             }
+            return k;
         }
+        if (n <= 0 || stopped()) return 0;
+        run_stage(stages_.front());
+        for (bool more = true; more;) {
+            for (std::size_t s = 1; s + 1 < stages_.size(); ++s) run_stage(stages_[s]);
+            more = k + 1 < n && !stopped();
+            run_stage(more ? *wrap_ : stages_.back());
+            advance();
+            ++k;
+        }
+        return k;
+    }
+
+    void advance() {
         ++ctx_.step;
         // t from the step index, never by accumulation: no drift over long runs.
         ctx_.t_ms = static_cast<double>(ctx_.step) * plan_.dt_ms;
     }
 
     // A stage: each kernel's serial start in plan order, then the parts of those that split,
-    // together. A kernel that runs whole this step first lets the parts before it finish.
+    // together, then the serial ends. A kernel that runs whole this step first lets the parts
+    // before it finish.
     void run_stage(const Stage& st) {
-        std::size_t n = 0;
-        for (std::size_t k = st.first; k < st.last; ++k) {
+        if (st.members.size() == 1 && !st.members.front().next) {
+            const std::size_t k = st.members.front().kernel;
             const auto before = profile_ ? Clock::now() : Clock::time_point{};
-            const Split mode = kernels_[k]->begin_step(ctx_, true);
+            kernels_[k]->run(ctx_);
             if (profile_) op_seconds_[k] += seconds(before, Clock::now());
+            return;
+        }
+        next_ = ctx_;
+        ++next_.step;
+        next_.t_ms = static_cast<double>(next_.step) * plan_.dt_ms;
+        std::size_t n = 0, ran = 0;
+        for (const Stage::Member& m : st.members) {
+            const std::size_t k = m.kernel;
+            const auto before = profile_ ? Clock::now() : Clock::time_point{};
+            const Split mode = kernels_[k]->begin_step(context(m), true);
+            if (profile_) op_seconds_[k] += seconds(before, Clock::now());
+            if (mode == Split::none) continue;
+            ended_[ran++] = m;
             if (mode == Split::parts) {
-                active_[n++] = k;
-            } else if (mode == Split::whole) {
+                active_[n++] = m;
+            } else {
                 run_parts(st, n);
                 n = 0;
                 const auto start = profile_ ? Clock::now() : Clock::time_point{};
-                kernels_[k]->run_whole(ctx_);
+                kernels_[k]->run_whole(context(m));
                 if (profile_) op_seconds_[k] += seconds(start, Clock::now());
             }
         }
         run_parts(st, n);
+        for (std::size_t a = 0; a < ran; ++a) {
+            const std::size_t k = ended_[a].kernel;
+            const auto before = profile_ ? Clock::now() : Clock::time_point{};
+            kernels_[k]->end_step(context(ended_[a]));
+            if (profile_) op_seconds_[k] += seconds(before, Clock::now());
+        }
     }
+
+    const StepContext& context(const Stage::Member& m) const { return m.next ? next_ : ctx_; }
 
     // Runs the parts of active_[0, n). Profiling shares the wall time out between the
     // kernels in proportion to the time their parts took, summed over the threads.
     void run_parts(const Stage& st, std::size_t n) {
         if (n == 0) return;
         const auto before = profile_ ? Clock::now() : Clock::time_point{};
+        const std::size_t nk = kernels_.size();
         tbb::parallel_for(
             std::size_t(0), st.parts,
             [&](std::size_t p) {
                 for (std::size_t a = 0; a < n; ++a) {
-                    const std::size_t k = active_[a];
+                    const std::size_t k = active_[a].kernel;
                     if (p >= parts_of_[k]) continue;
                     if (!profile_) {
-                        kernels_[k]->run_part(ctx_, p);
+                        kernels_[k]->run_part(context(active_[a]), p);
                         continue;
                     }
                     const auto start = Clock::now();
-                    kernels_[k]->run_part(ctx_, p);
-                    part_seconds_[p * kernels_.size() + k] += seconds(start, Clock::now());
+                    kernels_[k]->run_part(context(active_[a]), p);
+                    part_seconds_[p * nk + k] += seconds(start, Clock::now());
                 }
             },
             tbb::static_partitioner());
@@ -292,13 +357,14 @@ private:
         const double wall = seconds(before, Clock::now());
         double sum = 0;
         for (std::size_t a = 0; a < n; ++a)
-            for (std::size_t p = 0; p < parts_of_[active_[a]]; ++p)
-                sum += part_seconds_[p * kernels_.size() + active_[a]];
+            for (std::size_t p = 0; p < parts_of_[active_[a].kernel]; ++p)
+                sum += part_seconds_[p * nk + active_[a].kernel];
         for (std::size_t a = 0; a < n; ++a) {
+            const std::size_t k = active_[a].kernel;
             double own = 0;
-            for (std::size_t p = 0; p < parts_of_[active_[a]]; ++p)
-                own += std::exchange(part_seconds_[p * kernels_.size() + active_[a]], 0.0);
-            op_seconds_[active_[a]] += sum > 0 ? wall * own / sum : wall / static_cast<double>(n);
+            for (std::size_t p = 0; p < parts_of_[k]; ++p)
+                own += std::exchange(part_seconds_[p * nk + k], 0.0);
+            op_seconds_[k] += sum > 0 ? wall * own / sum : wall / static_cast<double>(n);
         }
     }
 
@@ -312,9 +378,12 @@ private:
     bool profile_ = false;
     std::vector<double> op_seconds_;   // per kernel, when profiling
     std::vector<Stage> stages_;           // the step, in plan order
+    std::optional<Stage> wrap_;           // the last stage and the next step's first
+    StepContext next_;                    // the next step's, for a stage's `next` members
     std::vector<int> stage_of_;           // per kernel: its fused stage's number, or -1
     std::vector<std::size_t> parts_of_;   // per kernel: partition().parts
-    std::vector<std::size_t> active_;     // run_stage's kernels to run in parts
+    std::vector<Stage::Member> active_;   // run_stage's kernels to run in parts
+    std::vector<Stage::Member> ended_;    // run_stage's kernels to end
     std::vector<double> part_seconds_;    // parts x kernels, when profiling
 };
 

@@ -23,9 +23,12 @@ enum class Split : std::uint8_t {
 
 /// A neuron partition (partition.hpp): `parts` parts of a group of `size` neurons, part p
 /// owning the neurons from part_first_neuron(size, p, parts).
+/// With batch_major, the parts split the (batch entry, neuron) pairs of a batch batch entry
+/// first instead (the update of a batched group: partition.hpp), which is another partition.
 struct PartitionKey {
     std::size_t size = 0;
     std::size_t parts = 0;  // 0: the kernel does not split its work this way
+    bool batch_major = false;
     bool operator==(const PartitionKey&) const = default;
 };
 
@@ -59,6 +62,12 @@ public:
     virtual void run_part(const StepContext& /*ctx*/, std::size_t /*p*/) {}
     /// The whole step on one thread, after begin_step returned Split::whole.
     virtual void run_whole(const StepContext& /*ctx*/) {}
+    /// The serial end of a step that did not return Split::none: in a stage, after the parts of
+    /// every member ran.
+    virtual void end_step(const StepContext& /*ctx*/) {}
+    /// Buffers (Buffer::raw()) this kernel writes only in end_step: a stage's other kernels do
+    /// not see them change while their parts run.
+    virtual std::vector<const void*> late_writes() const { return {}; }
 };
 
 }  // namespace spikegraph::cpu

@@ -10,7 +10,6 @@
 
 #include <fmt/format.h>
 #include <tbb/enumerable_thread_specific.h>
-#include <tbb/parallel_for.h>
 
 #include "backend/cpu/block_program.hpp"
 #include "backend/cpu/native_compiler.hpp"
@@ -99,37 +98,66 @@ public:
         chunks_ = neuron_chunks(n_);
         parts_ = neuron_parts(n_, batch_, ws.threads());
         chunk_counts_.assign(batch_ * chunks_, 0);
+        chunk_spikes_.assign(batch_ * n_, 0);
         for (double& u : syms_.uniform_values) uniform_ptrs_.push_back(&u);
         if (!condition_ && native_enabled()) bind_native();
     }
 
-    void run(const StepContext& ctx) override {
+    void run(const StepContext& ctx) override { run_partitioned(*this, ctx, parts_); }
+
+    // Part p updates the work items (batch entry, chunk) [W p / parts, W (p + 1) / parts) of the
+    // W = batch x chunks: with one batch entry, the neurons of part p of the partition.
+    PartitionKey partition() const override {
+        return parts_ > 1 ? PartitionKey{n_, parts_, batch_ > 1} : PartitionKey{};
+    }
+
+    // Every per-neuron array is read and written at the part's own neurons; the spike list
+    // only in end_step.
+    std::vector<const void*> part_local() const override {
+        std::vector<const void*> local(syms_.varying_base.begin(), syms_.varying_base.end());
+        local.insert(local.end(), state_.begin(), state_.end());
+        local.push_back(lastspike_);
+        if (not_refractory_) local.push_back(not_refractory_);
+        return local;
+    }
+
+    std::vector<const void*> late_writes() const override { return {spikes_, count_, total_}; }
+
+    Split begin_step(const StepContext& ctx, bool) override {
         const std::size_t nu = syms_.uniform_src.size();
         for (std::size_t k = 0; k < nu; ++k) syms_.uniform_values[k] = *syms_.uniform_src[k];
         syms_.uniform_values[nu] = ctx.t_ms;
         syms_.uniform_values[nu + 1] = ctx.dt_ms;
         program_->prepare_step(uniform_ptrs_.data(), ctx.seed, ctx.step);
+        // The refractory mirror is rebuilt by the parts, each at its own neurons.
+        rebuild_until_ = !until_.empty() && (!until_valid_ || ctx.step < until_base_ ||
+                                             ctx.step - until_base_ >= k_until_rebase);
+        if (rebuild_until_) {
+            until_valid_ = true;
+            until_base_ = ctx.step;
+        }
+        return parts_ > 1 ? Split::parts : Split::whole;
+    }
 
-        if (!until_.empty() && (!until_valid_ || ctx.step < until_base_ ||
-                                ctx.step - until_base_ >= k_until_rebase))
-            build_until(ctx.step);
+    void run_part(const StepContext& ctx, std::size_t p) override {
         const std::size_t work = batch_ * chunks_;
-        auto part = [&](std::size_t p) {
-            for (std::size_t w = work * p / parts_; w < work * (p + 1) / parts_; ++w) {
-                if (native_) run_native(w / chunks_, w % chunks_, ctx.step, ctx.seed);
-                else run_chunk(w / chunks_, w % chunks_, ctx.step);
-            }
-        };
-        if (parts_ > 1) tbb::parallel_for(std::size_t(0), parts_, part, tbb::static_partitioner());
-        else part(0);
-        // Concatenate the chunks' spike lists in chunk order (each chunk wrote at its own start).
+        for (std::size_t w = work * p / parts_; w < work * (p + 1) / parts_; ++w)
+            run_item(w / chunks_, w % chunks_, ctx);
+    }
+
+    void run_whole(const StepContext& ctx) override {
+        for (std::size_t w = 0; w < batch_ * chunks_; ++w) run_item(w / chunks_, w % chunks_, ctx);
+    }
+
+    // Concatenates the chunks' spike lists in chunk order into the group's spike list.
+    void end_step(const StepContext&) override {
         for (std::size_t b = 0; b < batch_; ++b) {
             std::int32_t* list = spikes_ + b * n_;
+            const std::int32_t* found = chunk_spikes_.data() + b * n_;
             std::size_t filled = 0;
             for (std::size_t c = 0; c < chunks_; ++c) {
                 const std::size_t m = chunk_counts_[b * chunks_ + c];
-                if (m && filled != c * k_chunk)
-                    std::memmove(list + filled, list + c * k_chunk, m * sizeof(std::int32_t));
+                if (m) std::memcpy(list + filled, found + c * k_chunk, m * sizeof(std::int32_t));
                 filled += m;
             }
             count_[b] = static_cast<std::int64_t>(filled);
@@ -146,11 +174,9 @@ private:
     // to come out the same). It is rebuilt from lastspike after any outside write, and with a
     // new base every k_until_rebase steps (about 15 hours at dt 0.1 ms), before step - base
     // could reach the clamp.
-    void build_until(std::int64_t step) {
-        until_valid_ = true;
-        until_base_ = step;
+    void build_until(std::size_t first, std::size_t last, std::int64_t step) {
         const std::int64_t r = p_.refractory_steps;
-        for (std::size_t k = 0; k < until_.size(); ++k) {
+        for (std::size_t k = first; k < last; ++k) {
             const std::int64_t last = lastspike_[k];  // any value: written from outside
             std::int64_t left = k_until_clamp;
             if (last <= step - k_until_clamp) left = -k_until_clamp;
@@ -275,6 +301,14 @@ private:
         else logger("spikegraph.cpu")->warn("group '{}' runs interpreted: {}", p_.group, why);
     }
 
+    // One work item: chunk c of batch entry b. Its spikes go to its own place in chunk_spikes_.
+    void run_item(std::size_t b, std::size_t c, const StepContext& ctx) {
+        if (rebuild_until_)
+            build_until(b * n_ + c * k_chunk, b * n_ + std::min(n_, (c + 1) * k_chunk), ctx.step);
+        if (native_) run_native(b, c, ctx.step, ctx.seed);
+        else run_chunk(b, c, ctx.step);
+    }
+
     void run_native(std::size_t b, std::size_t c, std::int64_t step, std::uint64_t seed) {
         const std::size_t begin = c * k_chunk, end = std::min(n_, begin + k_chunk);
         const T* in[k_max_varying];
@@ -285,7 +319,7 @@ private:
         const std::int64_t found = native_(
             in, state, program_->slots(), lastspike_ + b * n_,
             until_.empty() ? nullptr : until_.data() + b * n_,
-            static_cast<std::int32_t>(step - until_base_), spikes_ + b * n_ + begin,
+            static_cast<std::int32_t>(step - until_base_), chunk_spikes_.data() + b * n_ + begin,
             static_cast<std::int64_t>(begin), static_cast<std::int64_t>(end), step, seed, b * n_,
             &draw_model);
         chunk_counts_[b * chunks_ + c] = static_cast<std::size_t>(found);
@@ -300,7 +334,7 @@ private:
         }
         constexpr std::size_t kb = BlockProgram<T>::k_block;
         const std::size_t begin = c * k_chunk, end = std::min(n_, begin + k_chunk);
-        std::int32_t* list = spikes_ + b * n_ + begin;
+        std::int32_t* list = chunk_spikes_.data() + b * n_ + begin;
         std::size_t found = 0;
         const std::size_t nv = syms_.varying_base.size();
         const T* varying[k_max_varying];
@@ -365,7 +399,8 @@ private:
     static constexpr std::int64_t k_until_rebase = std::int64_t(1) << 29;
     std::vector<std::int32_t> until_;  // per neuron, when the native update is refractory
     std::int64_t until_base_ = 0;
-    bool until_valid_ = false;
+    bool until_valid_ = false, rebuild_until_ = false;
+    std::vector<std::int32_t> chunk_spikes_;  // each chunk's spikes at its own start
     std::int32_t* spikes_ = nullptr;
     std::int64_t* count_ = nullptr;
     std::int64_t* total_ = nullptr;

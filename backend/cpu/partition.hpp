@@ -49,17 +49,19 @@ constexpr std::size_t neuron_parts(std::size_t n, std::size_t batch, int threads
 }
 
 /// One step of a partitioned kernel on its own, outside a stage: its serial start, then its
-/// `parts` parts over the threads or the whole on this one, as begin_step says.
+/// `parts` parts over the threads or the whole on this one, as begin_step says, then its serial
+/// end.
 inline void run_partitioned(Kernel& kernel, const StepContext& ctx, std::size_t parts) {
     switch (kernel.begin_step(ctx, false)) {
         case Split::none: return;
-        case Split::whole: kernel.run_whole(ctx); return;
+        case Split::whole: kernel.run_whole(ctx); break;
         case Split::parts:
             tbb::parallel_for(
                 std::size_t(0), parts, [&](std::size_t p) { kernel.run_part(ctx, p); },
                 tbb::static_partitioner());
-            return;
+            break;
     }
+    kernel.end_step(ctx);
 }
 
 }  // namespace spikegraph::cpu

@@ -5,10 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -304,6 +306,8 @@ TEST(Stages, AResetJoinsOnlyWhenItTouchesSharedVariablesAtItsOwnNeurons) {
         EXPECT_GE(s, 0);
         EXPECT_EQ(two.stage.at("inhibitory.deliver"), s);
         EXPECT_EQ(two.stage.at("neurons.reset"), c.joins ? s : -1);
+        // The update (the plan's first op) runs with the stage of the step before.
+        EXPECT_EQ(two.stage.at("neurons.update"), s);
         const StagedRun one = run_staged(reset_network(1, c.reset), 1, 600);
         ASSERT_GT(one.events, 10000u);
         expect_bitwise_equal(two, one);
@@ -317,6 +321,9 @@ TEST(Stages, BatchEntriesSplitTheSameWay) {
     const int s = two.stage.at("excitatory.deliver");
     EXPECT_GE(s, 0);
     EXPECT_EQ(two.stage.at("neurons.reset"), s);
+    // The batched update splits batch entry first (partition.hpp): another partition, so it
+    // stays apart.
+    EXPECT_EQ(two.stage.at("neurons.update"), -1);
     const StagedRun one = run_staged(reset_network(1, reset, 2), 1, 600);
     ASSERT_EQ(one.v.size(), 40000u);
     ASSERT_GT(one.events, 20000u);
@@ -372,6 +379,68 @@ monitors:
     }
 }
 
+// A stage across the step boundary (cpu_executor.cpp, run_loop): each step's deliveries and
+// reset run with the next step's update, and a run always ends at a step's end. However the
+// steps are cut into runs, stopped, or interrupted by writes, the result is bitwise that of one
+// thread, and that of running every kernel on its own.
+TEST(Stages, TheNextUpdateJoinsTheLastStageWhereverARunStops) {
+    const std::string reset = "v = -60 mV + 0.1 * gi";
+    struct Exec {
+        Simulation sim;
+        std::unique_ptr<Executor> exec;
+    };
+    auto make = [&](int threads) {
+        Exec e{Simulation(load_network_from_string(reset_network(threads, reset), "net.yaml")), {}};
+        ExecutorOptions options;
+        options.threads = threads;
+        e.exec = make_executor("cpu", e.sim.plan(), options);
+        e.exec->initial_step();
+        return e;
+    };
+    auto state = [](const Executor& exec) {
+        StagedRun r;
+        r.v = exec.read("neurons.v");
+        r.ge = exec.read("neurons.ge");
+        r.gi = exec.read("neurons.gi");
+        r.events = exec.synaptic_events();
+        return r;
+    };
+    // A cut-up run: slices of 1, 7 and 100 steps, single steps, a stop flag (set before a run:
+    // no step; cleared: all), and a write between runs (the refractory mirror is rebuilt by the
+    // update's parts). 400 steps in all.
+    auto cut_up = [&](Executor& exec) {
+        exec.run_steps(1);
+        exec.run_steps(7);
+        for (int k = 0; k < 12; ++k) exec.step();
+        std::atomic<bool> stop{true};
+        EXPECT_EQ(exec.run_steps_until(50, stop), 0);
+        stop = false;
+        EXPECT_EQ(exec.run_steps_until(80, stop), 80);
+        std::vector<double> v = exec.read("neurons.v");
+        for (std::size_t k = 0; k < v.size(); k += 3) v[k] = -51.0;
+        exec.write("neurons.v", v);
+        exec.run_steps(100);
+        exec.run_steps(200);
+        EXPECT_EQ(exec.current_step(), 400);
+        return state(exec);
+    };
+    Exec one = make(1);
+    const StagedRun serial = cut_up(*one.exec);
+    ASSERT_GT(serial.events, 10000u);
+    Exec two = make(2);
+    expect_bitwise_equal(cut_up(*two.exec), serial);
+    {
+        NoFusion off;
+        Exec apart = make(2);
+        expect_bitwise_equal(cut_up(*apart.exec), serial);
+    }
+    // One uninterrupted run of the same steps gives the same, but for the write.
+    Exec whole = make(2), pieces = make(2);
+    whole.exec->run_steps(300);
+    for (int k = 0; k < 30; ++k) pieces.exec->run_steps(10);
+    expect_bitwise_equal(state(*whole.exec), state(*pieces.exec));
+}
+
 TEST(Stages, KernelsThatCouldRaceStayApart) {
     using cpu::may_share_stage;
     using cpu::StageMember;
@@ -401,6 +470,25 @@ TEST(Stages, KernelsThatCouldRaceStayApart) {
     // Nothing shared: no constraint, whatever the partitions.
     const StageMember other_group{third, {&spikes}, {&v}, {&v}};
     EXPECT_TRUE(may_share_stage(onto_ge, other_group));
+
+    // An update that writes ge and v at its own neurons and the spike list in its end_step,
+    // after the stage's parts: it may follow kernels that read the spikes anywhere...
+    const StageMember update{half, {&ge, &gi, &v}, {&ge, &gi, &v, &spikes}, {&ge, &gi, &v}, {&spikes}};
+    EXPECT_TRUE(may_share_stage(onto_ge, update));
+    EXPECT_TRUE(may_share_stage(reset, update));
+    // ...but not precede them: their parts would read the spikes before the update wrote them.
+    EXPECT_FALSE(may_share_stage(update, onto_ge));
+    // Nor precede a kernel that writes the spike list before the stage's end.
+    const StageMember writes_spikes{half, {}, {&spikes}, {}};
+    EXPECT_FALSE(may_share_stage(update, writes_spikes));
+    // Both writing it late keep plan order, end_step after end_step.
+    StageMember late_too = writes_spikes;
+    late_too.late = {&spikes};
+    EXPECT_TRUE(may_share_stage(update, late_too));
+    // A late write of its own does not free a kernel from the rule for its other writes.
+    StageMember update_in_thirds = update;
+    update_in_thirds.key = third;
+    EXPECT_FALSE(may_share_stage(onto_ge, update_in_thirds));
 }
 
 }  // namespace
