@@ -12,10 +12,12 @@ public:
     virtual ~RecordSink() = default;
 
     /// Spikes of batch entry `batch` in step `step` (stamped t = step * dt): indices relative to
-    /// the monitored slice, ascending.
+    /// the monitored slice, ascending. By default, through note_spikes and every column (below).
     virtual void record_spikes(std::int64_t step, std::size_t batch, const std::int32_t* index,
                                std::size_t count) {
-        (void)step, (void)batch, (void)index, (void)count;
+        note_spikes(step, batch, count);
+        for (std::size_t c = 0; c < spike_columns(); ++c)
+            record_spike_column(c, step, batch, index, count, 0);
     }
 
     // Spikes by columns. A sink whose record of spikes is independent columns (times,

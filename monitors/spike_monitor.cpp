@@ -40,13 +40,6 @@ SpikeMonitor::SpikeMonitor(std::string name, std::filesystem::path out_dir, doub
     }
 }
 
-void SpikeMonitor::record_spikes(std::int64_t step, std::size_t batch, const std::int32_t* index,
-                                 std::size_t count) {
-    note_spikes(step, batch, count);
-    for (std::size_t c = 0; c < spike_columns(); ++c)
-        record_spike_column(c, step, batch, index, count, 0);
-}
-
 void SpikeMonitor::note_spikes(std::int64_t /*step*/, std::size_t batch, std::size_t count) {
     if (finished_) {
         throw SimulationError("spike monitor '" + name_ + "': spikes recorded after finish()");

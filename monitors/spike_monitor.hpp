@@ -29,10 +29,8 @@ public:
     SpikeMonitor(std::string name, std::filesystem::path out_dir, double dt_ms, std::size_t batch,
                  std::size_t index_offset, std::size_t chunk_records = std::size_t{1} << 16);
 
-    /// @throws SimulationError for a batch entry out of range or after finish(); IoError when
-    /// writing fails.
-    void record_spikes(std::int64_t step, std::size_t batch, const std::int32_t* index,
-                       std::size_t count) override;
+    // record_spikes (RecordSink's): @throws SimulationError for a batch entry out of range or
+    // after finish(); IoError when writing fails.
 
     /// Columns t, i and, when batch > 1, b: each buffers and writes its own file, so the
     /// columns may be filled on different threads (RecordSink).

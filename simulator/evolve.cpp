@@ -21,13 +21,6 @@ public:
     SpikeSink(std::string population, std::size_t batch)
         : population_(std::move(population)), counts_(batch, 0) {}
 
-    void record_spikes(std::int64_t step, std::size_t batch, const std::int32_t* index,
-                       std::size_t count) override {
-        note_spikes(step, batch, count);
-        for (std::size_t c = 0; c < spike_columns(); ++c)
-            record_spike_column(c, step, batch, index, count, 0);
-    }
-
     // Columns step, index and batch entry, filled independently (RecordSink).
     std::size_t spike_columns() const override { return 3; }
 
