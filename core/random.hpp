@@ -7,6 +7,9 @@
 
 #include <cmath>
 #include <cstdint>
+#include <string_view>
+
+#include "core/hash.hpp"
 
 namespace spikegraph {
 
@@ -43,11 +46,7 @@ inline double u01_from(std::uint32_t hi, std::uint32_t lo) {
 }
 
 /// Stable 32-bit hash of an object name (FNV-1a), used as the `object` part of a counter.
-inline std::uint32_t object_hash(const char* s) {
-    std::uint32_t h = 2166136261u;
-    for (; *s; ++s) h = (h ^ static_cast<unsigned char>(*s)) * 16777619u;
-    return h;
-}
+inline std::uint32_t object_hash(const char* s) { return fnv1a32(std::string_view(s)); }
 
 /// A pair of draws for one counter: a uniform in [0, 1) and a standard normal (Box-Muller).
 struct Draw {

@@ -1,5 +1,6 @@
 #pragma once
-// Small text helpers shared by every "did you mean" in spikegraph.
+// Text helpers with one home each: the "did you mean" of every message, and the rule for a valid
+// name (of a group, variable, monitor, backend ...).
 
 #include <cstddef>
 #include <string>
@@ -12,8 +13,17 @@ namespace spikegraph::detail {
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
 /// The candidate closest to `name` within `max_distance` edits (not `name` itself), or "".
-/// Ties go to the earlier candidate.
+/// Ties go to a candidate with the same first letter ("lf" means "lif" rather than "if"), then
+/// to the earlier candidate.
 std::string closest_name(std::string_view name, const std::vector<std::string>& candidates,
                          std::size_t max_distance = 2);
+
+/// " (did you mean 'x'?)" for the closest candidate (closest_name), or "" when none is close:
+/// the one suffix every "unknown name" message of spikegraph appends.
+std::string did_you_mean(std::string_view name, const std::vector<std::string>& candidates);
+
+/// The one rule for a name: a letter or '_', then letters, digits or '_' (ASCII), as in C and
+/// Python, so that every name can appear in an expression and in generated code.
+bool is_identifier(std::string_view s);
 
 }  // namespace spikegraph::detail

@@ -90,14 +90,6 @@ std::map<std::string, nlohmann::json> by_name(const nlohmann::json& list) {
 
 }  // namespace
 
-std::uint64_t fnv1a64(const void* data, std::size_t size, std::uint64_t hash) {
-    const auto* p = static_cast<const unsigned char*>(data);
-    for (std::size_t k = 0; k < size; ++k) {
-        hash ^= p[k];
-        hash *= 0x100000001b3ULL;
-    }
-    return hash;
-}
 
 nlohmann::json plan_structure(const Plan& plan) {
     nlohmann::json s;

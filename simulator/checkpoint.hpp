@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "builder/plan.hpp"
+#include "core/hash.hpp"
 #include "simulator/state_snapshot.hpp"
 
 namespace spikegraph {
@@ -39,10 +40,6 @@ std::uint64_t structure_hash(const nlohmann::json& structure);
 /// e.g. "variable 'neurons.v' has shape [1, 4000] in the checkpoint and [1, 100] here".
 std::vector<std::string> structure_differences(const nlohmann::json& was,
                                                const nlohmann::json& now);
-
-/// FNV-1a 64, continuing from `hash`.
-std::uint64_t fnv1a64(const void* data, std::size_t size,
-                      std::uint64_t hash = 0xcbf29ce484222325ULL);
 
 /// Writes `snapshot` of a simulation of `plan` to `path` atomically.
 /// @throws IoError naming the path and the reason; the previous file is then left as it was.

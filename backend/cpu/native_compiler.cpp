@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "core/hash.hpp"
 #include "spikegraph/config.hpp"
 
 namespace spikegraph::cpu {
@@ -21,12 +22,6 @@ namespace spikegraph::cpu {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::uint64_t fnv1a(const std::string& s) {
-    std::uint64_t h = 1469598103934665603ull;
-    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-    return h;
-}
 
 std::string env(const char* name) {
     const char* v = std::getenv(name);
@@ -107,7 +102,7 @@ void* compile_native(const std::string& source, const std::string& symbol, std::
     std::lock_guard lock(mutex);
     const std::string command = compiler_command();
     static const std::string cpu = host_cpu();
-    const std::string key = fmt::format("{:016x}", fnv1a(command + "\n" + cpu + "\n" + source));
+    const std::string key = fmt::format("{:016x}", fnv1a64(command + "\n" + cpu + "\n" + source));
     std::error_code ec;
     const fs::path dir = cache_dir();
     fs::create_directories(dir, ec);
