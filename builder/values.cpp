@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "core/expr_eval.hpp"
+#include "frontend/config_location.hpp"
 #include "frontend/expression_parser.hpp"
 
 namespace spikegraph::detail {
@@ -16,7 +17,7 @@ TextOrigin origin_of(const ValueSpec& v, const TextOrigin& fallback) {
 }
 
 void config_error(const TextOrigin& origin, const std::string& message) {
-    throw ConfigError(located(origin, {}, message));
+    throw config_error_at(origin, message);
 }
 
 ParsedValue parse_value(const ValueSpec& v, const TextOrigin& fallback, const SymbolDims& symbols,
@@ -30,7 +31,7 @@ ParsedValue parse_value(const ValueSpec& v, const TextOrigin& fallback, const Sy
         out.expr = checked.expr;
         out.dim = checked.dim;
     } catch (const ModelError& err) {
-        throw ConfigError(err.what());
+        throw ConfigError(err.what(), config_location(origin));
     }
     if (!constants.empty()) {
         std::vector<std::string> names;

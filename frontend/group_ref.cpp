@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "frontend/config_location.hpp"
 
 namespace spikegraph {
 
@@ -25,8 +26,8 @@ GroupRef GroupRef::parse(const std::string& text, const TextOrigin& origin) {
     r.origin = origin;
     const auto open = text.find('[');
     auto fail = [&](const std::string& why) {
-        throw ConfigError(located(origin, {}, fmt::format(
-            "'{}': {}; write a group name or a slice such as 'neurons[0:3200]'", text, why)));
+        throw detail::config_error_at(origin, fmt::format(
+            "'{}': {}; write a group name or a slice such as 'neurons[0:3200]'", text, why));
     };
     if (open == std::string::npos) {
         r.group = text;

@@ -199,7 +199,8 @@ std::vector<double> Simulation::read(const std::string& var) const {
         for (const auto& v : build_->plan.variables) names.push_back(v.name);
         const std::string guess = detail::closest_name(var, names);
         throw SimulationError(fmt::format("no variable '{}' in this simulation{}", var,
-                                          guess.empty() ? "" : fmt::format(" (did you mean '{}'?)", guess)));
+                                          guess.empty() ? "" : fmt::format(" (did you mean '{}'?)", guess)),
+                              {.variable = var});
     }
     return executor_->read(var);
 }

@@ -113,17 +113,17 @@ void check_variable_map(const Plan& plan, const VariableMap& values, VariableSet
             if (v)
                 throw SimulationError(fmt::format("{}: '{}' is {}, not a {}{}", who, name,
                                                   role_phrase(v->role), set_phrase(set),
-                                                  where_to_set(*v)));
+                                                  where_to_set(*v)), {.variable = name});
             const std::string guess = closest_name(name, known);
             throw SimulationError(fmt::format(
                 "{}: no {} '{}'{}; the known ones are: {}", who, set_phrase(set), name,
                 guess.empty() ? "" : fmt::format(" (did you mean '{}'?)", guess),
-                name_list(known)));
+                name_list(known)), {.variable = name});
         }
         if (data.size() != v->size())
             throw SimulationError(fmt::format(
                 "{}: '{}' holds {} values (shape {}), but {} were given", who, name, v->size(),
-                shape_text(v->shape), data.size()));
+                shape_text(v->shape), data.size()), {.variable = name});
         if (v->dtype == DType::i32 || v->dtype == DType::i64 || v->dtype == DType::u8) {
             const double lo = v->dtype == DType::u8 ? 0.0 : v->dtype == DType::i32 ? -2147483648.0 : -9.0e15;
             const double hi = v->dtype == DType::u8 ? 255.0 : v->dtype == DType::i32 ? 2147483647.0 : 9.0e15;
@@ -132,7 +132,7 @@ void check_variable_map(const Plan& plan, const VariableMap& values, VariableSet
                     throw SimulationError(fmt::format(
                         "{}: '{}' is an integer variable ({}); element {} is {}, not a whole "
                         "number in [{}, {}]",
-                        who, name, dtype_name(v->dtype), k, data[k], lo, hi));
+                        who, name, dtype_name(v->dtype), k, data[k], lo, hi), {.variable = name});
         }
     }
 }

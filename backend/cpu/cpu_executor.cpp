@@ -108,7 +108,9 @@ public:
 
     void set_step(std::int64_t step) override {
         if (step < 0)
-            throw SimulationError(fmt::format("cannot set the step counter to {}; it must be >= 0", step));
+            throw SimulationError(
+                fmt::format("cannot set the step counter to {}; it must be >= 0", step),
+                {.step = step});
         ctx_.step = step;
         ctx_.t_ms = static_cast<double>(step) * plan_.dt_ms;
     }
@@ -131,7 +133,7 @@ public:
         Buffer& b = ws_.buffer(var);
         if (values.size() != b.size())
             throw SimulationError(fmt::format("cannot write {} values into '{}', which holds {}",
-                                              values.size(), var, b.size()));
+                                              values.size(), var, b.size()), {.variable = var});
         switch (b.type()) {
             case DType::f32: convert(b.as<float>(), values.data(), b.size()); break;
             case DType::f64: convert(b.as<double>(), values.data(), b.size()); break;
@@ -153,7 +155,7 @@ public:
         if (size != b.bytes())
             throw SimulationError(fmt::format(
                 "cannot write {} bytes into '{}', which holds {} bytes ({} values of {})", size,
-                var, b.bytes(), b.size(), dtype_name(b.type())));
+                var, b.bytes(), b.size(), dtype_name(b.type())), {.variable = var});
         if (size > 0) std::memcpy(b.raw(), data, size);
         variables_written();
     }

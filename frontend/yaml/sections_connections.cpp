@@ -1,0 +1,157 @@
+// The `connections` section and its connectivity rules.
+
+#include "frontend/yaml/loader.hpp"
+
+#include <charconv>
+#include <map>
+#include <utility>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace spikegraph::detail::yaml_loader {
+
+Connectivity Loader::read_connectivity(const YAML::Node& n, const std::string& path,
+                                       const Resolved& pre, const Resolved& post) const {
+    static const Names rules = {"all_to_all", "one_to_one", "fixed_probability",
+                                "fixed_indegree", "fixed_outdegree", "explicit"};
+    // `connectivity: one_to_one` is short for `connectivity: {rule: one_to_one}`.
+    const bool shorthand = n.IsScalar();
+    const YAML::Node rule_node = shorthand ? n : required(n, path, "rule", fmt::format(
+        "one of {}, e.g. rule: all_to_all", fmt::join(rules, ", ")));
+    const std::string rule_path = shorthand ? path : child(path, "rule");
+    const std::string rule = choice(rule_node, rule_path, "rule", rules);
+    const std::map<std::string, Names> keys = {
+        {"all_to_all", {"rule"}},      {"one_to_one", {"rule"}},
+        {"fixed_probability", {"rule", "p"}}, {"fixed_indegree", {"rule", "k"}},
+        {"fixed_outdegree", {"rule", "k"}},   {"explicit", {"rule", "pairs"}}};
+    if (!shorthand) check_keys(n, path, keys.at(rule));
+    else if (keys.at(rule).size() > 1)
+        fail(n, path, fmt::format("rule '{}' needs a parameter; write connectivity: {{rule: "
+                                  "{}, {}: ...}}", rule, rule, keys.at(rule)[1]));
+
+    if (rule == "all_to_all") return Connectivity::all_to_all();
+    if (rule == "one_to_one") {
+        if (pre.size != post.size)
+            fail(rule_node, rule_path,
+                 fmt::format("one_to_one needs pre and post of the same size; pre has {} {}, "
+                             "post has {} neurons", pre.size, pre.noun, post.size));
+        return Connectivity::one_to_one();
+    }
+    if (rule == "fixed_probability") {
+        const auto p_node = required(n, path, "p", "the connection probability, e.g. p: 0.02");
+        const std::string text = scalar(p_node, child(path, "p"));
+        double p = -1;
+        const auto t = trim(text);
+        const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), p);
+        if (ec != std::errc() || end != t.data() + t.size() || !(p >= 0 && p <= 1))
+            fail(p_node, child(path, "p"),
+                 fmt::format("expected a probability between 0 and 1 (e.g. p: 0.02), got "
+                             "\"{}\"", text));
+        return Connectivity::fixed_probability(p);
+    }
+    if (rule == "fixed_indegree" || rule == "fixed_outdegree") {
+        const bool in = rule == "fixed_indegree";
+        const auto k_node = required(n, path, "k", in ? "synapses per post neuron, e.g. k: 100"
+                                                      : "synapses per pre neuron, e.g. k: 100");
+        const std::uint64_t k = integer(k_node, child(path, "k"), 0, "k: 100");
+        const Resolved& from = in ? pre : post;
+        if (k > from.size)
+            fail(k_node, child(path, "k"),
+                 fmt::format("k = {} is larger than the {} slice ({} {}); each {} neuron "
+                             "needs k distinct partners", k, in ? "pre" : "post", from.size,
+                             from.noun, in ? "post" : "pre"));
+        return in ? Connectivity::fixed_indegree(k) : Connectivity::fixed_outdegree(k);
+    }
+    const auto pairs_node =
+        required(n, path, "pairs", "(pre, post) index pairs, e.g. pairs: [[0, 1], [2, 3]]");
+    const std::string pairs_path = child(path, "pairs");
+    const auto list = items(pairs_node, pairs_path);
+    std::vector<std::pair<std::int64_t, std::int64_t>> pairs;
+    for (std::size_t k = 0; k < list.size(); ++k) {
+        const std::string at = element(pairs_path, k);
+        if (!list[k].IsSequence() || list[k].size() != 2)
+            fail(list[k], at, fmt::format("expected a pair [pre, post] such as [0, 1], got {}",
+                                          describe(list[k])));
+        const std::uint64_t i = integer(list[k][0], element(at, 0), 0, "0");
+        const std::uint64_t j = integer(list[k][1], element(at, 1), 0, "1");
+        if (i >= pre.size)
+            fail(list[k][0], element(at, 0), fmt::format(
+                "pre index {} is out of range for the pre slice ({} {})", i, pre.size, pre.noun));
+        if (j >= post.size)
+            fail(list[k][1], element(at, 1), fmt::format(
+                "post index {} is out of range for the post slice ({} neurons)", j, post.size));
+        pairs.emplace_back(static_cast<std::int64_t>(i), static_cast<std::int64_t>(j));
+    }
+    return Connectivity::from_list(std::move(pairs));
+}
+
+void Loader::read_connections(const YAML::Node& connections) {
+    for (const auto& [key, node] : entries(connections, "connections")) {
+        const std::string name = key.Scalar();
+        const std::string path = child("connections", name);
+        expect_mapping(key, node, path,
+                       "{pre: neurons, post: neurons, target: ge, weight: 1 mV}");
+        check_keys(node, path, {"pre", "post", "target", "on_pre", "weight", "delay",
+                                "connectivity", "allow_self", "storage"});
+        const auto pre = reference(
+            required(node, path, "pre", "the source group or spike input, e.g. pre: "
+                                        "neurons[0:3200]"),
+            child(path, "pre"), RefKind::group_or_spike_input);
+        const auto post = reference(
+            required(node, path, "post", "the target group, e.g. post: neurons"),
+            child(path, "post"), RefKind::group);
+        // Either a target variable (`target += w`) or on-spike statements.
+        std::string target;
+        ValueSpec on_pre;
+        if (const auto n = node["on_pre"]) {
+            if (node["target"])
+                fail(node["target"], child(path, "target"),
+                     "give either target (spikes add w to it) or on_pre statements, not both");
+            on_pre = value(n, child(path, "on_pre"));
+        } else {
+            target = identifier(
+                required(node, path, "target",
+                         "the post variable spikes act on, e.g. target: ge (or on_pre: ge += w)"),
+                child(path, "target"));
+        }
+        const ValueSpec weight = value(
+            required(node, path, "weight", "the synaptic weight, e.g. weight: 1.62 mV"),
+            child(path, "weight"));
+        Connectivity connectivity;
+        if (const auto n = node["connectivity"])
+            connectivity = read_connectivity(n, child(path, "connectivity"), pre.second,
+                                             post.second);
+        if (const auto n = node["allow_self"])
+            connectivity.allow_self = boolean(n, child(path, "allow_self"));
+
+        Connection& c = net_.connect(name, pre.first, post.first, target, weight,
+                                     std::move(connectivity));
+        c.origin = origin(node, path);
+        c.on_pre = on_pre;
+        c.delay_origin = c.origin;
+        if (const auto n = node["delay"]) {
+            const std::string delay_path = child(path, "delay");
+            c.delay = value(n, delay_path);
+            c.delay_origin = c.delay.origin;
+            if (is_constant(c.delay.text))
+                check_multiple_of_dt(n, delay_path, "delay",
+                                     time_ms(n, delay_path, false, "1.5 ms"),
+                                     net_.settings.dt_ms, true);
+        }
+        if (const auto n = node["storage"]) {
+            const std::string s =
+                choice(n, child(path, "storage"), "storage", {"auto", "sparse", "dense", "one_to_one"});
+            c.storage = s == "sparse"       ? SynapseStorage::sparse
+                        : s == "dense"      ? SynapseStorage::dense
+                        : s == "one_to_one" ? SynapseStorage::one_to_one
+                                            : SynapseStorage::automatic;
+            if (c.storage == SynapseStorage::one_to_one &&
+                c.connectivity.rule != Connectivity::Rule::one_to_one)
+                fail(n, child(path, "storage"),
+                     "storage one_to_one needs connectivity rule one_to_one");
+        }
+    }
+}
+
+}  // namespace spikegraph::detail::yaml_loader
