@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "backend/cpu/op_factory.hpp"
 #include "backend/op_registry.hpp"
 #include "core/error.hpp"
 #include "frontend/network.hpp"
@@ -38,7 +39,7 @@ Network small_net() {
 }
 
 TEST(CustomOp, RunsEveryStepAfterWhatItReads) {
-    register_op("test_count_spikes", [](const OpSpec& op, cpu::Workspace& ws) {
+    register_op<cpu::OpFactory>("test_count_spikes", "cpu", [](const OpSpec& op, cpu::Workspace& ws) {
         return std::unique_ptr<cpu::Kernel>(std::make_unique<CountSpikes>(op, ws));
     });
     Network net = small_net();

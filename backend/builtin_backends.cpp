@@ -1,0 +1,28 @@
+// The one function that names the built-in backends. Adding a backend: its folder under backend/
+// provides a BackendEntry, and one line here adds it.
+
+#include "backend/backend_entry.hpp"
+#include "backend/cpu/cpu_backend.hpp"
+#include "backend/cuda/cuda_backend.hpp"
+#include "spikegraph/config.hpp"
+
+namespace spikegraph {
+
+void register_builtin_backends(BackendTable& table) {
+    table.add(cpu::backend_entry());
+#if SPIKEGRAPH_HAVE_CUDA
+    table.add(cuda::backend_entry());
+#else
+    // Known in every build, so that asking for it says what is missing rather than "unknown".
+    table.add(BackendEntry{
+        .name = "cuda",
+        .availability = [] {
+            return std::string(
+                "this build has no CUDA support; configure with -DSPIKEGRAPH_CUDA=ON where the "
+                "CUDA toolkit is installed");
+        },
+    });
+#endif
+}
+
+}  // namespace spikegraph
