@@ -20,7 +20,8 @@ function(spikegraph_cuda_decision mode compiler out_have out_error)
   elseif(compiler)
     set(have 1)
   elseif(mode STREQUAL "ON")
-    set(error "SPIKEGRAPH_CUDA=ON but no CUDA compiler was found: nvcc, from the CUDA toolkit, is "
+    string(CONCAT error
+              "SPIKEGRAPH_CUDA=ON but no CUDA compiler was found: nvcc, from the CUDA toolkit, is "
               "not on the PATH. Install the CUDA toolkit, or point CMake at its nvcc with "
               "-DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc (or the CUDACXX environment "
               "variable), or configure with -DSPIKEGRAPH_CUDA=AUTO or OFF to build without CUDA.")

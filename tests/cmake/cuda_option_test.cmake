@@ -33,5 +33,10 @@ expect(ON "" 0 "no CUDA compiler was found: nvcc")
 expect(ON "CMAKE_CUDA_COMPILER-NOTFOUND" 0 "CUDA toolkit")
 expect(ON "" 0 "-DCMAKE_CUDA_COMPILER=")
 expect(ON "" 0 "CUDACXX")
+# One sentence, not a CMake list: no ';' between its parts.
+spikegraph_cuda_decision(ON "" have error)
+if(error MATCHES ";")
+  message(SEND_ERROR "the configure error is a list: ${error}")
+endif()
 # Anything else is refused with the valid values.
 expect(YES "${nvcc}" 0 "expected AUTO, ON or OFF")
