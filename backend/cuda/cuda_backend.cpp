@@ -41,17 +41,17 @@ std::string probe_devices(int& devices) noexcept {
 }  // namespace
 
 BackendEntry backend_entry() {
-    return BackendEntry{
-        .name = k_backend_name,
-        .availability = [] {
-            int devices = 0;
-            std::string why = probe_devices(devices);
-            if (!why.empty()) return why;
-            return fmt::format(
-                "the CUDA backend is not implemented in this version ({} device(s) visible)",
-                devices);
-        },
+    BackendEntry entry;
+    entry.name = k_backend_name;
+    // No executor and no ops yet: the entry is known, and says why it cannot run.
+    entry.availability = [] {
+        int devices = 0;
+        std::string why = probe_devices(devices);
+        if (!why.empty()) return why;
+        return fmt::format(
+            "the CUDA backend is not implemented in this version ({} device(s) visible)", devices);
     };
+    return entry;
 }
 
 }  // namespace spikegraph::cuda
