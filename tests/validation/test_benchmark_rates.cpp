@@ -16,6 +16,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -35,6 +36,10 @@ struct Benchmark {
     std::string config;  // under configs/
     double low_hz, high_hz;
 };
+
+void PrintTo(const Benchmark& b, std::ostream* os) {
+    *os << b.config << " (" << b.low_hz << "-" << b.high_hz << " Hz)";
+}
 
 const Benchmark k_cuba{"cuba.yaml", 5.0, 6.4};
 const Benchmark k_coba{"coba.yaml", 17.0, 22.0};
