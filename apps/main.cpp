@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -15,6 +16,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -239,10 +241,19 @@ int validate_command(const RunArgs& a) {
     return 0;
 }
 
+// One line per backend (its name, then whether it is available or why not), then an indented
+// line with the op kinds it implements.
 int backends_command() {
-    for (const auto& s : sg::backend_statuses())
-        std::cout << fmt::format("{:<6} {}\n", s.name,
+    const auto statuses = sg::backend_statuses();
+    std::size_t width = 0;
+    for (const auto& s : statuses) width = std::max(width, s.name.size());
+    for (const auto& s : statuses) {
+        std::cout << fmt::format("{:<{}}  {}\n", s.name, width,
                                  s.available ? "available" : "not available: " + s.reason);
+        std::cout << fmt::format("{:<{}}  op kinds: {}\n", "", width,
+                                 s.op_kinds.empty() ? "none"
+                                                    : fmt::format("{}", fmt::join(s.op_kinds, ", ")));
+    }
     return 0;
 }
 

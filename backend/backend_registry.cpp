@@ -1,23 +1,13 @@
 #include "backend/backend_registry.hpp"
 
-#include <cstdlib>
-#include <mutex>
 #include <utility>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "backend/cpu/cpu_executor.hpp"
+#include "backend/op_registry.hpp"
 #include "core/error.hpp"
 #include "core/text.hpp"
-#include "spikegraph/config.hpp"
-
-#if SPIKEGRAPH_HAVE_CUDA
-namespace spikegraph::cuda {
-// Provided by backend/cuda/ (cudaGetDeviceCount; 0 when the driver or device is missing).
-int device_count() noexcept;
-}  // namespace spikegraph::cuda
-#endif
 
 namespace spikegraph {
 
@@ -25,100 +15,68 @@ namespace {
 
 constexpr const char* k_default_backend = "cpu";
 
-struct Extension {
-    std::string name;
-    BackendRequirements requirements;
-};
+// How deep availability checks of extensions that need other backends may nest: beyond it the
+// requirements form a cycle.
+constexpr int k_max_requirement_depth = 8;
 
-// Extensions are few and declared rarely; one mutex guards them. The probes run outside it, so a
-// probe may itself ask about other backends.
-struct Extensions {
-    std::mutex mutex;
-    std::vector<Extension> list;
-};
+thread_local int requirement_depth = 0;
 
-Extensions& extensions() {
-    static Extensions e;
-    return e;
-}
+BackendStatus status_of(const std::string& name);
 
-std::vector<Extension> extension_copy() {
-    auto& e = extensions();
-    std::lock_guard lock(e.mutex);
-    return e.list;
-}
-
-BackendStatus cpu_status() { return {"cpu", true, "", true}; }
-
-BackendStatus cuda_status() {
-#if SPIKEGRAPH_HAVE_CUDA
-    if (cuda::device_count() <= 0) {
-        const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
-        return {"cuda", false,
-                visible ? fmt::format("no CUDA device is visible (CUDA_VISIBLE_DEVICES={}); check "
-                                      "nvidia-smi and the driver",
-                                      visible)
-                        : std::string("no CUDA device is visible; check nvidia-smi and the driver"),
-                true};
-    }
-    return {"cuda", false, "the CUDA backend is not implemented in this version", true};
-#else
-    return {"cuda", false,
-            "this build has no CUDA support; configure with -DSPIKEGRAPH_CUDA=ON where the CUDA "
-            "toolkit is installed",
-            true};
-#endif
-}
-
-bool is_built_in(const std::string& name) { return name == "cpu" || name == "cuda"; }
-
-BackendStatus status_of(const std::string& name, int depth);
-
-BackendStatus extension_status(const Extension& x, int depth) {
-    BackendStatus s{x.name, false, "", false};
-    const auto with_hint = [&](std::string why) {
-        return x.requirements.hint.empty() ? why : why + "; " + x.requirements.hint;
+// An extension's requirements as the availability check of its table entry.
+std::function<std::string()> extension_availability(const BackendRequirements& r) {
+    return [backends = r.backends, probe = r.probe, hint = r.hint,
+            has_factory = static_cast<bool>(r.factory)]() -> std::string {
+        const auto with_hint = [&](std::string why) {
+            return hint.empty() ? why : why + "; " + hint;
+        };
+        for (const auto& needed : backends) {
+            const BackendStatus n = status_of(needed);
+            if (!n.available)
+                return with_hint(fmt::format("it needs the `{}` backend, which is missing ({})",
+                                             needed, n.reason));
+        }
+        if (probe) {
+            std::string why;
+            try {
+                why = probe();
+            } catch (const std::exception& e) {
+                why = fmt::format("its availability check failed: {}", e.what());
+            } catch (...) {
+                why = "its availability check failed";
+            }
+            if (!why.empty()) return with_hint(std::move(why));
+        }
+        if (!has_factory) return with_hint("it was declared without an executor factory");
+        return "";
     };
-    if (depth > 8) {
+}
+
+BackendStatus status_of(const BackendEntry& entry) {
+    BackendStatus s{entry.name, true, "", entry.built_in, {}};
+    if (!entry.availability) return s;
+    if (requirement_depth >= k_max_requirement_depth) {
+        s.available = false;
         s.reason = "its required backends depend on each other in a cycle";
         return s;
     }
-    for (const auto& needed : x.requirements.backends) {
-        const BackendStatus n = status_of(needed, depth + 1);
-        if (!n.available) {
-            s.reason = with_hint(fmt::format("it needs the `{}` backend, which is missing ({})",
-                                             needed, n.reason));
-            return s;
-        }
+    ++requirement_depth;
+    try {
+        s.reason = entry.availability();
+    } catch (const std::exception& e) {
+        s.reason = fmt::format("its availability check failed: {}", e.what());
+    } catch (...) {
+        s.reason = "its availability check failed";
     }
-    if (x.requirements.probe) {
-        std::string why;
-        try {
-            why = x.requirements.probe();
-        } catch (const std::exception& e) {
-            why = fmt::format("its availability check failed: {}", e.what());
-        } catch (...) {
-            why = "its availability check failed";
-        }
-        if (!why.empty()) {
-            s.reason = with_hint(std::move(why));
-            return s;
-        }
-    }
-    if (!x.requirements.factory) {
-        s.reason = with_hint("it was declared without an executor factory");
-        return s;
-    }
-    s.available = true;
+    --requirement_depth;
+    s.available = s.reason.empty();
     return s;
 }
 
-BackendStatus status_of(const std::string& name, int depth) {
-    if (name == "cpu") return cpu_status();
-    if (name == "cuda") return cuda_status();
-    for (const auto& x : extension_copy())
-        if (x.name == name) return extension_status(x, depth);
-    return {name, false, "unknown backend", false};
+BackendStatus status_of(const std::string& name) {
+    const auto entry = backend_table().find(name);
+    if (!entry) return {name, false, "unknown backend", false, {}};
+    return status_of(*entry);
 }
 
 std::string unknown_backend_message(const std::string& name) {
@@ -129,12 +87,7 @@ std::string unknown_backend_message(const std::string& name) {
                        fmt::join(names, ", "));
 }
 
-bool is_known(const std::string& name) {
-    if (is_built_in(name)) return true;
-    for (const auto& x : extension_copy())
-        if (x.name == name) return true;
-    return false;
-}
+bool is_known(const std::string& name) { return backend_table().find(name).has_value(); }
 
 std::string& thread_default() {
     thread_local std::string name = k_default_backend;
@@ -143,21 +96,21 @@ std::string& thread_default() {
 
 }  // namespace
 
-std::vector<std::string> backend_names() {
-    std::vector<std::string> names = {"cpu", "cuda"};
-    for (const auto& x : extension_copy()) names.push_back(x.name);
-    return names;
-}
+std::vector<std::string> backend_names() { return backend_table().names(); }
 
 std::vector<BackendStatus> backend_statuses() {
     std::vector<BackendStatus> out;
-    for (const auto& name : backend_names()) out.push_back(status_of(name, 0));
+    for (const auto& entry : backend_table().entries()) {
+        BackendStatus s = status_of(entry);
+        s.op_kinds = op_registry().kinds(entry.name);
+        out.push_back(std::move(s));
+    }
     return out;
 }
 
 bool backend_available(const std::string& name) noexcept {
     try {
-        return status_of(name, 0).available;
+        return status_of(name).available;
     } catch (...) {
         return false;
     }
@@ -166,28 +119,27 @@ bool backend_available(const std::string& name) noexcept {
 bool check_backend(const std::string& name, BackendRequirements requirements) {
     if (name.empty() || name.find_first_of(" \t\n") != std::string::npos)
         throw ConfigError(fmt::format("check_backend: backend name '{}' must be one word", name));
-    if (is_built_in(name))
+    const auto existing = backend_table().find(name);
+    if (existing && existing->built_in)
         throw ConfigError(fmt::format(
             "check_backend: `{}` is a built-in backend and cannot be re-declared; give the "
             "extension's backend a name of its own",
             name));
-    {
-        auto& e = extensions();
-        std::lock_guard lock(e.mutex);
-        bool replaced = false;
-        for (auto& x : e.list)
-            if (x.name == name) {
-                x.requirements = requirements;
-                replaced = true;
-            }
-        if (!replaced) e.list.push_back({name, std::move(requirements)});
-    }
+    BackendEntry entry{
+        .name = name,
+        .availability = extension_availability(requirements),
+        .make_executor = requirements.factory,
+        .register_ops = requirements.register_ops,
+        .built_in = false,
+    };
+    backend_table().add(entry);
+    if (entry.register_ops) entry.register_ops(op_registry());
     return backend_available(name);
 }
 
 void require_backend(const std::string& name) {
     if (!is_known(name)) throw BackendUnavailable(unknown_backend_message(name));
-    const BackendStatus s = status_of(name, 0);
+    const BackendStatus s = status_of(name);
     if (!s.available)
         throw BackendUnavailable(fmt::format("Missing the `{}` backend: {}", name, s.reason));
 }
@@ -195,11 +147,10 @@ void require_backend(const std::string& name) {
 std::unique_ptr<Executor> make_executor(const std::string& name, const Plan& plan,
                                         const ExecutorOptions& options) {
     require_backend(name);
-    if (name == "cpu") return cpu::make_cpu_executor(plan, options);
-    for (const auto& x : extension_copy())
-        if (x.name == name) return x.requirements.factory(plan, options);
-    // cuda reports itself unavailable until backend/cuda/ exists, so require_backend threw.
-    throw BackendUnavailable(fmt::format("Missing the `{}` backend: no executor for it", name));
+    const auto entry = backend_table().find(name);
+    if (!entry || !entry->make_executor)
+        throw BackendUnavailable(fmt::format("Missing the `{}` backend: no executor for it", name));
+    return entry->make_executor(plan, options);
 }
 
 const std::string& default_backend() noexcept { return thread_default(); }

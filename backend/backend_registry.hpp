@@ -2,16 +2,18 @@
 // Every backend known by name, whether or not this build or machine can run it, and the
 // thread's default backend.
 //
-// The built-ins are `cpu` (always available) and `cuda` (known in every build; available only
-// where it was compiled in and a device is visible). Extensions add their own entries with
-// check_backend(). A backend is chosen by, in order: an explicit argument, the network's
-// `simulation.backend` when the config sets it, and the calling thread's default backend.
+// Backends are the entries of the backend table (backend/backend_entry.hpp): the built-ins `cpu`
+// (always available) and `cuda` (known in every build; available only where it was compiled in
+// and a device is visible), registered by register_builtin_backends(), and the extensions
+// declared with check_backend(). A backend is chosen by, in order: an explicit argument, the
+// network's `simulation.backend` when the config sets it, and the calling thread's default.
 
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "backend/backend_entry.hpp"
 #include "backend/executor.hpp"
 
 namespace spikegraph {
@@ -21,11 +23,8 @@ struct BackendStatus {
     bool available = false;
     std::string reason;  // why not, when not available
     bool built_in = true;
+    std::vector<std::string> op_kinds;  // the op kinds it implements, sorted
 };
-
-/// Builds an executor of `plan` on one backend.
-using ExecutorFactory =
-    std::function<std::unique_ptr<Executor>(const Plan& plan, const ExecutorOptions& options)>;
 
 /// What an extension's backend needs in order to run, for check_backend().
 struct BackendRequirements {
@@ -39,10 +38,13 @@ struct BackendRequirements {
     std::string hint;
     /// Builds the backend's executor; without one the backend is known but never available.
     ExecutorFactory factory;
+    /// Registers the backend's own op kinds in the op registry (called when it is declared);
+    /// empty when its executor binds the ops some other way (e.g. through another backend).
+    std::function<void(OpRegistry&)> register_ops;
 };
 
 /// Names of every backend spikegraph knows: the built-ins ("cpu", "cuda"), then the extensions
-/// in the order they were declared.
+/// in the order they were first declared.
 std::vector<std::string> backend_names();
 
 /// The same list, for tests parametrised over backends
@@ -52,12 +54,14 @@ inline std::vector<std::string> all_backend_names() { return backend_names(); }
 /// Whether `name` can run here. Never throws (an unknown name is simply not available).
 bool backend_available(const std::string& name) noexcept;
 
-/// Availability of every known backend, with the reason where one is missing.
+/// Availability of every known backend, with the reason where one is missing and the op kinds
+/// each implements.
 std::vector<BackendStatus> backend_statuses();
 
 /// Declares (or re-declares) an extension's backend `name` with what it needs, and returns
-/// whether it is available now. The entry then shows in backend_names(), backend_statuses()
-/// and `spikegraph backends`, and make_executor() uses its factory.
+/// whether it is available now. It becomes an entry of the backend table like the built-ins:
+/// it shows in backend_names(), backend_statuses() and `spikegraph backends`, make_executor()
+/// uses its factory, and its ops are registered at once.
 /// @throws ConfigError when `name` is empty, contains spaces or names a built-in backend.
 bool check_backend(const std::string& name, BackendRequirements requirements);
 

@@ -2,8 +2,10 @@
 // Structured attributes of the built-in op kinds (OpSpec::payload). Backend-neutral: names of
 // plan variables and expression trees, no pointers.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "core/expr.hpp"
@@ -118,5 +120,20 @@ struct StateMonitorPayload {
     std::vector<std::int64_t> indices;   // absolute neuron indices in the group
     std::int64_t every_steps = 1;
 };
+
+/// The structured attributes an op carries: one of the built-in payloads, or none.
+///
+/// User ops (frontend/custom_op.hpp, register_op) take their attributes from OpSpec::params,
+/// JSON only, on purpose: JSON is what every backend can read, what the schedule can print and
+/// what a config can state, while a typed C++ object would tie the op to the process and to the
+/// backend that knows its type. A user kernel that needs a structure builds it from the params
+/// when it is bound.
+using OpPayload = std::variant<std::monostate, NeuronUpdatePayload, NeuronResetPayload,
+                               DeliverPayload, PoissonPayload, SpikeTimesPayload, CurrentPayload,
+                               SpikeMonitorPayload, StateMonitorPayload>;
+
+/// The name of the payload type at `index` of OpPayload ("none" for std::monostate), for
+/// messages.
+const char* payload_type_name(std::size_t index) noexcept;
 
 }  // namespace spikegraph

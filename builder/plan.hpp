@@ -2,16 +2,17 @@
 // The Plan: what the Builder hands a Backend. Variables (specs, not memory) and operations in
 // their derived execution order. A backend sees only this, never frontend types.
 
-#include <any>
 #include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "builder/op_payloads.hpp"
 #include "core/dtype.hpp"
 #include "core/expr.hpp"
 
@@ -79,7 +80,7 @@ struct OpSpec {
     std::vector<Input> inputs;
     std::vector<Output> outputs;
     nlohmann::json params;            // simple attributes (numbers, strings, lists)
-    std::any payload;                 // structured attributes of the kind (e.g. NeuronUpdateIR)
+    OpPayload payload;                // structured attributes of the kind (payload_as<T>)
     std::string owner;                // declaring object ("neurons", "exc")
     bool initial = false;             // runs once at initial_step, not every step
     bool barrier = false;             // host callback: not fusable, not on a GPU
@@ -88,6 +89,19 @@ struct OpSpec {
     // where a `prev` read would otherwise see a value written earlier in the same step.
     std::map<std::string, std::string> read_redirects;
 };
+
+namespace detail {
+/// @throws BuildError naming the op, its kind, the payload it carries and the one expected.
+[[noreturn]] void throw_payload_mismatch(const OpSpec& op, std::size_t expected_index);
+}  // namespace detail
+
+/// The payload of `op` as a `T` (one of OpPayload's types): what a backend's factory for the
+/// op's kind reads. @throws BuildError naming the op and its kind when it carries another payload.
+template <class T>
+const T& payload_as(const OpSpec& op) {
+    if (const T* p = std::get_if<T>(&op.payload)) return *p;
+    detail::throw_payload_mismatch(op, OpPayload(std::in_place_type<T>).index());
+}
 
 /// A copy of a variable taken at the start of each step, made where a `prev` read would
 /// otherwise see a value already written this step.

@@ -15,7 +15,7 @@
 #include "backend/cpu/initializers.hpp"
 #include "backend/cpu/stages.hpp"
 #include "backend/cpu/workspace.hpp"
-#include "backend/op_registry.hpp"
+#include "backend/cpu/op_factory.hpp"
 
 namespace spikegraph::cpu {
 
@@ -55,12 +55,12 @@ public:
         : plan_(plan), ws_(plan_, options), arena_(std::max(1, options.threads)),
           profile_(options.profile) {
         auto bind = [&](const OpSpec& op) {
-            const CpuOpFactory* factory = op_registry().find_cpu(op.kind);
+            const auto factory = op_registry().find<OpFactory>(op.kind, k_backend_name);
             if (!factory)
                 throw BuildError(fmt::format(
                     "op '{}' is of kind '{}', which the cpu backend does not know; known kinds: "
                     "{} (register it with register_op)",
-                    op.name, op.kind, fmt::join(op_registry().cpu_kinds(), ", ")));
+                    op.name, op.kind, fmt::join(op_registry().kinds(k_backend_name), ", ")));
             ws_.set_redirects(&op.read_redirects);
             auto kernel = (*factory)(op, ws_);
             ws_.set_redirects(nullptr);

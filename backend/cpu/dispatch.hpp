@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "backend/cpu/kernel.hpp"
+#include "backend/cpu/op_factory.hpp"
 #include "backend/cpu/workspace.hpp"
 
 namespace spikegraph::cpu {

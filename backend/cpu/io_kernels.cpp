@@ -20,7 +20,7 @@ template <class T>
 class PoissonKernel final : public Kernel {
 public:
     PoissonKernel(const OpSpec& op, Workspace& ws)
-        : p_(std::any_cast<const PoissonPayload&>(op.payload)), batch_(ws.batch()) {
+        : p_(payload_as<PoissonPayload>(op)), batch_(ws.batch()) {
         const Buffer& r = ws.buffer(p_.rate);
         rate_ = r.as<T>();
         per_source_ = r.size() > 1;
@@ -60,7 +60,7 @@ private:
 class SpikeTimesKernel final : public Kernel {
 public:
     SpikeTimesKernel(const OpSpec& op, Workspace& ws)
-        : p_(std::any_cast<const SpikeTimesPayload&>(op.payload)), batch_(ws.batch()) {
+        : p_(payload_as<SpikeTimesPayload>(op)), batch_(ws.batch()) {
         spikes_ = ws.buffer(p_.spikes_var).as<std::int32_t>();
         count_ = ws.buffer(p_.count_var).as<std::int64_t>();
         total_ = ws.buffer(p_.total_var).as<std::int64_t>();
@@ -92,7 +92,7 @@ template <class T>
 class CurrentKernel final : public Kernel {
 public:
     CurrentKernel(const OpSpec& op, Workspace& ws)
-        : p_(std::any_cast<const CurrentPayload&>(op.payload)), batch_(ws.batch()) {
+        : p_(payload_as<CurrentPayload>(op)), batch_(ws.batch()) {
         target_ = ws.buffer(p_.target).as<T>();
     }
 
@@ -121,7 +121,7 @@ private:
 class SpikeMonitorKernel final : public Kernel {
 public:
     SpikeMonitorKernel(const OpSpec& op, Workspace& ws)
-        : p_(std::any_cast<const SpikeMonitorPayload&>(op.payload)), batch_(ws.batch()),
+        : p_(payload_as<SpikeMonitorPayload>(op)), batch_(ws.batch()),
           sink_(ws.sink(op.name)) {
         const Buffer& s = ws.buffer(p_.spikes_var);
         spikes_ = s.as<std::int32_t>();
@@ -206,7 +206,7 @@ template <class T>
 class StateMonitorKernel final : public Kernel {
 public:
     StateMonitorKernel(const OpSpec& op, Workspace& ws)
-        : p_(std::any_cast<const StateMonitorPayload&>(op.payload)), batch_(ws.batch()),
+        : p_(payload_as<StateMonitorPayload>(op)), batch_(ws.batch()),
           sink_(ws.sink(op.name)) {
         for (const auto& v : p_.vars) {
             const Buffer& buf = ws.buffer(v);
@@ -244,15 +244,15 @@ private:
 }  // namespace
 
 void register_io_ops(OpRegistry& registry) {
-    registry.add_cpu("poisson_input", make_real<PoissonKernel>);
-    registry.add_cpu("spike_times_input", [](const OpSpec& op, Workspace& ws) {
+    registry.add<OpFactory>("poisson_input", k_backend_name, make_real<PoissonKernel>);
+    registry.add<OpFactory>("spike_times_input", k_backend_name, [](const OpSpec& op, Workspace& ws) {
         return std::unique_ptr<Kernel>(std::make_unique<SpikeTimesKernel>(op, ws));
     });
-    registry.add_cpu("current_input", make_real<CurrentKernel>);
-    registry.add_cpu("spike_monitor", [](const OpSpec& op, Workspace& ws) {
+    registry.add<OpFactory>("current_input", k_backend_name, make_real<CurrentKernel>);
+    registry.add<OpFactory>("spike_monitor", k_backend_name, [](const OpSpec& op, Workspace& ws) {
         return std::unique_ptr<Kernel>(std::make_unique<SpikeMonitorKernel>(op, ws));
     });
-    registry.add_cpu("state_monitor", make_real<StateMonitorKernel>);
+    registry.add<OpFactory>("state_monitor", k_backend_name, make_real<StateMonitorKernel>);
 }
 
 }  // namespace spikegraph::cpu

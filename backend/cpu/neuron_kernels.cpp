@@ -67,7 +67,7 @@ template <class T>
 class NeuronUpdateKernel final : public Kernel {
 public:
     NeuronUpdateKernel(const OpSpec& op, Workspace& ws)
-        : p_(std::any_cast<const NeuronUpdatePayload&>(op.payload)), batch_(ws.batch()) {
+        : p_(payload_as<NeuronUpdatePayload>(op)), batch_(ws.batch()) {
         n_ = p_.size;
         refractory_ = p_.refractory_steps > 0 || p_.refractory_condition;
         syms_ = bind_symbols<T>(p_.symbols, ws, n_, true, refractory_ ? "not_refractory" : "");
@@ -414,7 +414,7 @@ template <class T>
 class NeuronResetKernel final : public Kernel {
 public:
     NeuronResetKernel(const OpSpec& op, Workspace& ws)
-        : p_(std::any_cast<const NeuronResetPayload&>(op.payload)), batch_(ws.batch()) {
+        : p_(payload_as<NeuronResetPayload>(op)), batch_(ws.batch()) {
         n_ = p_.size;
         std::map<std::string, expr::Ptr> current;
         std::vector<std::string> order;
@@ -552,8 +552,8 @@ private:
 }  // namespace
 
 void register_neuron_ops(OpRegistry& registry) {
-    registry.add_cpu("neuron_update", make_real<NeuronUpdateKernel>);
-    registry.add_cpu("neuron_reset", make_real<NeuronResetKernel>);
+    registry.add<OpFactory>("neuron_update", k_backend_name, make_real<NeuronUpdateKernel>);
+    registry.add<OpFactory>("neuron_reset", k_backend_name, make_real<NeuronResetKernel>);
 }
 
 }  // namespace spikegraph::cpu

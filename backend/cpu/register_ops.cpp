@@ -2,17 +2,17 @@
 
 #include "backend/cpu/io_kernels.hpp"
 #include "backend/cpu/neuron_kernels.hpp"
+#include "backend/cpu/op_factory.hpp"
 #include "backend/cpu/synapse_kernels.hpp"
 #include "backend/cpu/tensor_ops.hpp"
-#include "backend/op_registry.hpp"
 
-namespace spikegraph {
+namespace spikegraph::cpu {
 
 void register_cpu_ops(OpRegistry& registry) {
-    cpu::register_neuron_ops(registry);
-    cpu::register_synapse_ops(registry);
-    cpu::register_io_ops(registry);
+    register_neuron_ops(registry);
+    register_synapse_ops(registry);
+    register_io_ops(registry);
     register_tensor_ops(registry);
 }
 
-}  // namespace spikegraph
+}  // namespace spikegraph::cpu

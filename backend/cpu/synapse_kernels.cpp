@@ -53,7 +53,7 @@ template <class T>
 class DeliverKernel final : public Kernel {
 public:
     DeliverKernel(const OpSpec& op, Workspace& ws)
-        : p_(std::any_cast<const DeliverPayload&>(op.payload)), batch_(ws.batch()) {
+        : p_(payload_as<DeliverPayload>(op)), batch_(ws.batch()) {
         pre_n_ = p_.pre_end - p_.pre_begin;
         post_n_ = p_.post_end - p_.post_begin;
         rows_.resize(batch_);
@@ -339,7 +339,7 @@ private:
 }  // namespace
 
 void register_synapse_ops(OpRegistry& registry) {
-    registry.add_cpu("synapse_deliver", make_real<DeliverKernel>);
+    registry.add<OpFactory>("synapse_deliver", k_backend_name, make_real<DeliverKernel>);
 }
 
 }  // namespace spikegraph::cpu

@@ -18,7 +18,7 @@
 #include <fmt/format.h>
 #include <oneapi/tbb/parallel_for.h>
 
-#include "backend/op_registry.hpp"
+#include "backend/cpu/op_factory.hpp"
 #include "core/error.hpp"
 
 namespace spikegraph {
@@ -808,7 +808,7 @@ std::unique_ptr<cpu::Kernel> bind_reduce_sum(const Binder& b) {
 // Wraps a bind function that is generic over the real type: `bind(binder, T{})` with T float
 // or double per the workspace's precision.
 template <class Bind>
-CpuOpFactory by_precision(Bind bind) {
+cpu::OpFactory by_precision(Bind bind) {
     return [bind](const OpSpec& op, cpu::Workspace& ws) -> std::unique_ptr<cpu::Kernel> {
         const Binder b(op, ws);
         if (ws.precision() == Precision::f32) return bind(b, float{});
@@ -817,54 +817,57 @@ CpuOpFactory by_precision(Bind bind) {
 }
 
 template <class F>
-CpuOpFactory binary(F f) {
+cpu::OpFactory binary(F f) {
     return by_precision([f](const Binder& b, auto t) { return bind_binary<decltype(t)>(b, f); });
 }
 
 template <class F>
-CpuOpFactory unary(F f) {
+cpu::OpFactory unary(F f) {
     return by_precision([f](const Binder& b, auto t) { return bind_unary<decltype(t)>(b, f); });
 }
 
 }  // namespace
 
 void register_tensor_ops(OpRegistry& registry) {
-    registry.add_cpu("add", binary(Add{}));
-    registry.add_cpu("minus", binary(Sub{}));
-    registry.add_cpu("mul", binary(Mul{}));
-    registry.add_cpu("div", binary(Div{}));
-    registry.add_cpu("var_mult", binary(Mul{}));
-    registry.add_cpu("exp", unary(Exp{}));
-    registry.add_cpu("relu", unary(Relu{}));
-    registry.add_cpu("sigmoid", unary(Sigmoid{}));
-    registry.add_cpu("var_linear", by_precision([](const Binder& b, auto t) {
-                         return bind_var_linear<decltype(t)>(b);
-                     }));
-    registry.add_cpu("threshold", by_precision([](const Binder& b, auto t) {
-                         return bind_threshold<decltype(t)>(b);
-                     }));
-    registry.add_cpu("reset", by_precision([](const Binder& b, auto t) {
-                         return bind_reset<decltype(t)>(b);
-                     }));
-    registry.add_cpu("mat_mult_weight", by_precision([](const Binder& b, auto t) {
-                         return bind_dense_product<decltype(t)>(b, false);
-                     }));
-    registry.add_cpu("mat_linear", by_precision([](const Binder& b, auto t) {
-                         return bind_dense_product<decltype(t)>(b, true);
-                     }));
-    registry.add_cpu("sparse_mat_mult_weight", by_precision([](const Binder& b, auto t) {
-                         return bind_sparse_product<decltype(t)>(b);
-                     }));
-    registry.add_cpu("reduce_sum", by_precision([](const Binder& b, auto t) {
-                         return bind_reduce_sum<decltype(t)>(b);
-                     }));
-    registry.add_cpu("cat", [](const OpSpec& op, cpu::Workspace& ws) {
+    const auto add = [&](const char* kind, cpu::OpFactory factory) {
+        registry.add<cpu::OpFactory>(kind, cpu::k_backend_name, std::move(factory));
+    };
+    add("add", binary(Add{}));
+    add("minus", binary(Sub{}));
+    add("mul", binary(Mul{}));
+    add("div", binary(Div{}));
+    add("var_mult", binary(Mul{}));
+    add("exp", unary(Exp{}));
+    add("relu", unary(Relu{}));
+    add("sigmoid", unary(Sigmoid{}));
+    add("var_linear", by_precision([](const Binder& b, auto t) {
+        return bind_var_linear<decltype(t)>(b);
+    }));
+    add("threshold", by_precision([](const Binder& b, auto t) {
+        return bind_threshold<decltype(t)>(b);
+    }));
+    add("reset", by_precision([](const Binder& b, auto t) {
+        return bind_reset<decltype(t)>(b);
+    }));
+    add("mat_mult_weight", by_precision([](const Binder& b, auto t) {
+        return bind_dense_product<decltype(t)>(b, false);
+    }));
+    add("mat_linear", by_precision([](const Binder& b, auto t) {
+        return bind_dense_product<decltype(t)>(b, true);
+    }));
+    add("sparse_mat_mult_weight", by_precision([](const Binder& b, auto t) {
+        return bind_sparse_product<decltype(t)>(b);
+    }));
+    add("reduce_sum", by_precision([](const Binder& b, auto t) {
+        return bind_reduce_sum<decltype(t)>(b);
+    }));
+    add("cat", [](const OpSpec& op, cpu::Workspace& ws) {
         return bind_cat(Binder(op, ws));
     });
-    registry.add_cpu("stack", [](const OpSpec& op, cpu::Workspace& ws) {
+    add("stack", [](const OpSpec& op, cpu::Workspace& ws) {
         return bind_stack(Binder(op, ws));
     });
-    registry.add_cpu("index_select", [](const OpSpec& op, cpu::Workspace& ws) {
+    add("index_select", [](const OpSpec& op, cpu::Workspace& ws) {
         return bind_index_select(Binder(op, ws));
     });
 }

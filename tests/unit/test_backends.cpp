@@ -12,8 +12,11 @@
 #include <thread>
 #include <vector>
 
+#include "backend/backend_entry.hpp"
 #include "backend/backend_registry.hpp"
 #include "backend/cpu/cpu_executor.hpp"
+#include "backend/cpu/op_factory.hpp"
+#include "backend/op_registry.hpp"
 #include "core/error.hpp"
 #include "frontend/yaml_loader.hpp"
 #include "simulator/simulation.hpp"
@@ -109,6 +112,20 @@ TEST_F(Backends, MissingCudaIsOneMessageSayingWhichAndHowToGetIt) {
     EXPECT_EQ(made, m);
 }
 
+TEST_F(Backends, CudaBuildSaysWhetherTheDeviceOrTheBackendIsMissing) {
+#if !SPIKEGRAPH_HAVE_CUDA
+    GTEST_SKIP() << "this build has no CUDA support; the device probe is not compiled in";
+#endif
+    // Without a driver the CUDA runtime fails ("driver version is insufficient"): the probe
+    // reports it as the reason instead of throwing or crashing.
+    const std::string m = message_of([] { require_backend("cuda"); });
+    const bool no_device = m.rfind("Missing the `cuda` backend: no CUDA device is visible", 0) == 0;
+    const bool not_yet =
+        m.rfind("Missing the `cuda` backend: the CUDA backend is not implemented in this version", 0) == 0;
+    EXPECT_TRUE(no_device || not_yet) << m;
+    EXPECT_EQ(m.find("this build has no CUDA support"), std::string::npos) << m;
+}
+
 TEST_F(Backends, UnknownNameSuggestsTheClosestAndListsTheKnown) {
     const std::string m = message_of([] { require_backend("cudaa"); });
     EXPECT_NE(m.find("unknown backend 'cudaa'"), std::string::npos) << m;
@@ -139,6 +156,17 @@ TEST_F(Backends, ExtensionNeedingCudaIsMissingWhereCudaIs) {
     EXPECT_NE(m.find("Missing the `test_on_cuda` backend: it needs the `cuda` backend"),
               std::string::npos)
         << m;
+}
+
+TEST_F(Backends, ExtensionsRequiringEachOtherInACycleAreMissingAndSaySo) {
+    BackendRequirements a = cpu_twin(), b = cpu_twin();
+    a.backends = {"test_cycle_b"};
+    b.backends = {"test_cycle_a"};
+    check_backend("test_cycle_a", a);
+    EXPECT_FALSE(check_backend("test_cycle_b", b));
+    EXPECT_FALSE(backend_available("test_cycle_a"));
+    const std::string m = message_of([] { require_backend("test_cycle_a"); });
+    EXPECT_NE(m.find("depend on each other in a cycle"), std::string::npos) << m;
 }
 
 TEST_F(Backends, ExtensionWithoutAFactoryIsKnownButNotAvailable) {
@@ -289,6 +317,113 @@ TEST_F(Backends, AnExplicitBackendAlwaysWins) {
     EXPECT_EQ(Simulation(config_missing, o).backend(), "cpu");
     EXPECT_EQ(resolve_backend(""), "test_explicit_missing");
     EXPECT_EQ(resolve_backend("cpu"), "cpu");
+}
+
+// The one registration function names the built-ins; each entry carries its own availability,
+// executor factory and op registration.
+TEST(BackendTable, BuiltInsComeFromOneRegistrationFunction) {
+    BackendTable table;
+    register_builtin_backends(table);
+    EXPECT_EQ(table.names(), (std::vector<std::string>{"cpu", "cuda"}));
+    const auto cpu_entry = table.find("cpu");
+    ASSERT_TRUE(cpu_entry.has_value());
+    EXPECT_TRUE(cpu_entry->built_in);
+    EXPECT_FALSE(cpu_entry->availability) << "the CPU backend is always available";
+    EXPECT_TRUE(cpu_entry->make_executor);
+    ASSERT_TRUE(cpu_entry->register_ops);
+    OpRegistry ops;
+    cpu_entry->register_ops(ops);
+    const auto kinds = ops.kinds("cpu");
+    for (const char* kind : {"neuron_update", "neuron_reset", "synapse_deliver", "poisson_input",
+                             "spike_monitor", "state_monitor", "add"})
+        EXPECT_NE(std::find(kinds.begin(), kinds.end(), kind), kinds.end()) << kind;
+    EXPECT_TRUE(ops.kinds("cuda").empty());
+    const auto cuda_entry = table.find("cuda");
+    ASSERT_TRUE(cuda_entry.has_value());
+    ASSERT_TRUE(cuda_entry->availability);
+    EXPECT_FALSE(cuda_entry->availability().empty()) << "no CUDA backend exists in this version";
+    EXPECT_FALSE(cuda_entry->register_ops);
+    // Adding an entry of the same name replaces it in place.
+    table.add(BackendEntry{.name = "cpu", .availability = [] { return std::string("gone"); }});
+    EXPECT_EQ(table.names(), (std::vector<std::string>{"cpu", "cuda"}));
+    EXPECT_EQ(table.find("cpu")->availability(), "gone");
+    EXPECT_FALSE(table.find("tpu").has_value());
+}
+
+TEST(BackendTable, StatusesListTheOpKindsOfEachBackend) {
+    for (const auto& s : backend_statuses()) {
+        if (s.name == "cpu") {
+            EXPECT_TRUE(std::is_sorted(s.op_kinds.begin(), s.op_kinds.end()));
+            EXPECT_NE(std::find(s.op_kinds.begin(), s.op_kinds.end(), "neuron_update"),
+                      s.op_kinds.end());
+        }
+        if (s.name == "cuda") EXPECT_TRUE(s.op_kinds.empty());
+    }
+}
+
+// A backend's op factory type of its own: what a non-CPU backend would bind ops with.
+using FpgaOpFactory = std::function<int(const OpSpec&)>;
+
+TEST(OpRegistryTest, IsKeyedByKindAndBackend) {
+    OpRegistry r;
+    r.add<cpu::OpFactory>("decay", "cpu", [](const OpSpec&, cpu::Workspace&) {
+        return std::unique_ptr<cpu::Kernel>();
+    });
+    r.add<FpgaOpFactory>("decay", "test_fpga", [](const OpSpec&) { return 7; });
+    r.add<FpgaOpFactory>("grow", "test_fpga", [](const OpSpec&) { return 8; });
+    EXPECT_EQ(r.kinds("cpu"), std::vector<std::string>{"decay"});
+    EXPECT_EQ(r.kinds("test_fpga"), (std::vector<std::string>{"decay", "grow"}));
+    EXPECT_TRUE(r.kinds("cuda").empty());
+    EXPECT_NE(r.find<cpu::OpFactory>("decay", "cpu"), nullptr);
+    EXPECT_EQ(r.find<cpu::OpFactory>("grow", "cpu"), nullptr);
+    const auto fpga = r.find<FpgaOpFactory>("decay", "test_fpga");
+    ASSERT_NE(fpga, nullptr);
+    EXPECT_EQ((*fpga)(OpSpec{}), 7);
+    // Replacing an entry leaves a factory already looked up intact.
+    r.add<FpgaOpFactory>("decay", "test_fpga", [](const OpSpec&) { return 9; });
+    EXPECT_EQ((*fpga)(OpSpec{}), 7);
+    EXPECT_EQ((*r.find<FpgaOpFactory>("decay", "test_fpga"))(OpSpec{}), 9);
+}
+
+TEST(OpRegistryTest, AFactoryOfTheWrongTypeIsRefusedOnAddAndOnLookup) {
+    OpRegistry r;
+    r.add<FpgaOpFactory>("decay", "test_fpga", [](const OpSpec&) { return 7; });
+    try {
+        r.add<cpu::OpFactory>("other", "test_fpga", [](const OpSpec&, cpu::Workspace&) {
+            return std::unique_ptr<cpu::Kernel>();
+        });
+        ADD_FAILURE() << "expected a BuildError";
+    } catch (const BuildError& e) {
+        EXPECT_NE(std::string(e.what()).find("'other' cannot be registered on the `test_fpga` backend"),
+                  std::string::npos)
+            << e.what();
+    }
+    EXPECT_TRUE(r.kinds("test_fpga") == std::vector<std::string>{"decay"});
+    try {
+        (void)r.find<cpu::OpFactory>("decay", "test_fpga");
+        ADD_FAILURE() << "expected a BuildError";
+    } catch (const BuildError& e) {
+        EXPECT_NE(std::string(e.what()).find("op kind 'decay' of the `test_fpga` backend"),
+                  std::string::npos)
+            << e.what();
+    }
+}
+
+TEST(OpRegistryTest, AnExtensionRegistersItsOpsWhenDeclared) {
+    BackendRequirements r = cpu_twin();
+    r.register_ops = [](OpRegistry& ops) {
+        ops.add<FpgaOpFactory>("test_ext_kind", "test_with_ops", [](const OpSpec&) { return 1; });
+    };
+    EXPECT_TRUE(check_backend("test_with_ops", r));
+    EXPECT_EQ(op_registry().kinds("test_with_ops"), std::vector<std::string>{"test_ext_kind"});
+    bool listed = false;
+    for (const auto& s : backend_statuses())
+        if (s.name == "test_with_ops") {
+            listed = true;
+            EXPECT_FALSE(s.built_in);
+            EXPECT_EQ(s.op_kinds, std::vector<std::string>{"test_ext_kind"});
+        }
+    EXPECT_TRUE(listed);
 }
 
 }  // namespace

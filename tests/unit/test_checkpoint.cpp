@@ -19,6 +19,7 @@
 #include "monitors/npy_writer.hpp"
 #include "simulator/checkpoint.hpp"
 #include "simulator/simulation.hpp"
+#include "tests/support/backend_param.hpp"
 #include "tests/support/cli_process.hpp"
 #include "tests/support/delayed_network.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -69,7 +70,9 @@ std::vector<T> concat(const std::vector<T>& a, const std::vector<T>& b) {
     return out;
 }
 
-TEST(Checkpoint, RunTwiceTEqualsRunTCheckpointResumeT) {
+class Checkpoint : public testing_support::BackendTest {};
+
+TEST_P(Checkpoint, RunTwiceTEqualsRunTCheckpointResumeT) {
     TempDir dir;
     const Network net = delayed_network();
     SimulationOptions whole_o, first_o, second_o;
@@ -130,7 +133,7 @@ TEST(Checkpoint, RunTwiceTEqualsRunTCheckpointResumeT) {
     EXPECT_EQ(manifest["run"]["resumed_from"], (dir / "cut.ckpt").string());
 }
 
-TEST(Checkpoint, SameStateGivesTheSameBytes) {
+TEST_P(Checkpoint, SameStateGivesTheSameBytes) {
     TempDir dir;
     Simulation a(delayed_network()), b(delayed_network());
     a.run(12.0);
@@ -149,7 +152,7 @@ TEST(Checkpoint, SameStateGivesTheSameBytes) {
     EXPECT_EQ(c.state(), a.state());
 }
 
-TEST(Checkpoint, TheFileStartsWithItsSignatureAndADescription) {
+TEST_P(Checkpoint, TheFileStartsWithItsSignatureAndADescription) {
     TempDir dir;
     Simulation sim(delayed_network());
     sim.run(1.0);
@@ -163,7 +166,7 @@ TEST(Checkpoint, TheFileStartsWithItsSignatureAndADescription) {
     EXPECT_FALSE(fs::exists(dir / "x.ckpt.part")) << "the temporary file must be renamed away";
 }
 
-TEST(Checkpoint, ADifferentNetworkIsRefusedSayingWhatDiffers) {
+TEST_P(Checkpoint, ADifferentNetworkIsRefusedSayingWhatDiffers) {
     TempDir dir;
     Simulation sim(delayed_network());
     sim.run(2.0);
@@ -187,7 +190,7 @@ TEST(Checkpoint, ADifferentNetworkIsRefusedSayingWhatDiffers) {
     EXPECT_TRUE(contains(m, "op 'extra.record' (spike_monitor) is in this network but not in the checkpoint"));
 }
 
-TEST(Checkpoint, ParametersComeFromTheCheckpoint) {
+TEST_P(Checkpoint, ParametersComeFromTheCheckpoint) {
     TempDir dir;
     Simulation sim(delayed_network());
     sim.run(2.0);
@@ -197,9 +200,11 @@ TEST(Checkpoint, ParametersComeFromTheCheckpoint) {
     EXPECT_EQ(changed.parameters().at("neurons.taum"), std::vector<double>{20.0});
 }
 
-class CorruptCheckpoint : public ::testing::Test {
+class CorruptCheckpoint : public testing_support::BackendTest {
 protected:
     void SetUp() override {
+        BackendTest::SetUp();
+        if (IsSkipped()) return;
         Simulation sim(delayed_network());
         sim.run(3.0);
         sim.checkpoint(dir_ / "good.ckpt");
@@ -214,19 +219,19 @@ protected:
     std::string good_;
 };
 
-TEST_F(CorruptCheckpoint, AFlippedByteInTheDataIsCaughtByTheChecksum) {
+TEST_P(CorruptCheckpoint, AFlippedByteInTheDataIsCaughtByTheChecksum) {
     std::string bytes = good_;
     bytes[bytes.size() - 100] ^= 0x01;
     EXPECT_TRUE(contains(resume_error(bytes), "is corrupted: its content hashes to"));
 }
 
-TEST_F(CorruptCheckpoint, AFlippedByteInTheHeaderIsCaught) {
+TEST_P(CorruptCheckpoint, AFlippedByteInTheHeaderIsCaught) {
     std::string bytes = good_;
     bytes[20] ^= 0x40;
     EXPECT_TRUE(contains(resume_error(bytes), "is corrupted: its header checksum does not match"));
 }
 
-TEST_F(CorruptCheckpoint, ATruncatedFileSaysSo) {
+TEST_P(CorruptCheckpoint, ATruncatedFileSaysSo) {
     for (std::size_t keep : {good_.size() - 1, good_.size() / 2, std::size_t{100}}) {
         const std::string m = resume_error(good_.substr(0, keep));
         EXPECT_TRUE(contains(m, "is truncated: it has " + std::to_string(keep) + " bytes where its header announces " +
@@ -236,16 +241,16 @@ TEST_F(CorruptCheckpoint, ATruncatedFileSaysSo) {
     EXPECT_TRUE(contains(resume_error(""), "is truncated: it has 0 bytes"));
 }
 
-TEST_F(CorruptCheckpoint, ExtraBytesAreCorruption) {
+TEST_P(CorruptCheckpoint, ExtraBytesAreCorruption) {
     EXPECT_TRUE(contains(resume_error(good_ + "x"), "is corrupted: it has 1 bytes after"));
 }
 
-TEST_F(CorruptCheckpoint, SomethingElseIsNotACheckpoint) {
+TEST_P(CorruptCheckpoint, SomethingElseIsNotACheckpoint) {
     EXPECT_TRUE(contains(resume_error("{\"format\": \"spikegraph-output\"} and more text to pass 64 bytes......."),
                          "is not a spikegraph checkpoint"));
 }
 
-TEST_F(CorruptCheckpoint, AnotherFormatVersionIsNamed) {
+TEST_P(CorruptCheckpoint, AnotherFormatVersionIsNamed) {
     std::string bytes = good_;
     bytes[8] = 2;
     // Make the header consistent again, as a future writer would.
@@ -254,14 +259,14 @@ TEST_F(CorruptCheckpoint, AnotherFormatVersionIsNamed) {
     EXPECT_TRUE(contains(resume_error(bytes), "has format version 2; this build of spikegraph"));
 }
 
-TEST_F(CorruptCheckpoint, AMissingFileIsAnIoError) {
+TEST_P(CorruptCheckpoint, AMissingFileIsAnIoError) {
     Simulation sim(delayed_network());
     const std::string m = error_of<IoError>([&] { sim.resume(dir_ / "nope.ckpt"); });
     EXPECT_TRUE(contains(m, "cannot read checkpoint"));
     EXPECT_TRUE(contains(m, "No such file or directory"));
 }
 
-TEST_F(CorruptCheckpoint, AFailedWriteLeavesThePreviousCheckpoint) {
+TEST_P(CorruptCheckpoint, AFailedWriteLeavesThePreviousCheckpoint) {
     Simulation sim(delayed_network());
     sim.run(1.0);
     // A directory where the temporary file should go makes the write fail before the rename.
@@ -273,15 +278,21 @@ TEST_F(CorruptCheckpoint, AFailedWriteLeavesThePreviousCheckpoint) {
 
 // --- The command line -----------------------------------------------------------------------
 
-class CliCheckpoint : public ::testing::Test {
+// The CLI runs in a process of its own, where the test's default backend does not reach: each
+// command names the backend with --backend.
+class CliCheckpoint : public testing_support::BackendTest {
 protected:
+    std::vector<std::string> on_backend(std::vector<std::string> args) const {
+        args.insert(args.begin() + 1, {"--backend", backend()});
+        return args;
+    }
     CliOutcome run(const std::vector<std::string>& args) {
-        return testing_support::run_cli(args, dir_.path(), capture_.path());
+        return testing_support::run_cli(on_backend(args), dir_.path(), capture_.path());
     }
     TempDir dir_, capture_;
 };
 
-TEST_F(CliCheckpoint, CubaFourHundredMsEqualsTwoHundredCheckpointResumeTwoHundred) {
+TEST_P(CliCheckpoint, CubaFourHundredMsEqualsTwoHundredCheckpointResumeTwoHundred) {
     ASSERT_EQ(run({"run", k_cuba, "--duration", "400ms", "--out", "whole", "--checkpoint", "whole.ckpt", "--quiet"}).exit_code, 0);
     ASSERT_EQ(run({"run", k_cuba, "--duration", "200ms", "--out", "a", "--checkpoint", "a.ckpt", "--quiet"}).exit_code, 0);
     const CliOutcome r = run({"run", k_cuba, "--resume", "a.ckpt", "--duration", "200ms", "--out", "b",
@@ -311,7 +322,7 @@ TEST_F(CliCheckpoint, CubaFourHundredMsEqualsTwoHundredCheckpointResumeTwoHundre
               nlohmann::json::parse(slurp(dir_ / "whole" / "stats.json"))["groups"]["neurons"]["spikes"]);
 }
 
-TEST_F(CliCheckpoint, DelayedNetworkResumesBitIdenticallyOverThreeSegments) {
+TEST_P(CliCheckpoint, DelayedNetworkResumesBitIdenticallyOverThreeSegments) {
     write_bytes(dir_ / "net.yaml", testing_support::k_delayed_network_yaml);
     ASSERT_EQ(run({"run", "net.yaml", "--duration", "45ms", "--out", "whole", "--checkpoint", "whole.ckpt", "--quiet"}).exit_code, 0);
     ASSERT_EQ(run({"run", "net.yaml", "--duration", "15ms", "--out", "s1", "--checkpoint", "c.ckpt", "--quiet"}).exit_code, 0);
@@ -327,7 +338,7 @@ TEST_F(CliCheckpoint, DelayedNetworkResumesBitIdenticallyOverThreeSegments) {
     }
 }
 
-TEST_F(CliCheckpoint, CheckpointEveryWritesTheStateAtTheEnd) {
+TEST_P(CliCheckpoint, CheckpointEveryWritesTheStateAtTheEnd) {
     const CliOutcome r = run({"run", k_cuba, "--duration", "30ms", "--out", "o", "--checkpoint", "p.ckpt",
                               "--checkpoint-every", "10ms", "--quiet"});
     ASSERT_EQ(r.exit_code, 0) << r;
@@ -336,13 +347,13 @@ TEST_F(CliCheckpoint, CheckpointEveryWritesTheStateAtTheEnd) {
     EXPECT_FALSE(fs::exists(dir_ / "p.ckpt.part"));
 }
 
-TEST_F(CliCheckpoint, CheckpointEveryNeedsACheckpointFile) {
+TEST_P(CliCheckpoint, CheckpointEveryNeedsACheckpointFile) {
     const CliOutcome r = run({"run", k_cuba, "--duration", "1ms", "--checkpoint-every", "10ms"});
     EXPECT_NE(r.exit_code, 0);
     EXPECT_TRUE(contains(r.err, "--checkpoint"));
 }
 
-TEST_F(CliCheckpoint, ACorruptedCheckpointIsRefusedWithOneLineAndNoOutput) {
+TEST_P(CliCheckpoint, ACorruptedCheckpointIsRefusedWithOneLineAndNoOutput) {
     ASSERT_EQ(run({"run", k_cuba, "--duration", "5ms", "--out", "a", "--checkpoint", "a.ckpt", "--quiet"}).exit_code, 0);
     std::string bytes = slurp(dir_ / "a.ckpt");
     bytes[bytes.size() / 2] ^= 0x10;
@@ -364,7 +375,7 @@ TEST_F(CliCheckpoint, ACorruptedCheckpointIsRefusedWithOneLineAndNoOutput) {
     EXPECT_TRUE(contains(m.err, "--resume 'missing.ckpt': no such file"));
 }
 
-TEST_F(CliCheckpoint, ResumingIntoAnotherNetworkIsRefused) {
+TEST_P(CliCheckpoint, ResumingIntoAnotherNetworkIsRefused) {
     ASSERT_EQ(run({"run", k_cuba, "--duration", "5ms", "--out", "a", "--checkpoint", "a.ckpt", "--quiet"}).exit_code, 0);
     const CliOutcome r = run({"run", k_cuba, "--resume", "a.ckpt", "--duration", "5ms", "--out", "b", "--set",
                               "groups.neurons.size=3000", "--set", "connections.inhibitory.pre=neurons[2400:3000]",
@@ -376,12 +387,13 @@ TEST_F(CliCheckpoint, ResumingIntoAnotherNetworkIsRefused) {
 
 // kill -9 while checkpoints are being written, many times a second: whatever the moment, the
 // file in place is a whole checkpoint that resumes.
-TEST_F(CliCheckpoint, KillDuringACheckpointWriteLeavesThePreviousOneIntact) {
+TEST_P(CliCheckpoint, KillDuringACheckpointWriteLeavesThePreviousOneIntact) {
     for (int attempt = 0; attempt < 4; ++attempt) {
         const fs::path cwd = dir_ / ("k" + std::to_string(attempt));
         fs::create_directories(cwd);
-        testing_support::CliProcess p({"run", k_cuba, "--duration", "1000s", "--out", "o", "--checkpoint",
-                                       "k.ckpt", "--checkpoint-every", "0.2ms", "--quiet"},
+        testing_support::CliProcess p(on_backend({"run", k_cuba, "--duration", "1000s", "--out", "o",
+                                                  "--checkpoint", "k.ckpt", "--checkpoint-every",
+                                                  "0.2ms", "--quiet"}),
                                       cwd, capture_.path());
         ASSERT_TRUE(testing_support::wait_for([&] { return fs::exists(cwd / "k.ckpt"); },
                                               std::chrono::seconds(30)));
@@ -390,11 +402,18 @@ TEST_F(CliCheckpoint, KillDuringACheckpointWriteLeavesThePreviousOneIntact) {
         const CliOutcome killed = p.wait();
         EXPECT_EQ(killed.signal, SIGKILL);
         const CliOutcome r = testing_support::run_cli(
-            {"run", k_cuba, "--resume", "k.ckpt", "--duration", "1ms", "--out", "r", "--quiet"}, cwd,
-            capture_.path());
+            on_backend({"run", k_cuba, "--resume", "k.ckpt", "--duration", "1ms", "--out", "r", "--quiet"}),
+            cwd, capture_.path());
         EXPECT_EQ(r.exit_code, 0) << "attempt " << attempt << ": " << r;
     }
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, Checkpoint, testing_support::all_backends(),
+                         testing_support::backend_test_name);
+INSTANTIATE_TEST_SUITE_P(Backends, CorruptCheckpoint, testing_support::all_backends(),
+                         testing_support::backend_test_name);
+INSTANTIATE_TEST_SUITE_P(Backends, CliCheckpoint, testing_support::all_backends(),
+                         testing_support::backend_test_name);
 
 }  // namespace
 }  // namespace spikegraph

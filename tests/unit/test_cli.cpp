@@ -656,27 +656,38 @@ TEST_F(Cli, ValidateAcceptsCuba) {
 TEST_F(Cli, BackendsListsCpuAvailableAndCudaWithAReason) {
     const CliResult r = run({"backends"});
     ASSERT_EQ(r.exit_code, 0) << r;
-    std::map<std::string, std::string> status;
+    // A line per backend ("name  status"), then an indented line listing its op kinds.
+    std::map<std::string, std::string> status, kinds;
+    std::string last;
     for (const auto& line : lines_of(r.out)) {
+        ASSERT_FALSE(line.empty()) << r.out;
+        if (line[0] == ' ') {
+            ASSERT_FALSE(last.empty()) << "op kinds before any backend: " << r.out;
+            const std::string label = "op kinds: ";
+            const std::size_t at = line.find(label);
+            ASSERT_NE(at, std::string::npos) << line;
+            kinds[last] = line.substr(at + label.size());
+            continue;
+        }
         const std::size_t space = line.find(' ');
         ASSERT_NE(space, std::string::npos) << line;
         const std::size_t text = line.find_first_not_of(' ', space);
-        status[line.substr(0, space)] = text == std::string::npos ? "" : line.substr(text);
+        last = line.substr(0, space);
+        status[last] = text == std::string::npos ? "" : line.substr(text);
     }
     EXPECT_EQ(status["cpu"], "available") << r.out;
+    EXPECT_TRUE(contains(kinds["cpu"], "neuron_reset, neuron_update, poisson_input")) << r.out;
+    EXPECT_TRUE(contains(kinds["cpu"], "synapse_deliver")) << r.out;
     ASSERT_EQ(status.count("cuda"), 1u) << r.out;
-#if SPIKEGRAPH_HAVE_CUDA
-    GTEST_SKIP() << "this build has the CUDA backend; its refusal is only checked without it";
-#endif
+    EXPECT_EQ(kinds["cuda"], "none") << "this version has no CUDA ops: " << r.out;
+    // Refused in every build of this version: without CUDA support, without a device, or
+    // because the backend itself is not implemented yet; each says why.
     const std::string prefix = "not available: ";
     ASSERT_EQ(status["cuda"].rfind(prefix, 0), 0u) << r.out;
     EXPECT_GT(status["cuda"].size(), prefix.size() + 10) << "no reason given: " << r.out;
 }
 
 TEST_F(Cli, CudaBackendIsRefusedWithoutOutput) {
-#if SPIKEGRAPH_HAVE_CUDA
-    GTEST_SKIP() << "this build has the CUDA backend; its refusal is only checked without it";
-#endif
     const fs::path out = tmp_ / "out";
     const CliResult r = run({"run", k_cuba, "--backend", "cuda", "--out", out.string()});
     EXPECT_TRUE(is_one_line_error(r));

@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <functional>
+
+#include "backend/cpu/op_factory.hpp"
 #include "backend/op_registry.hpp"
 #include "core/error.hpp"
 #include "frontend/network.hpp"
@@ -38,7 +42,7 @@ Network small_net() {
 }
 
 TEST(CustomOp, RunsEveryStepAfterWhatItReads) {
-    register_op("test_count_spikes", [](const OpSpec& op, cpu::Workspace& ws) {
+    register_op<cpu::OpFactory>("test_count_spikes", "cpu", [](const OpSpec& op, cpu::Workspace& ws) {
         return std::unique_ptr<cpu::Kernel>(std::make_unique<CountSpikes>(op, ws));
     });
     Network net = small_net();
@@ -57,6 +61,20 @@ TEST(CustomOp, RunsEveryStepAfterWhatItReads) {
     ASSERT_EQ(total.size(), 1u);
     EXPECT_GT(total[0], 0.0);  // the driven neurons fire (1.2 > threshold 1)
     EXPECT_EQ(static_cast<std::uint64_t>(total[0]), sim.spike_count("g"));
+}
+
+TEST(CustomOp, AFactoryOfAnotherBackendsTypeIsRefusedForTheCpu) {
+    using OtherFactory = std::function<int(const OpSpec&)>;
+    try {
+        register_op<OtherFactory>("test_wrong_type", "cpu", [](const OpSpec&) { return 0; });
+        FAIL() << "expected a BuildError";
+    } catch (const BuildError& e) {
+        EXPECT_NE(std::string(e.what()).find("'test_wrong_type' cannot be registered on the `cpu` backend"),
+                  std::string::npos)
+            << e.what();
+    }
+    const auto kinds = op_registry().kinds("cpu");
+    EXPECT_EQ(std::find(kinds.begin(), kinds.end(), "test_wrong_type"), kinds.end());
 }
 
 TEST(CustomOp, UnknownVariableIsABuildError) {

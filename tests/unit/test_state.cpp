@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "monitors/npy_writer.hpp"
 #include "simulator/simulation.hpp"
+#include "tests/support/backend_param.hpp"
 #include "tests/support/delayed_network.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -63,7 +64,9 @@ Spikes spikes_in(const std::filesystem::path& dir, double from_ms, double to_ms,
     return s;
 }
 
-TEST(StoreRestore, ContinuationAfterRestoreIsBitIdenticalWithSpikesInFlight) {
+class StoreRestore : public testing_support::BackendTest {};
+
+TEST_P(StoreRestore, ContinuationAfterRestoreIsBitIdenticalWithSpikesInFlight) {
     testing_support::TempDir dir("spikegraph_state");
     SimulationOptions o;
     o.out_dir = dir.path();
@@ -110,7 +113,7 @@ TEST(StoreRestore, ContinuationAfterRestoreIsBitIdenticalWithSpikesInFlight) {
     EXPECT_TRUE(std::equal(v.begin() + 48 * 3, v.begin() + 96 * 3, v.begin() + 96 * 3));
 }
 
-TEST(StoreRestore, SeveralNamedSnapshots) {
+TEST_P(StoreRestore, SeveralNamedSnapshots) {
     Simulation sim(delayed_network());
     sim.run(10.0);
     sim.store("early");
@@ -135,7 +138,7 @@ TEST(StoreRestore, SeveralNamedSnapshots) {
     EXPECT_EQ(sim.state(), early);
 }
 
-TEST(StoreRestore, AStoreIsACopyNotAView) {
+TEST_P(StoreRestore, AStoreIsACopyNotAView) {
     Simulation sim(delayed_network());
     sim.run(5.0);
     const auto v = sim.read("neurons.v");
@@ -146,7 +149,7 @@ TEST(StoreRestore, AStoreIsACopyNotAView) {
     EXPECT_EQ(sim.read("neurons.v"), v);
 }
 
-TEST(StoreRestore, UnknownNameListsTheStoredOnes) {
+TEST_P(StoreRestore, UnknownNameListsTheStoredOnes) {
     Simulation sim(delayed_network());
     EXPECT_TRUE(contains(error_of([&] { sim.restore(); }), "nothing is stored yet"));
     sim.store("baseline");
@@ -157,7 +160,7 @@ TEST(StoreRestore, UnknownNameListsTheStoredOnes) {
     EXPECT_TRUE(contains(m, "stored: baseline, stimulated"));
 }
 
-TEST(StoreRestore, StoreBeforeTheFirstRunKeepsTheInitialState) {
+TEST_P(StoreRestore, StoreBeforeTheFirstRunKeepsTheInitialState) {
     Simulation sim(delayed_network());
     sim.store();
     sim.run_continue(5.0);
@@ -166,7 +169,9 @@ TEST(StoreRestore, StoreBeforeTheFirstRunKeepsTheInitialState) {
     EXPECT_EQ(sim.steps_done(), 0);
 }
 
-TEST(FunctionalForm, StateAndParametersSplitTheVariablesByRole) {
+class FunctionalForm : public testing_support::BackendTest {};
+
+TEST_P(FunctionalForm, StateAndParametersSplitTheVariablesByRole) {
     const Simulation sim(delayed_network());
     const VariableMap s = sim.state();
     for (const char* name : {"neurons.v", "neurons.ge", "neurons.gi", "neurons.lastspike",
@@ -188,7 +193,7 @@ TEST(FunctionalForm, StateAndParametersSplitTheVariablesByRole) {
     }
 }
 
-TEST(FunctionalForm, EvolveLeavesTheSimulationUntouchedAndRepeats) {
+TEST_P(FunctionalForm, EvolveLeavesTheSimulationUntouchedAndRepeats) {
     testing_support::TempDir dir("spikegraph_evolve");
     SimulationOptions o;
     o.out_dir = dir.path();
@@ -240,7 +245,7 @@ TEST(FunctionalForm, EvolveLeavesTheSimulationUntouchedAndRepeats) {
     EXPECT_EQ(trace.values.at("v")[0], before.at("neurons.v")[0]);
 }
 
-TEST(FunctionalForm, ChainedEvolvesEqualOneLongEvolve) {
+TEST_P(FunctionalForm, ChainedEvolvesEqualOneLongEvolve) {
     const Simulation sim(delayed_network());
     const VariableMap s0 = sim.state();
     EvolveInputs half, whole;
@@ -260,7 +265,7 @@ TEST(FunctionalForm, ChainedEvolvesEqualOneLongEvolve) {
     EXPECT_EQ(sim.evolve(half, no_step).outputs.first_step, 0);
 }
 
-TEST(FunctionalForm, EvolveInputsSetParametersForThatEvolveOnly) {
+TEST_P(FunctionalForm, EvolveInputsSetParametersForThatEvolveOnly) {
     const Simulation sim(delayed_network());
     EvolveInputs quiet;
     quiet.steps = 300;
@@ -274,7 +279,7 @@ TEST(FunctionalForm, EvolveInputsSetParametersForThatEvolveOnly) {
     EXPECT_GT(sim.evolve(normal).outputs.spike_counts.at("neurons")[0], 0);
 }
 
-TEST(FunctionalForm, WithParametersMakesANewSimulationSharingThePlan) {
+TEST_P(FunctionalForm, WithParametersMakesANewSimulationSharingThePlan) {
     Simulation sim(delayed_network());
     sim.run(10.0);
     const auto v = sim.read("neurons.v");
@@ -298,7 +303,7 @@ TEST(FunctionalForm, WithParametersMakesANewSimulationSharingThePlan) {
     EXPECT_EQ(back.parameters().at("neurons.taum"), std::vector<double>{20.0});
 }
 
-TEST(FunctionalForm, WithStateAndResetState) {
+TEST_P(FunctionalForm, WithStateAndResetState) {
     Simulation sim(delayed_network());
     sim.run(10.0);
     const VariableMap current = sim.state();
@@ -317,7 +322,7 @@ TEST(FunctionalForm, WithStateAndResetState) {
     EXPECT_EQ(fresh.steps_done(), 0);
 }
 
-TEST(FunctionalForm, WrongNamesAndShapesSayWhatWasExpected) {
+TEST_P(FunctionalForm, WrongNamesAndShapesSayWhatWasExpected) {
     const Simulation sim(delayed_network());
     std::string m = error_of([&] { (void)sim.with_state({{"neurons.vv", std::vector<double>(400)}}); });
     EXPECT_TRUE(contains(m, "with_state: no state variable 'neurons.vv' (did you mean 'neurons.v'?)"));
@@ -354,7 +359,7 @@ TEST(FunctionalForm, WrongNamesAndShapesSayWhatWasExpected) {
     EXPECT_THROW((void)sim.evolve(negative), SimulationError);
 }
 
-TEST(FunctionalForm, SimulationsMove) {
+TEST_P(FunctionalForm, SimulationsMove) {
     Simulation a(delayed_network());
     a.run(2.0);
     const auto v = a.read("neurons.v");
@@ -363,6 +368,11 @@ TEST(FunctionalForm, SimulationsMove) {
     b.run_continue(1.0);
     EXPECT_DOUBLE_EQ(b.t_ms(), 3.0);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreRestore, testing_support::all_backends(),
+                         testing_support::backend_test_name);
+INSTANTIATE_TEST_SUITE_P(Backends, FunctionalForm, testing_support::all_backends(),
+                         testing_support::backend_test_name);
 
 }  // namespace
 }  // namespace spikegraph

@@ -17,7 +17,7 @@
 #include <oneapi/tbb/global_control.h>
 
 #include "backend/cpu/tensor_ops.hpp"
-#include "backend/op_registry.hpp"
+#include "backend/cpu/op_factory.hpp"
 
 namespace spikegraph {
 namespace {
@@ -82,7 +82,7 @@ public:
     }
 
     std::unique_ptr<cpu::Kernel> bind(const OpSpec& op) {
-        const CpuOpFactory* f = registry_.find_cpu(op.kind);
+        const auto f = registry_.find<cpu::OpFactory>(op.kind, cpu::k_backend_name);
         if (!f) throw std::logic_error("op kind not registered: " + op.kind);
         return (*f)(op, *ws_);
     }
@@ -166,7 +166,7 @@ TEST_P(TensorOps, RegistersEveryKind) {
         "add", "cat", "div", "exp", "index_select", "mat_linear", "mat_mult_weight", "minus",
         "mul", "reduce_sum", "relu", "reset", "sigmoid", "sparse_mat_mult_weight", "stack",
         "threshold", "var_linear", "var_mult"};
-    EXPECT_EQ(h.registry().cpu_kinds(), expected);
+    EXPECT_EQ(h.registry().kinds(cpu::k_backend_name), expected);
 }
 
 TEST_P(TensorOps, BinaryOpsBroadcastLikeTheReference) {

@@ -16,12 +16,14 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 #include <tuple>
 #include <vector>
 
 #include "frontend/yaml_loader.hpp"
 #include "simulator/simulation.hpp"
+#include "tests/support/backend_param.hpp"
 
 #ifndef SPIKEGRAPH_SOURCE_DIR
 #define SPIKEGRAPH_SOURCE_DIR "."
@@ -34,6 +36,10 @@ struct Benchmark {
     std::string config;  // under configs/
     double low_hz, high_hz;
 };
+
+void PrintTo(const Benchmark& b, std::ostream* os) {
+    *os << b.config << " (" << b.low_hz << "-" << b.high_hz << " Hz)";
+}
 
 const Benchmark k_cuba{"cuba.yaml", 5.0, 6.4};
 const Benchmark k_coba{"coba.yaml", 17.0, 22.0};
@@ -51,11 +57,12 @@ double mean_rate_hz(const Benchmark& b, const std::vector<std::string>& override
     return static_cast<double>(sim.spike_count("neurons")) / n / (net.settings.duration_ms / 1000.0);
 }
 
-class BenchmarkRate
-    : public ::testing::TestWithParam<std::tuple<Benchmark, int, std::string>> {};
+using RateCase = std::tuple<Benchmark, int, std::string>;
+
+class BenchmarkRate : public testing_support::BackendCaseTest<RateCase> {};
 
 TEST_P(BenchmarkRate, MeanRateOfOneSecondIsWithinTheBand) {
-    const auto [b, seed, precision] = GetParam();
+    const auto [b, seed, precision] = param_case();
     const double rate = mean_rate_hz(b, {"simulation.seed=" + std::to_string(seed),
                                          "simulation.precision=" + precision});
     EXPECT_GE(rate, b.low_hz) << b.config << ", seed " << seed << ", " << precision;
@@ -65,13 +72,15 @@ TEST_P(BenchmarkRate, MeanRateOfOneSecondIsWithinTheBand) {
 
 INSTANTIATE_TEST_SUITE_P(
     SeedsAndPrecisions, BenchmarkRate,
-    ::testing::Combine(::testing::Values(k_cuba, k_coba), ::testing::Values(1, 2),
-                       ::testing::Values(std::string("double"), std::string("float"))),
-    [](const auto& info) {
-        const std::string& config = std::get<0>(info.param).config;
-        return config.substr(0, config.find('.')) + "_seed" +
-               std::to_string(std::get<1>(info.param)) + "_" + std::get<2>(info.param);
-    });
+    ::testing::Combine(testing_support::all_backends(),
+                       ::testing::Combine(::testing::Values(k_cuba, k_coba), ::testing::Values(1, 2),
+                                          ::testing::Values(std::string("double"),
+                                                            std::string("float")))),
+    testing_support::backend_case_name<RateCase>([](const RateCase& c) {
+        const std::string& config = std::get<0>(c).config;
+        return config.substr(0, config.find('.')) + "_seed" + std::to_string(std::get<1>(c)) +
+               "_" + std::get<2>(c);
+    }));
 
 }  // namespace
 }  // namespace spikegraph

@@ -32,6 +32,7 @@
 #include "core/error.hpp"
 #include "frontend/network.hpp"
 #include "simulator/simulation.hpp"
+#include "tests/support/backend_param.hpp"
 
 namespace spikegraph {
 namespace {
@@ -169,26 +170,29 @@ struct OrderCase {
 
 void PrintTo(const OrderCase& c, std::ostream* os) { *os << c.method << ", order " << c.order; }
 
-class ConvergenceOrder : public ::testing::TestWithParam<OrderCase> {};
+class ConvergenceOrder : public testing_support::BackendCaseTest<OrderCase> {};
 
 TEST_P(ConvergenceOrder, LinearCoupledSystem) {
-    expect_order(rotation_errors(GetParam().method), GetParam().order);
+    expect_order(rotation_errors(param_case().method), param_case().order);
 }
 
 TEST_P(ConvergenceOrder, NonLinearEquation) {
-    expect_order(quadratic_errors(GetParam().method), GetParam().order);
+    expect_order(quadratic_errors(param_case().method), param_case().order);
 }
 
 INSTANTIATE_TEST_SUITE_P(Convergence, ConvergenceOrder,
-                         ::testing::Values(OrderCase{"euler", 1.0}, OrderCase{"rk2", 2.0},
-                                           OrderCase{"rk4", 4.0}),
-                         [](const ::testing::TestParamInfo<OrderCase>& info) {
-                             return std::string(info.param.method);
-                         });
+                         ::testing::Combine(testing_support::all_backends(),
+                                            ::testing::Values(OrderCase{"euler", 1.0},
+                                                              OrderCase{"rk2", 2.0},
+                                                              OrderCase{"rk4", 4.0})),
+                         testing_support::backend_case_name<OrderCase>(
+                             [](const OrderCase& c) { return std::string(c.method); }));
+
+class Convergence : public testing_support::BackendTest {};
 
 // Exponential Euler holds the other variables at their values at t: on the coupled rotation the
 // coupling makes it first order.
-TEST(Convergence, ExponentialEulerIsFirstOrderOnACoupledSystem) {
+TEST_P(Convergence, ExponentialEulerIsFirstOrderOnACoupledSystem) {
     expect_order(rotation_errors("exponential_euler"), 1.0);
 }
 
@@ -196,7 +200,7 @@ TEST(Convergence, ExponentialEulerIsFirstOrderOnACoupledSystem) {
 // to a few ulp and n <= 800 steps accumulate ~n ulp at worst, ~2e-13 relative; 1e-12 relative
 // (of the state's scale) leaves room and is ~1e9 times below Euler's error here. Measured:
 // 5e-14 (recorded as the property "max_relative_error").
-TEST(Convergence, ExactHasNoDiscretisationErrorOnACoupledSystem) {
+TEST_P(Convergence, ExactHasNoDiscretisationErrorOnACoupledSystem) {
     const auto want = rotation_truth(k_t_end);
     const double scale = std::hypot(want[0], want[1]);
     double worst = 0;
@@ -221,7 +225,7 @@ NeuronModel leak() {
 // Exponential Euler advances dx/dt = A + B x exactly when A and B do not depend on the other
 // variables: for a single linear equation it is exact, like `exact`. Tolerance as above;
 // measured 3e-14 (exact) and 1e-14 (exponential_euler) relative.
-TEST(Convergence, ExactAndExponentialEulerAreExactOnALeak) {
+TEST_P(Convergence, ExactAndExponentialEulerAreExactOnALeak) {
     const double want = -60.0 + (10.0 - -60.0) * std::exp(-k_t_end / 7.0);
     for (const char* method : {"exact", "exponential_euler"}) {
         double worst = 0;
@@ -234,7 +238,7 @@ TEST(Convergence, ExactAndExponentialEulerAreExactOnALeak) {
     }
 }
 
-TEST(Convergence, ExactRefusesTheNonLinearEquation) {
+TEST_P(Convergence, ExactRefusesTheNonLinearEquation) {
     Network net;
     auto& g = net.add_group("g", 1, quadratic_decay());
     g.method("exact");
@@ -246,6 +250,9 @@ TEST(Convergence, ExactRefusesTheNonLinearEquation) {
         EXPECT_NE(std::string(e.what()).find("not linear"), std::string::npos) << e.what();
     }
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, Convergence, testing_support::all_backends(),
+                         testing_support::backend_test_name);
 
 }  // namespace
 }  // namespace spikegraph

@@ -13,10 +13,11 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/temp_dir.hpp"
 #include "frontend/yaml_loader.hpp"
 #include "monitors/npy_writer.hpp"
 #include "simulator/simulation.hpp"
+#include "tests/support/backend_param.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #ifndef SPIKEGRAPH_SOURCE_DIR
 #define SPIKEGRAPH_SOURCE_DIR "."
@@ -78,7 +79,9 @@ std::vector<std::string> scaled_cuba(std::size_t n, const std::string& duration)
             "simulation.duration=" + duration};
 }
 
-TEST(Determinism, SameResultsWithOneTwoAndFourThreads) {
+class Determinism : public testing_support::BackendTest {};
+
+TEST_P(Determinism, SameResultsWithOneTwoAndFourThreads) {
     // 20 000 neurons: above the size (8192 neurons x batch) where the neuron update is split
     // across threads, so the parallel path and its chunked spike lists are what is compared.
     const auto overrides = scaled_cuba(20000, "200 ms");
@@ -99,7 +102,7 @@ TEST(Determinism, SameResultsWithOneTwoAndFourThreads) {
     }
 }
 
-TEST(Determinism, BatchedRunIsThreadIndependentToo) {
+TEST_P(Determinism, BatchedRunIsThreadIndependentToo) {
     // 2 x 5 000 neurons: again above the parallel threshold, with the work split over the batch.
     auto overrides = scaled_cuba(5000, "100 ms");
     overrides.push_back("simulation.batch=2");
@@ -114,7 +117,7 @@ TEST(Determinism, BatchedRunIsThreadIndependentToo) {
     EXPECT_TRUE(four.v == one.v);
 }
 
-TEST(Determinism, SameSeedTwiceIsIdenticalAndAnotherSeedIsNot) {
+TEST_P(Determinism, SameSeedTwiceIsIdenticalAndAnotherSeedIsNot) {
     const std::vector<std::string> overrides = {"simulation.duration=200 ms"};
     const Outcome a = run_cuba(overrides, 1);
     const Outcome b = run_cuba(overrides, 1);
@@ -129,7 +132,7 @@ TEST(Determinism, SameSeedTwiceIsIdenticalAndAnotherSeedIsNot) {
     EXPECT_FALSE(a.v == c.v);
 }
 
-TEST(Determinism, BatchEntriesAreDifferentTrials) {
+TEST_P(Determinism, BatchEntriesAreDifferentTrials) {
     TempDir dir;
     const Network net = load_network(cuba_config(), {"simulation.duration=200 ms",
                                                      "simulation.batch=2"});
@@ -161,6 +164,9 @@ TEST(Determinism, BatchEntriesAreDifferentTrials) {
     EXPECT_LT(equal, 400u);
     EXPECT_EQ(sim.spike_count("neurons"), t.size()) << "spike_count sums over the batch";
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, Determinism, testing_support::all_backends(),
+                         testing_support::backend_test_name);
 
 }  // namespace
 }  // namespace spikegraph

@@ -11,10 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/temp_dir.hpp"
 #include "frontend/network.hpp"
 #include "monitors/npy_writer.hpp"
 #include "simulator/simulation.hpp"
+#include "tests/support/backend_param.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace spikegraph {
 namespace {
@@ -75,7 +76,9 @@ double analytic(double current_pA, double t_ms) {
 const std::vector<double> k_times = {5.0, 10.0, 30.0};  // ms
 constexpr double k_I = 150.0;                          // pA: R I = 15 mV, no threshold here
 
-TEST(LifValidation, ExactMatchesTheClosedFormUnderConstantCurrent) {
+class LifValidation : public testing_support::BackendTest {};
+
+TEST_P(LifValidation, ExactMatchesTheClosedFormUnderConstantCurrent) {
     for (double dt : {0.1, 0.05, 1.0}) {
         const auto v = trace("exact", dt, k_I, k_times);
         for (std::size_t k = 0; k < k_times.size(); ++k) {
@@ -103,7 +106,7 @@ double rk2_error(double current_pA, double t, double dt) {
     return k_R * current_pA * std::exp(-t / k_tau) * (t / k_tau) * h * h / 6;
 }
 
-TEST(LifValidation, EulerErrorIsTheFirstOrderTerm) {
+TEST_P(LifValidation, EulerErrorIsTheFirstOrderTerm) {
     for (double dt : {0.1, 0.05}) {
         const auto v = trace("euler", dt, k_I, k_times);
         for (std::size_t k = 0; k < k_times.size(); ++k) {
@@ -114,7 +117,7 @@ TEST(LifValidation, EulerErrorIsTheFirstOrderTerm) {
     }
 }
 
-TEST(LifValidation, Rk2ErrorIsTheSecondOrderTerm) {
+TEST_P(LifValidation, Rk2ErrorIsTheSecondOrderTerm) {
     for (double dt : {0.1, 0.05}) {
         const auto v = trace("rk2", dt, k_I, k_times);
         for (std::size_t k = 0; k < k_times.size(); ++k) {
@@ -126,7 +129,7 @@ TEST(LifValidation, Rk2ErrorIsTheSecondOrderTerm) {
     }
 }
 
-TEST(LifValidation, HalvingDtCutsEulerErrorTwiceAndRk2FourTimes) {
+TEST_P(LifValidation, HalvingDtCutsEulerErrorTwiceAndRk2FourTimes) {
     for (const char* method : {"euler", "rk2"}) {
         const auto coarse = trace(method, 0.1, k_I, k_times);
         const auto fine = trace(method, 0.05, k_I, k_times);
@@ -151,7 +154,7 @@ TEST(LifValidation, HalvingDtCutsEulerErrorTwiceAndRk2FourTimes) {
 // first step m whose end is past the rise time, t_{k+R+m-1} with m dt in (t_rise, t_rise + dt].
 // The measured interval is therefore within (T - dt, T]: the tolerance is one dt per interval
 // (plus 1e-9 ms for the rounding of the stamps).
-TEST(LifValidation, InterspikeIntervalMatchesTheClosedForm) {
+TEST_P(LifValidation, InterspikeIntervalMatchesTheClosedForm) {
     constexpr double dt = 0.1, t_ref = 2.0, v_th = -55.0;
     for (double current : {200.0, 300.0, 500.0}) {  // pA: R I = 20, 30, 50 mV > 15 mV
         SCOPED_TRACE("I = " + std::to_string(current) + " pA");
@@ -186,6 +189,9 @@ TEST(LifValidation, InterspikeIntervalMatchesTheClosedForm) {
         EXPECT_EQ(t.size(), expected);
     }
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, LifValidation, testing_support::all_backends(),
+                         testing_support::backend_test_name);
 
 }  // namespace
 }  // namespace spikegraph

@@ -48,6 +48,7 @@
 #include "frontend/network.hpp"
 #include "monitors/npy_writer.hpp"
 #include "simulator/simulation.hpp"
+#include "tests/support/backend_param.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace spikegraph {
@@ -227,10 +228,10 @@ std::string scientific(double x) {
     return s.str();
 }
 
-class Brian2Reference : public ::testing::TestWithParam<TraceCase> {};
+class Brian2Reference : public testing_support::BackendCaseTest<TraceCase> {};
 
 TEST_P(Brian2Reference, Matches) {
-    const TraceCase& c = GetParam();
+    const TraceCase& c = param_case();
     const Csv trace_csv = read_csv(k_reference_dir / (c.model + "_v.csv"));
     const Csv spike_csv = read_csv(k_reference_dir / (c.model + "_spikes.csv"));
     ASSERT_FALSE(trace_csv.rows.empty());
@@ -310,12 +311,14 @@ std::vector<TraceCase> cases() {
     return out;
 }
 
-INSTANTIATE_TEST_SUITE_P(ReferenceTraces, Brian2Reference, ::testing::ValuesIn(cases()),
-                         [](const ::testing::TestParamInfo<TraceCase>& info) {
-                             std::string dt = info.param.dt_text;
+INSTANTIATE_TEST_SUITE_P(ReferenceTraces, Brian2Reference,
+                         ::testing::Combine(testing_support::all_backends(),
+                                            ::testing::ValuesIn(cases())),
+                         testing_support::backend_case_name<TraceCase>([](const TraceCase& c) {
+                             std::string dt = c.dt_text;
                              std::replace(dt.begin(), dt.end(), '.', '_');
-                             return info.param.model + "_" + info.param.method + "_dt" + dt;
-                         });
+                             return c.model + "_" + c.method + "_dt" + dt;
+                         }));
 
 }  // namespace
 }  // namespace spikegraph

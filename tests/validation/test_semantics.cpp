@@ -13,10 +13,11 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/temp_dir.hpp"
 #include "frontend/network.hpp"
 #include "monitors/npy_writer.hpp"
 #include "simulator/simulation.hpp"
+#include "tests/support/backend_param.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace spikegraph {
 namespace {
@@ -75,7 +76,9 @@ const std::vector<StorageCase> k_storages = {
     {SynapseStorage::one_to_one, Connectivity::one_to_one(), "one_to_one"},
 };
 
-TEST(StepSemantics, UniformDelayFirstChangesTheUpdateOfStepKPlusDPlusOne) {
+class StepSemantics : public testing_support::BackendTest {};
+
+TEST_P(StepSemantics, UniformDelayFirstChangesTheUpdateOfStepKPlusDPlusOne) {
     for (std::int64_t D : {0, 1, 5}) {
         for (const auto& sc : k_storages) {
             SCOPED_TRACE("D = " + std::to_string(D) + ", " + sc.name);
@@ -95,7 +98,7 @@ TEST(StepSemantics, UniformDelayFirstChangesTheUpdateOfStepKPlusDPlusOne) {
     }
 }
 
-TEST(StepSemantics, SeveralSpikesInFlightOnAUniformDelay) {
+TEST_P(StepSemantics, SeveralSpikesInFlightOnAUniformDelay) {
     // Spikes at steps 10 and 12 with D = 5: both in the ring buffer at once.
     Network net;
     net.settings.dt_ms = k_dt;
@@ -110,7 +113,7 @@ TEST(StepSemantics, SeveralSpikesInFlightOnAUniformDelay) {
     }
 }
 
-TEST(StepSemantics, PerSynapseDelaysFromAnExpressionOfIAndJ) {
+TEST_P(StepSemantics, PerSynapseDelaysFromAnExpressionOfIAndJ) {
     // Two sources, both spiking at step k, onto four targets, delay (i + 2 j) steps: target j
     // receives one spike with delay 2j and one with 2j + 1.
     for (auto storage : {SynapseStorage::dense, SynapseStorage::sparse}) {
@@ -133,7 +136,7 @@ TEST(StepSemantics, PerSynapseDelaysFromAnExpressionOfIAndJ) {
     }
 }
 
-TEST(StepSemantics, PerSynapseDelaysOneToOne) {
+TEST_P(StepSemantics, PerSynapseDelaysOneToOne) {
     Network net;
     net.settings.dt_ms = k_dt;
     net.add_spike_times("src", 4, {0, 1, 2, 3}, {1.0, 1.0, 1.0, 1.0});
@@ -199,7 +202,7 @@ DrivenRun run_driven(const std::string& reset, int steps, const fs::path& out_di
     return r;
 }
 
-TEST(StepSemantics, RefractoryVariableShowsTheResetValueForRStepsThenIntegrates) {
+TEST_P(StepSemantics, RefractoryVariableShowsTheResetValueForRStepsThenIntegrates) {
     TempDir dir;
     const int steps = 400;
     const DrivenRun r = run_driven("v = -65 mV", steps, dir.path());
@@ -223,7 +226,7 @@ TEST(StepSemantics, RefractoryVariableShowsTheResetValueForRStepsThenIntegrates)
         ASSERT_NEAR(r.x[m], static_cast<double>(m) * k_dt, 1e-10) << "t_" << m;
 }
 
-TEST(StepSemantics, ThresholdIsNotCheckedWhileRefractory) {
+TEST_P(StepSemantics, ThresholdIsNotCheckedWhileRefractory) {
     // The reset value -50 mV is above the threshold -55 mV: if the threshold were checked while
     // refractory the neuron would fire in every step. It must fire exactly every R steps: at k,
     // then in step k + R, the first step that integrates again (v rises from -50 towards -40).
@@ -234,7 +237,7 @@ TEST(StepSemantics, ThresholdIsNotCheckedWhileRefractory) {
         EXPECT_EQ(r.spike_steps[s] - r.spike_steps[s - 1], k_refractory_steps) << s;
 }
 
-TEST(StepSemantics, SpikesAreStampedWithTheStartOfTheirStep) {
+TEST_P(StepSemantics, SpikesAreStampedWithTheStartOfTheirStep) {
     TempDir dir;
     const DrivenRun r = run_driven("v = -65 mV", 400, dir.path());
     ASSERT_FALSE(r.spike_steps.empty());
@@ -248,7 +251,7 @@ TEST(StepSemantics, SpikesAreStampedWithTheStartOfTheirStep) {
     }
 }
 
-TEST(StepSemantics, SpikeInputsAreStampedWithTheirStep) {
+TEST_P(StepSemantics, SpikeInputsAreStampedWithTheirStep) {
     TempDir dir;
     Network net;
     net.settings.dt_ms = k_dt;
@@ -271,7 +274,7 @@ TEST(StepSemantics, SpikeInputsAreStampedWithTheirStep) {
     }
 }
 
-TEST(StepSemantics, StateMonitorRecordsTheStateAtTkBeforeStepK) {
+TEST_P(StepSemantics, StateMonitorRecordsTheStateAtTkBeforeStepK) {
     TempDir dir;
     const int steps = 250;
     const DrivenRun r = run_driven("v = -65 mV", steps, dir.path());
@@ -296,6 +299,9 @@ TEST(StepSemantics, StateMonitorRecordsTheStateAtTkBeforeStepK) {
     EXPECT_GT(v[k], -65.0);
     EXPECT_EQ(v[k + 1], -65.0);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, StepSemantics, testing_support::all_backends(),
+                         testing_support::backend_test_name);
 
 }  // namespace
 }  // namespace spikegraph
