@@ -1,45 +1,30 @@
 #pragma once
-// BlockProgram: the CPU lowering of expression trees. A group's update (all ODE terms, the
-// threshold, the refractory flag) becomes one register program run over blocks of neurons, so
-// the whole update is one fused pass: every instruction is a short, vectorisable loop over a
-// block that stays in L1, and no per-neuron dispatch happens.
-//
-// Sub-trees that are the same for every neuron (constants, shared parameters, t, dt) are hoisted
-// into a scalar prologue run once per step; identical sub-trees are computed once (CSE).
+// BlockProgram: the CPU interpreter of a lowered program (backend/program/program.hpp). Every
+// per-element instruction is a short, vectorisable loop over a block of elements that stays in
+// L1, so a group's whole update is one fused pass with no per-neuron dispatch.
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <vector>
 
+#include "backend/program/program.hpp"
 #include "core/expr.hpp"
 
 namespace spikegraph::cpu {
-
-/// How a symbol reaches the program.
-struct ProgramSymbol {
-    enum class Kind : std::uint8_t {
-        varying,  // one value per element: the caller passes a pointer per block
-        uniform,  // one value for all elements: the caller passes a pointer read once per step
-    };
-    std::string name;
-    Kind kind = Kind::varying;
-};
 
 template <class T>
 class BlockProgram {
 public:
     static constexpr std::size_t k_block = 256;
 
-    /// Compiles `outputs` over `symbols`. `i` (element index, as T) is always available;
-    /// rand()/randn() draw from Philox keyed by (seed, rng_stream::model, object ^ call site,
-    /// element index, step). @throws BuildError for a symbol that is not in `symbols`.
-    BlockProgram(const std::vector<expr::Ptr>& outputs, const std::vector<ProgramSymbol>& symbols,
+    /// Lowers `outputs` over `symbols` (program::lower). `i` (element index, as T) is always
+    /// available; rand()/randn() draw from Philox keyed by (seed, rng_stream::model,
+    /// program::draw_object(object, call site), element index, step).
+    /// @throws BuildError for a symbol that is not in `symbols`.
+    BlockProgram(const std::vector<expr::Ptr>& outputs, const std::vector<program::Symbol>& symbols,
                  std::uint32_t object);
-    ~BlockProgram();
-    BlockProgram(BlockProgram&&) noexcept;
-    BlockProgram& operator=(BlockProgram&&) noexcept;
+    explicit BlockProgram(program::Program program);
 
     /// Evaluates the uniform part once per step. `uniforms[k]` points at the value of the k-th
     /// uniform symbol (in the order of `symbols`, counting uniform ones only).
@@ -58,29 +43,21 @@ public:
     /// A scratch area large enough for one block (one per thread).
     std::vector<T> make_scratch() const;
 
-    /// The per-element form of the program, as C++ statements for native compilation
-    /// (backend/cpu/native_update.cpp). The statements read element `i`: varying symbol k as the
-    /// C++ expression `varying[k]`, scalar slot k as `s[k]`, rand()/randn() through
-    /// `sg_draw(seed, object, random_base + i, step, normal)`; they leave output k in a local
-    /// `o<k>`. Every operation is the one run_block performs, in the same order and precision,
-    /// so native and interpreted results are bitwise equal.
-    /// With `truth`, it also receives per output a C++ `bool` expression equal to `o<k> != 0`,
-    /// written without the round trip through a real where the output is a comparison (or an
-    /// and/or of comparisons): `(t3 > s[15])` instead of `(o3 != 0)`, which the compiler does
-    /// not see through and which costs a fifth of a LIF update.
-    std::string element_source(const std::vector<std::string>& varying,
-                               const std::string& real_type,
-                               std::vector<std::string>* truth = nullptr) const;
-    /// The scalar slots as of the last prepare_step (the `s` of element_source).
-    const T* slots() const;
-    std::size_t slot_count() const;
+    /// The lowered program (for the code generator: backend/codegen/).
+    const program::Program& program() const { return program_; }
+    /// The scalar slots as of the last prepare_step, as T (the `s` of the emitted code).
+    const T* slots() const { return slots_t_.data(); }
+    std::size_t slot_count() const { return slots_t_.size(); }
 
-    std::size_t instruction_count() const;
-    std::string listing() const;  // for --print-schedule and debugging
+    std::size_t instruction_count() const { return program_.vector_code.size(); }
+    std::string listing() const { return program::listing(program_); }
 
 private:
-    struct Impl;
-    std::unique_ptr<Impl> impl_;
+    program::Program program_;
+    std::vector<double> slots_;  // constants, uniforms and prologue results, this step
+    std::vector<T> slots_t_;     // the same, as T, for the per-element code
+    std::uint64_t seed_ = 0;
+    std::int64_t step_ = 0;
 };
 
 extern template class BlockProgram<float>;

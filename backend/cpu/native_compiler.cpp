@@ -62,7 +62,7 @@ std::string compiler_command() {
     // update vectorise; it changes no result either.
     std::string flags = "-O3 -std=c++17 -fPIC -shared -ffp-contract=off -fno-trapping-math -w";
     // The code runs where it is compiled: use the whole instruction set (AVX-512 where there
-    // is one; about 17% faster than AVX2 on the 400k-neuron CUBA update, memory-bound).
+    // is one, faster than AVX2 even on the memory-bound updates).
     std::string arch = env("SPIKEGRAPH_NATIVE_ARCH");
     if (arch.empty()) arch = "native";
     flags += " -march=" + arch;

@@ -26,11 +26,11 @@ using expr::Ptr;
 
 // Symbols every program here sees: two varying (one value per element), two uniform (one value
 // per step). `i` is built in.
-const std::vector<ProgramSymbol> k_symbols = {
-    {"x", ProgramSymbol::Kind::varying},
-    {"a", ProgramSymbol::Kind::uniform},
-    {"y", ProgramSymbol::Kind::varying},
-    {"b", ProgramSymbol::Kind::uniform},
+const std::vector<program::Symbol> k_symbols = {
+    {"x", program::Symbol::Kind::varying},
+    {"a", program::Symbol::Kind::uniform},
+    {"y", program::Symbol::Kind::varying},
+    {"b", program::Symbol::Kind::uniform},
 };
 
 constexpr std::size_t k_n = 300;  // elements: two full blocks of 128 and one of 44

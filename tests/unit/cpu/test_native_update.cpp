@@ -59,7 +59,7 @@ TEST_P(NativeUpdate, IsBitwiseEqualToTheInterpreter) {
 }
 
 // The native update keeps refractoriness as an int32 mirror of lastspike relative to a base step
-// (neuron_kernels.cpp, build_until). Whatever lastspike holds, written from outside, and however
+// (neuron_update_kernel.hpp, build_until). Whatever lastspike holds, written from outside, and however
 // far the step is from 0, it must decide exactly as the interpreter, which reads lastspike.
 Outcome run_from_written_state(bool native) {
     cpu::set_native_enabled(native);
