@@ -7,6 +7,7 @@
 
 #include "builder/plan_builder.hpp"
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 namespace spikegraph::detail {
 namespace {
