@@ -2,7 +2,7 @@
 // The one rule that turns a time into a whole number of steps (delays, refractory periods,
 // spike times, current changes, record intervals, run durations): ms / dt_ms rounded to the
 // nearest integer, halves away from zero. A time a rounding error away from a whole number of
-// steps (2 ms / 0.1 ms = 19.999999999999996) therefore counts as that number (20), and
+// steps (0.3 ms / 0.1 ms = 2.9999999999999996) therefore counts as that number (3), and
 // Brian2 rounds synaptic delays the same way.
 
 #include <cstdint>

@@ -22,10 +22,11 @@ TEST(TimeSteps, RoundsToTheNearestStep) {
 }
 
 TEST(TimeSteps, ATimeARoundingErrorFromAWholeStepCountsAsThatStep) {
-    // 2 / 0.1 and 0.3 / 0.1 fall a hair short of 20 and 3 in double precision: a floor would
-    // lose a step.
-    ASSERT_LT(2.0 / 0.1, 20.0);
+    // 0.3 / 0.1 and 0.6 / 0.2 fall a hair short of 3 in double precision: a floor would lose a
+    // step.
     ASSERT_LT(0.3 / 0.1, 3.0);
+    ASSERT_LT(0.6 / 0.2, 3.0);
+    EXPECT_EQ(ms_to_steps(0.6, 0.2), 3);
     EXPECT_EQ(ms_to_steps(2.0, 0.1), 20);
     EXPECT_EQ(ms_to_steps(0.3, 0.1), 3);
     ASSERT_GT(0.7 / 0.1, 7.0);
