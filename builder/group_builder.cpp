@@ -4,11 +4,12 @@
 
 #include <fmt/format.h>
 
-#include "backend/solvers/solvers.hpp"
+#include "builder/solvers/solvers.hpp"
 #include "builder/op_payloads.hpp"
 #include "builder/values.hpp"
 #include "core/error.hpp"
 #include "core/expr_eval.hpp"
+#include "core/text.hpp"
 #include "frontend/equations.hpp"
 #include "frontend/expression_parser.hpp"
 
@@ -196,7 +197,7 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
         if (!pv.constant)
             config_error(ro, "the refractory period must be one time for all neurons");
         if (*pv.constant < 0) config_error(ro, "the refractory period cannot be negative");
-        refractory_steps = to_steps(*pv.constant, dt_ms);
+        refractory_steps = to_steps(*pv.constant, dt_ms, ro);
     }
 
     // Threshold and reset, with sub-expressions inlined.

@@ -7,6 +7,7 @@
 #include "core/error.hpp"
 #include "core/expr_eval.hpp"
 #include "frontend/config_location.hpp"
+#include "core/time_steps.hpp"
 #include "frontend/expression_parser.hpp"
 
 namespace spikegraph::detail {
@@ -61,13 +62,10 @@ void expect_dimension(const ParsedValue& value, Dimension expected, const ValueS
                              value.dim.dimensionless() ? "dimensionless" : value.dim.to_string()));
 }
 
-std::int64_t to_steps(double ms, double dt_ms) {
-    return static_cast<std::int64_t>(std::floor(ms / dt_ms + 1e-6));
-}
-
-std::string did_you_mean(const std::string& name, const std::vector<std::string>& candidates) {
-    const std::string best = spikegraph::detail::closest_identifier(name, candidates);
-    return best.empty() ? "" : fmt::format(" (did you mean '{}'?)", best);
+std::int64_t to_steps(double ms, double dt_ms, const TextOrigin& at) {
+    if (const std::string problem = steps_problem(ms, dt_ms); !problem.empty())
+        config_error(at, problem);
+    return ms_to_steps(ms, dt_ms);
 }
 
 }  // namespace spikegraph::detail

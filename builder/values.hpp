@@ -35,10 +35,8 @@ TextOrigin origin_of(const ValueSpec& v, const TextOrigin& fallback);
 /// A config error at `origin`: "file:line:col: key: message".
 [[noreturn]] void config_error(const TextOrigin& origin, const std::string& message);
 
-/// Number of whole steps in `ms` (Brian's rounding: a hair below a whole step counts as one).
-std::int64_t to_steps(double ms, double dt_ms);
-
-/// " (did you mean 'x'?)" or "".
-std::string did_you_mean(const std::string& name, const std::vector<std::string>& candidates);
+/// ms_to_steps (core/time_steps.hpp), with a time that cannot be counted in steps reported as
+/// a config error at `at`.
+std::int64_t to_steps(double ms, double dt_ms, const TextOrigin& at);
 
 }  // namespace spikegraph::detail

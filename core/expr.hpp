@@ -1,6 +1,6 @@
 #pragma once
 // The backend-neutral expression tree. The equation parser (frontend/) produces it, the solvers
-// (backend/solvers/) rewrite it into per-step updates, and each backend lowers it: the CPU backend
+// (builder/solvers/) rewrite it into per-step updates, and each backend lowers it: the CPU backend
 // into a block-wise bytecode, the CUDA backend (later) into CUDA C++ for NVRTC. Nothing here
 // assumes a CPU: no pointers into buffers, no evaluation order beyond the tree itself.
 //

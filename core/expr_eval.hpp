@@ -1,24 +1,60 @@
 #pragma once
-// Evaluates an expression tree to a number, one value at a time. Used at build time (constant
-// coefficients, refractory periods, exact solvers) and for values given once per object; the
-// per-step paths compile trees into backend code instead.
+// The one evaluator of expression trees, one value at a time, in double precision. Used at build
+// time (constant coefficients, refractory periods, exact solvers, exponents of units), for
+// values given once per object (per-synapse values) and for initial values (`-60 + 10*rand()`);
+// the per-step paths compile trees into backend code instead, with the same meaning of every
+// operator and function.
 
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/expr.hpp"
+#include "core/random.hpp"
 
 namespace spikegraph::expr {
+
+/// Number of arguments of a known function (exp log log10 sqrt abs sin cos tan tanh sinh cosh
+/// floor ceil: 1; pow min max uniform normal: 2; clip where: 3; rand randn: 0), or -1.
+int function_arity(std::string_view name);
+
+/// The names of every known function, in a fixed order (for "known: ..." and did-you-mean).
+const std::vector<std::string>& function_names();
 
 /// Returns the value of a symbol, or nullopt when it has no single value.
 using SymbolLookup = std::function<std::optional<double>(const std::string&)>;
 
-/// The value of `e`, or nullopt when it mentions a symbol without a value or calls rand()/randn().
+/// The value of `e`, or nullopt when it mentions a symbol without a value, calls rand()/randn()
+/// (or another random function), calls an unknown function or is malformed.
 std::optional<double> try_evaluate(const Ptr& e, const SymbolLookup& lookup);
 
-/// Applies a call by name to evaluated arguments (exp, log, ..., where, clip); nullopt for
-/// rand/randn and unknown names.
+/// Applies a deterministic call by name to evaluated arguments (exp, log, ..., where, clip);
+/// nullopt for the random functions and unknown names or argument counts.
 std::optional<double> apply_function(const std::string& name, const double* args, std::size_t n);
+
+/// The Philox counter that the random calls of one evaluation draw from. Each call to rand(),
+/// randn(), uniform(lo, hi) or normal(mu, sigma) takes draw(seed, stream, object, index, next)
+/// and increments `next`; calls are numbered depth-first, left to right, and every argument is
+/// evaluated (also both branches of where()), so the numbering depends only on the tree.
+struct DrawCounter {
+    std::uint64_t seed = 1;
+    std::uint32_t stream = rng_stream::init;
+    std::uint32_t object = 0;   // object_hash of the variable's name
+    std::uint64_t index = 0;    // element index
+    std::uint64_t next = 0;     // k of the next draw
+};
+
+/// Returns the value of a symbol; may throw for a name it does not know.
+using SymbolValue = std::function<double(const std::string& name)>;
+
+/// Evaluates `e` where every symbol has a value and random calls draw from `draws`.
+/// Comparisons and logical operators give 1 or 0 (nonzero is true).
+/// @throws ModelError for a null tree, an unknown function or a wrong number of arguments;
+///         whatever `symbol` throws for an unknown symbol.
+double evaluate(const Ptr& e, const SymbolValue& symbol, DrawCounter& draws);
 
 }  // namespace spikegraph::expr

@@ -238,13 +238,10 @@ private:
         const std::string_view name = text_.substr(start, pos_ - start);
         if (const Unit* u = find_unit(name)) return {u->value, u->dim};
         std::string what = "unknown unit '" + std::string(name) + "'";
-        std::string_view best;
-        std::size_t best_d = 3;
-        for (const Unit& u : known_units()) {
-            const std::size_t d = detail::edit_distance(name, u.name);
-            if (d < best_d) best_d = d, best = u.name;
-        }
-        if (!best.empty()) what += "; did you mean '" + std::string(best) + "'?";
+        std::vector<std::string> names;
+        for (const Unit& u : known_units()) names.emplace_back(u.name);
+        const std::string best = detail::closest_name(name, names);
+        if (!best.empty()) what += "; did you mean '" + best + "'?";
         quantity_error(text_, what);
     }
 

@@ -6,6 +6,8 @@
 #include <optional>
 
 #include "core/error.hpp"
+#include "core/expr_eval.hpp"
+#include "core/text.hpp"
 
 namespace spikegraph {
 namespace {
@@ -39,13 +41,6 @@ std::string_view trim(std::string_view s, std::size_t& offset) {
 std::string_view trim(std::string_view s) {
     std::size_t offset = 0;
     return trim(s, offset);
-}
-
-bool is_identifier(std::string_view s) {
-    if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
-    return std::all_of(s.begin(), s.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-    });
 }
 
 // A trailing `(flag, flag)` group: letters, spaces and commas only, after a non-empty unit.
@@ -88,7 +83,7 @@ void check_name(std::string_view name, SourceLoc loc, const TextOrigin& origin) 
     // symbols shadow units inside expressions.
     if (name.size() > 1 && find_unit(name) != nullptr)
         fail(origin, loc, "'" + std::string(name) + "' is a unit name; choose another name");
-    if (function_arity(name) >= 0)
+    if (expr::function_arity(name) >= 0)
         fail(origin, loc, "'" + std::string(name) + "' is a function name; choose another name");
     if (name == "and" || name == "or" || name == "not" || name == "True" || name == "False" ||
         name == "true" || name == "false")
@@ -120,7 +115,7 @@ public:
         const std::string_view expr_text = line_.substr(expr_off, colon - expr_off);
         const Ptr value = detail::parse_expression_at(expr_text, origin_, at(expr_off));
         if (target.find('/') != std::string_view::npos) return define_ode(target, target_off, value);
-        if (!is_identifier(target))
+        if (!detail::is_identifier(target))
             fail(origin_, at(target_off),
                  "'" + std::string(target) +
                      "' is not a name; write 'dx/dt = ...' for an equation or 'name = ...' for a "
@@ -157,7 +152,7 @@ private:
     }
 
     void declare_parameter(std::string_view name, std::size_t off) {
-        if (!is_identifier(name))
+        if (!detail::is_identifier(name))
             fail(origin_, at(off),
                  "'" + std::string(name) + "' is not a name; a parameter reads 'tau : second'");
         check_name(name, at(off), origin_);
@@ -175,7 +170,7 @@ private:
         const std::string_view left = trim(target.substr(0, slash));
         const std::string_view right = trim(target.substr(slash + 1));
         const std::string_view var = left.empty() ? left : trim(left.substr(1));
-        if (left.empty() || left.front() != 'd' || right != "dt" || !is_identifier(var))
+        if (left.empty() || left.front() != 'd' || right != "dt" || !detail::is_identifier(var))
             fail(origin_, at(off),
                  "'" + std::string(target) + "' is not a derivative; write 'dv/dt = ...'");
         check_name(var, at(off), origin_);
@@ -195,30 +190,6 @@ private:
     std::vector<std::string> flags_;
     std::size_t flags_col_ = 0;
 };
-
-std::optional<double> evaluate_constant(const Ptr& e) {
-    std::vector<double> a;
-    for (const Ptr& arg : e->args) {
-        const auto v = evaluate_constant(arg);
-        if (!v) return std::nullopt;
-        a.push_back(*v);
-    }
-    switch (e->kind) {
-        case Kind::constant: return e->value;
-        case Kind::neg: return -a[0];
-        case Kind::add: return a[0] + a[1];
-        case Kind::sub: return a[0] - a[1];
-        case Kind::mul: return a[0] * a[1];
-        case Kind::div: return a[0] / a[1];
-        case Kind::pow: return std::pow(a[0], a[1]);
-        case Kind::call:
-            if (e->name == "pow" && a.size() == 2) return std::pow(a[0], a[1]);
-            if (e->name == "abs" && a.size() == 1) return std::abs(a[0]);
-            if (e->name == "sqrt" && a.size() == 1) return std::sqrt(a[0]);
-            return std::nullopt;
-        default: return std::nullopt;
-    }
-}
 
 bool is_zero_literal(const Ptr& e) { return e->kind == Kind::constant && e->value == 0.0; }
 
@@ -306,13 +277,13 @@ private:
         std::vector<std::string> names;
         for (const auto& [name, d] : symbols_) names.push_back(name);
         for (const auto& [name, d] : builtins()) names.push_back(name);
-        std::string hint = detail::closest_identifier(e->name, names);
+        std::string hint = detail::closest_name(e->name, names);
         if (!hint.empty()) {
             hint = "; did you mean '" + hint + "'?";
         } else {
             std::vector<std::string> units;
             for (const Unit& u : known_units()) units.emplace_back(u.name);
-            hint = detail::closest_identifier(e->name, units);
+            hint = detail::closest_name(e->name, units);
             if (!hint.empty()) hint = "; did you mean the unit '" + hint + "'?";
         }
         fail(origin_, e->loc, "unknown identifier '" + e->name + "'" + hint);
@@ -337,7 +308,7 @@ private:
                  "the exponent '" + expr::to_string(exp_node) + "' must be dimensionless, got " +
                      ex.dim.to_string());
         if (base.dim.dimensionless()) return {out, dim::none()};
-        const auto n = evaluate_constant(ex.expr);
+        const auto n = expr::try_evaluate(ex.expr, {});
         if (!n || *n != std::round(*n) || std::abs(*n) > 32)
             fail(origin_, e->loc,
                  "'" + expr::to_string(base_node) + "' is " + base.dim.to_string() +
@@ -368,7 +339,7 @@ private:
             a.push_back(visit(arg));
             args.push_back(a.back().expr);
         }
-        const int arity = function_arity(f);
+        const int arity = expr::function_arity(f);
         if (arity < 0 || static_cast<std::size_t>(arity) != a.size())
             fail(origin_, e->loc, "unknown function '" + f + "' with " + std::to_string(a.size()) +
                                       " arguments");

@@ -1,7 +1,5 @@
 #include "frontend/expression_parser.hpp"
 
-#include "core/text.hpp"
-
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -9,6 +7,8 @@
 #include <utility>
 
 #include "core/error.hpp"
+#include "core/expr_eval.hpp"
+#include "core/text.hpp"
 #include "core/units.hpp"
 
 namespace spikegraph {
@@ -17,13 +17,6 @@ namespace {
 using expr::Kind;
 using expr::Ptr;
 using expr::SourceLoc;
-
-constexpr std::array<std::pair<std::string_view, int>, 22> k_functions = {{
-    {"exp", 1}, {"log", 1}, {"log10", 1}, {"sqrt", 1}, {"abs", 1}, {"sin", 1}, {"cos", 1},
-    {"tan", 1}, {"tanh", 1}, {"sinh", 1}, {"cosh", 1}, {"floor", 1}, {"ceil", 1},
-    {"pow", 2}, {"min", 2}, {"max", 2}, {"clip", 3}, {"where", 3}, {"rand", 0}, {"randn", 0},
-    {"uniform", 2}, {"normal", 2},
-}};
 
 enum class Tok { number, ident, op, newline, semicolon, end };
 
@@ -324,7 +317,7 @@ private:
                 fail(origin_, u.loc, "'" + u.text + "' is a unit, not a function");
             std::vector<std::string> names;
             for (const Unit& known : known_units()) names.emplace_back(known.name);
-            const std::string best = detail::closest_identifier(u.text, names);
+            const std::string best = detail::closest_name(u.text, names);
             std::string msg = "'" + u.text + "' right after the number " + t.text +
                               " is not a unit; write " + t.text + " * " + u.text + " to multiply";
             if (!best.empty()) msg += ", or did you mean the unit '" + best + "'?";
@@ -355,11 +348,9 @@ private:
             }
         }
         expect_close(open, "'" + t.text + "('");
-        const int arity = function_arity(t.text);
+        const int arity = expr::function_arity(t.text);
         if (arity < 0) {
-            std::vector<std::string> names;
-            for (const auto& [name, n] : k_functions) names.emplace_back(name);
-            const std::string best = detail::closest_identifier(t.text, names);
+            const std::string best = detail::closest_name(t.text, expr::function_names());
             fail(origin_, t.loc,
                  "unknown function '" + t.text + "'" +
                      (best.empty() ? "" : "; did you mean '" + best + "'?"));
@@ -424,12 +415,6 @@ std::string located(const TextOrigin& origin, expr::SourceLoc loc, const std::st
     return out;
 }
 
-int function_arity(std::string_view name) {
-    for (const auto& [fname, n] : k_functions)
-        if (fname == name) return n;
-    return -1;
-}
-
 expr::Ptr parse_expression(std::string_view text, const TextOrigin& origin) {
     return detail::parse_expression_at(text, origin, {1, 1});
 }
@@ -479,10 +464,6 @@ expr::Ptr parse_expression_at(std::string_view text, const TextOrigin& origin,
     Ptr e = p.expression();
     if (p.peek().kind != Tok::end) p.unexpected(p.peek());
     return e;
-}
-
-std::string closest_identifier(std::string_view name, const std::vector<std::string>& candidates) {
-    return closest_name(name, candidates);
 }
 
 }  // namespace detail

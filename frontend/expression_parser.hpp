@@ -46,18 +46,12 @@ struct Statement {
 /// @throws ModelError with a located message.
 std::vector<Statement> parse_statements(std::string_view text, const TextOrigin& origin);
 
-/// Number of arguments a known function takes, or -1 when `name` is no function.
-int function_arity(std::string_view name);
-
 namespace detail {
 
 /// parse_expression for text that starts at `start` inside the text `origin` describes, so that
 /// node locations are relative to the whole text (the equation parser reads one line at a time).
 expr::Ptr parse_expression_at(std::string_view text, const TextOrigin& origin,
                               expr::SourceLoc start);
-
-/// The candidate closest to `name` within edit distance 2, or "" when none is that close.
-std::string closest_identifier(std::string_view name, const std::vector<std::string>& candidates);
 
 }  // namespace detail
 

@@ -12,7 +12,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
-#include "backend/cpu/initializers.hpp"
+#include "builder/initializers.hpp"
 #include "backend/cpu/stages.hpp"
 #include "backend/cpu/workspace.hpp"
 #include "backend/cpu/op_factory.hpp"
@@ -79,8 +79,10 @@ public:
     }
 
     void initial_step() override {
-        for (std::size_t k = 0; k < plan_.variables.size(); ++k)
-            initialize(ws_.buffers()[k], plan_.variables[k], plan_.seed);
+        for (std::size_t k = 0; k < plan_.variables.size(); ++k) {
+            cpu::Buffer& b = ws_.buffers()[k];
+            initialize(HostArray{b.raw(), b.type(), b.size()}, plan_.variables[k], plan_.seed);
+        }
         ctx_.step = 0;
         ctx_.t_ms = 0.0;
         events_offset_ = 0 - kernel_events();

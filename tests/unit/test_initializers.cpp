@@ -15,8 +15,10 @@
 
 #include <oneapi/tbb/global_control.h>
 
-#include "backend/cpu/initializers.hpp"
+#include "backend/cpu/buffer.hpp"
+#include "builder/initializers.hpp"
 #include "core/error.hpp"
+#include "core/expr_eval.hpp"
 
 namespace spikegraph {
 namespace {
@@ -45,7 +47,7 @@ VariableSpec expression_spec(const std::string& name, Shape shape, expr::Ptr e,
 
 Values init_values(const VariableSpec& spec, std::uint64_t seed = 7) {
     cpu::Buffer buffer(spec.dtype, spec.size());
-    initialize(buffer, spec, seed);
+    initialize(HostArray{buffer.raw(), buffer.type(), buffer.size()}, spec, seed);
     Values out(buffer.size());
     for (std::size_t k = 0; k < out.size(); ++k) {
         switch (spec.dtype) {
@@ -273,8 +275,8 @@ TEST(Initializers, BadArgumentsAndKindsAreBuildErrors) {
     EXPECT_NE(typo.find("did you mean 'uniform'"), std::string::npos) << typo;
 }
 
-double eval(const expr::Ptr& e, DrawCounter& draws) {
-    return evaluate(e, [](const std::string& name) -> double {
+double eval(const expr::Ptr& e, expr::DrawCounter& draws) {
+    return expr::evaluate(e, [](const std::string& name) -> double {
         if (name == "x") return 3.0;
         throw ModelError("unknown symbol " + name);
     }, draws);
@@ -282,7 +284,7 @@ double eval(const expr::Ptr& e, DrawCounter& draws) {
 
 TEST(Evaluate, OperatorsAndFunctions) {
     using namespace expr;
-    DrawCounter d;
+    expr::DrawCounter d;
     const Ptr x = symbol("x");
     const auto c = [](double v) { return constant(v); };
     EXPECT_EQ(eval(binary(Kind::sub, x, c(5)), d), -2.0);
@@ -308,14 +310,14 @@ TEST(Evaluate, OperatorsAndFunctions) {
 
 TEST(Evaluate, EachRandomCallTakesTheNextDraw) {
     using namespace expr;
-    DrawCounter d{5, rng_stream::init, 77, 3, 0};
+    expr::DrawCounter d{5, rng_stream::init, 77, 3, 0};
     const Ptr e = binary(Kind::add, call("rand", {}),
                          binary(Kind::mul, constant(10.0), call("randn", {})));
     const double v = eval(e, d);
     EXPECT_EQ(d.next, 2u);
     EXPECT_EQ(v, draw(5, rng_stream::init, 77, 3, 0).uniform +
                      10.0 * draw(5, rng_stream::init, 77, 3, 1).normal);
-    DrawCounter u{5, rng_stream::init, 77, 3, 0};
+    expr::DrawCounter u{5, rng_stream::init, 77, 3, 0};
     EXPECT_EQ(eval(call("uniform", {constant(2), constant(4)}), u),
               2.0 + 2.0 * draw(5, rng_stream::init, 77, 3, 0).uniform);
     EXPECT_EQ(eval(call("normal", {constant(1), constant(3)}), u),

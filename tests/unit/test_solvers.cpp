@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "backend/solvers/solvers.hpp"
+#include "builder/solvers/solvers.hpp"
 #include "core/error.hpp"
 #include "core/expr.hpp"
 #include "core/expr_eval.hpp"

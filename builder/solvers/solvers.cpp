@@ -1,4 +1,4 @@
-#include "backend/solvers/solvers.hpp"
+#include "builder/solvers/solvers.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "backend/cpu/initializers.hpp"
+#include "builder/initializers.hpp"
 
 #include <algorithm>
 #include <array>
@@ -13,6 +13,8 @@
 #include <oneapi/tbb/parallel_for.h>
 
 #include "core/error.hpp"
+#include "core/expr_eval.hpp"
+#include "core/random.hpp"
 #include "core/text.hpp"
 
 namespace spikegraph {
@@ -29,29 +31,6 @@ constexpr std::array<const char*, 10> k_kinds = {
     "kaiming_uniform", "kaiming_normal", "sparse", "expression",     "data"};
 
 
-// "; did you mean 'x'?" for the closest known kind within a few edits, else "".
-std::string did_you_mean(const std::string& kind) {
-    const char* best = nullptr;
-    std::size_t best_distance = 3;
-    for (const char* k : k_kinds) {
-        const std::size_t d = detail::edit_distance(kind, k);
-        if (d < best_distance) best = k, best_distance = d;
-    }
-    return best ? fmt::format("; did you mean '{}'?", best) : "";
-}
-
-// Number of arguments of a known function, or -1.
-int function_arity(const std::string& f) {
-    static constexpr std::array<const char*, 13> unary = {
-        "exp", "log", "log10", "sqrt", "abs", "sin", "cos", "tan", "tanh", "sinh", "cosh",
-        "floor", "ceil"};
-    for (const char* u : unary)
-        if (f == u) return 1;
-    if (f == "pow" || f == "min" || f == "max" || f == "uniform" || f == "normal") return 2;
-    if (f == "clip" || f == "where") return 3;
-    if (f == "rand" || f == "randn") return 0;
-    return -1;
-}
 
 std::size_t operand_count(expr::Kind k) {
     using expr::Kind;
@@ -63,51 +42,6 @@ std::size_t operand_count(expr::Kind k) {
         case Kind::logical_not: return 1;
         default: return 2;
     }
-}
-
-double apply_unary(const std::string& f, double a) {
-    if (f == "exp") return std::exp(a);
-    if (f == "log") return std::log(a);
-    if (f == "log10") return std::log10(a);
-    if (f == "sqrt") return std::sqrt(a);
-    if (f == "abs") return std::abs(a);
-    if (f == "sin") return std::sin(a);
-    if (f == "cos") return std::cos(a);
-    if (f == "tan") return std::tan(a);
-    if (f == "tanh") return std::tanh(a);
-    if (f == "sinh") return std::sinh(a);
-    if (f == "cosh") return std::cosh(a);
-    if (f == "floor") return std::floor(a);
-    return std::ceil(a);  // the last of function_arity's one-argument names
-}
-
-double evaluate_call(const expr::Node& n, const SymbolValue& symbol, DrawCounter& draws) {
-    const int arity = function_arity(n.name);
-    if (arity < 0)
-        throw ModelError(fmt::format("unknown function '{}' (known: exp log log10 sqrt abs sin "
-                                     "cos tan tanh sinh cosh floor ceil pow min max clip where "
-                                     "rand randn uniform normal)",
-                                     n.name));
-    if (n.args.size() != static_cast<std::size_t>(arity))
-        throw ModelError(fmt::format("{}() takes {} argument(s), got {}", n.name, arity,
-                                     n.args.size()));
-    // Arguments left to right, all of them, so the draw numbering depends only on the tree.
-    std::array<double, 3> a{};
-    for (std::size_t k = 0; k < n.args.size(); ++k) a[k] = evaluate(n.args[k], symbol, draws);
-    const std::string& f = n.name;
-    if (f == "rand" || f == "randn" || f == "uniform" || f == "normal") {
-        const Draw d = draw(draws.seed, draws.stream, draws.object, draws.index, draws.next++);
-        if (f == "rand") return d.uniform;
-        if (f == "randn") return d.normal;
-        if (f == "uniform") return a[0] + (a[1] - a[0]) * d.uniform;
-        return a[0] + a[1] * d.normal;
-    }
-    if (f == "pow") return std::pow(a[0], a[1]);
-    if (f == "min") return std::min(a[0], a[1]);
-    if (f == "max") return std::max(a[0], a[1]);
-    if (f == "clip") return std::min(std::max(a[0], a[1]), a[2]);
-    if (f == "where") return a[0] != 0.0 ? a[1] : a[2];
-    return apply_unary(f, a[0]);
 }
 
 // Throws BuildError for the first symbol, function or malformed node that an initializer
@@ -123,7 +57,7 @@ void check_expression(const expr::Ptr& e, const VariableSpec& spec) {
                          "last axis), N (that axis' length) and b (batch index)",
                          e->name));
     if (e->kind == expr::Kind::call) {
-        const int arity = function_arity(e->name);
+        const int arity = expr::function_arity(e->name);
         if (arity < 0) fail(fmt::format("unknown function '{}'", e->name));
         if (e->args.size() != static_cast<std::size_t>(arity))
             fail(fmt::format("{}() takes {} argument(s), got {}", e->name, arity, e->args.size()));
@@ -135,12 +69,12 @@ void check_expression(const expr::Ptr& e, const VariableSpec& spec) {
 
 // Calls value(e) for every element, converts to the buffer's dtype and stores it.
 template <class T, class F>
-void fill_real(cpu::Buffer& buffer, const F& value) {
-    T* out = buffer.as<T>();
+void fill_real(HostArray& buffer, const F& value) {
+    T* out = static_cast<T*>(buffer.data);
     const auto range = [&](std::size_t begin, std::size_t end) {
         for (std::size_t e = begin; e < end; ++e) out[e] = static_cast<T>(value(e));
     };
-    const std::size_t n = buffer.size();
+    const std::size_t n = buffer.size;
     if (n < k_parallel_min) return range(0, n);
     tbb::parallel_for(std::size_t{0}, (n + k_block - 1) / k_block, [&](std::size_t b) {
         range(b * k_block, std::min(n, (b + 1) * k_block));
@@ -150,12 +84,12 @@ void fill_real(cpu::Buffer& buffer, const F& value) {
 // Integers are rare in initializers (indices, counters); filled sequentially so that the
 // first value that does not fit is the one reported.
 template <class T, class F>
-void fill_integer(cpu::Buffer& buffer, const VariableSpec& spec, const F& value) {
-    T* out = buffer.as<T>();
+void fill_integer(HostArray& buffer, const VariableSpec& spec, const F& value) {
+    T* out = static_cast<T*>(buffer.data);
     // Both bounds are exact powers of two (or 0) as doubles; hi is the first value past range.
     const double lo = static_cast<double>(std::numeric_limits<T>::min());
     const double hi = static_cast<double>(std::numeric_limits<T>::max()) + 1.0;
-    for (std::size_t e = 0; e < buffer.size(); ++e) {
+    for (std::size_t e = 0; e < buffer.size; ++e) {
         const double v = std::round(value(e));
         if (!(v >= lo && v < hi))
             throw BuildError(fmt::format("variable '{}': initial value {} at element {} does not "
@@ -168,7 +102,7 @@ void fill_integer(cpu::Buffer& buffer, const VariableSpec& spec, const F& value)
 }
 
 template <class F>
-void fill(cpu::Buffer& buffer, const VariableSpec& spec, const F& value) {
+void fill(HostArray& buffer, const VariableSpec& spec, const F& value) {
     switch (spec.dtype) {
         case DType::f32: return fill_real<float>(buffer, value);
         case DType::f64: return fill_real<double>(buffer, value);
@@ -230,7 +164,7 @@ struct Random {
 // torch.nn.init.sparse_, per [rows, cols] matrix: in each column the round(s rows) rows with
 // the smallest keys (uniform draw k = 1, ties by row) are zero; the rest are N(0, sigma^2)
 // from draw k = 0.
-void fill_sparse(cpu::Buffer& buffer, const VariableSpec& spec, const Args& args,
+void fill_sparse(HostArray& buffer, const VariableSpec& spec, const Args& args,
                  const Random& rng) {
     args.count(1, 2, "sparsity, sigma");
     const double s = args.get(0, 0.0);
@@ -258,7 +192,7 @@ void fill_sparse(cpu::Buffer& buffer, const VariableSpec& spec, const Args& args
     fill(buffer, spec, [&](std::size_t e) { return values[e]; });
 }
 
-void fill_expression(cpu::Buffer& buffer, const VariableSpec& spec, const Random& rng) {
+void fill_expression(HostArray& buffer, const VariableSpec& spec, const Random& rng) {
     const expr::Ptr& tree = spec.init.expression;
     if (!tree)
         throw BuildError(fmt::format("variable '{}': initializer kind is expression, but no "
@@ -277,55 +211,21 @@ void fill_expression(cpu::Buffer& buffer, const VariableSpec& spec, const Random
              spec.batched ? static_cast<double>(e / per_batch) : 0.0};
         // Symbols were checked above: only i, N and b reach here. One captured pointer keeps
         // the std::function within its small-object buffer (no allocation per element).
-        const SymbolValue symbol = [p = &at](const std::string& name) {
+        const expr::SymbolValue symbol = [p = &at](const std::string& name) {
             return name == "i" ? p->i : name == "N" ? p->n : p->b;
         };
-        DrawCounter draws{rng.seed, rng.stream, rng.object, e, 0};
-        return evaluate(tree, symbol, draws);
+        expr::DrawCounter draws{rng.seed, rng.stream, rng.object, e, 0};
+        return expr::evaluate(tree, symbol, draws);
     });
 }
 
 }  // namespace
 
-double evaluate(const expr::Ptr& e, const SymbolValue& symbol, DrawCounter& draws) {
-    using expr::Kind;
-    if (!e) throw ModelError("cannot evaluate an empty expression");
-    const expr::Node& n = *e;
-    if (n.kind == Kind::constant) return n.value;
-    if (n.kind == Kind::symbol) return symbol(n.name);
-    if (n.kind == Kind::call) return evaluate_call(n, symbol, draws);
-    if (n.args.size() != operand_count(n.kind))
-        throw ModelError(fmt::format("malformed expression: an operator node has {} operand(s)",
-                                     n.args.size()));
-    // Operands in order: the draw numbering must not depend on the compiler.
-    const double a = evaluate(n.args[0], symbol, draws);
-    if (n.kind == Kind::neg) return -a;
-    if (n.kind == Kind::logical_not) return a == 0.0 ? 1.0 : 0.0;
-    const double b = evaluate(n.args[1], symbol, draws);
-    switch (n.kind) {
-        case Kind::add: return a + b;
-        case Kind::sub: return a - b;
-        case Kind::mul: return a * b;
-        case Kind::div: return a / b;
-        case Kind::pow: return std::pow(a, b);
-        case Kind::lt: return a < b ? 1.0 : 0.0;
-        case Kind::le: return a <= b ? 1.0 : 0.0;
-        case Kind::gt: return a > b ? 1.0 : 0.0;
-        case Kind::ge: return a >= b ? 1.0 : 0.0;
-        case Kind::eq: return a == b ? 1.0 : 0.0;
-        case Kind::ne: return a != b ? 1.0 : 0.0;
-        case Kind::logical_and: return (a != 0.0 && b != 0.0) ? 1.0 : 0.0;
-        case Kind::logical_or: return (a != 0.0 || b != 0.0) ? 1.0 : 0.0;
-        default: break;
-    }
-    throw ModelError("malformed expression: unknown node kind");
-}
-
-void initialize(cpu::Buffer& buffer, const VariableSpec& spec, std::uint64_t seed) {
-    if (buffer.size() != spec.size() || buffer.type() != spec.dtype)
+void initialize(HostArray buffer, const VariableSpec& spec, std::uint64_t seed) {
+    if (buffer.size != spec.size() || buffer.dtype != spec.dtype)
         throw BuildError(fmt::format("variable '{}': buffer holds {} {} value(s) but the spec "
                                      "declares {} {}",
-                                     spec.name, buffer.size(), dtype_name(buffer.type()),
+                                     spec.name, buffer.size, dtype_name(buffer.dtype),
                                      spec.size(), dtype_name(spec.dtype)));
     if (spec.size() == 0) return;
     const Random rng{seed, spec.role == Role::weight ? rng_stream::weights : rng_stream::init,
@@ -384,8 +284,9 @@ void initialize(cpu::Buffer& buffer, const VariableSpec& spec, std::uint64_t see
                                   fmt::join(spec.shape, ", ")));
         fill(buffer, spec, [&](std::size_t e) { return (*data)[e]; });
     } else {
-        args.fail(fmt::format("unknown kind (known: {}){}", fmt::join(k_kinds, ", "),
-                              did_you_mean(kind)));
+        args.fail(fmt::format("unknown kind{}; known: {}",
+                              detail::did_you_mean(kind, {k_kinds.begin(), k_kinds.end()}),
+                              fmt::join(k_kinds, ", ")));
     }
 }
 

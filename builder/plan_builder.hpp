@@ -1,0 +1,102 @@
+#pragma once
+// Internal to the builder: the object that turns one Network into a BuildResult. Its methods
+// live in one file per kind of declared object: builder.cpp (order, names, variables, custom
+// ops), input_builder.cpp, connection_builder.cpp and monitor_builder.cpp.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "builder/builder.hpp"
+#include "builder/connectivity.hpp"
+#include "builder/group_builder.hpp"
+#include "builder/op_payloads.hpp"
+#include "builder/values.hpp"
+#include "frontend/network.hpp"
+
+namespace spikegraph::detail {
+
+/// `o` with `key` as its key unless it already has one.
+TextOrigin with_key(TextOrigin o, const std::string& key);
+
+/// Something that spikes (a neuron group or a spike input) and the variables it spikes into.
+struct Population {
+    std::string name, kind, spikes_var, count_var, total_var;
+    std::size_t size = 0;
+};
+
+class PlanBuilder {
+public:
+    /// @throws ConfigError for a non-positive dt or a batch below 1.
+    explicit PlanBuilder(const Network& net);
+
+    BuildResult run();
+
+private:
+    // One connection while it is built: its resolved slices, its synapses and the delivery
+    // payload that its ops (one per on-spike statement) share.
+    struct Wiring {
+        const Connection& c;
+        std::string key;  // "connections.<name>"
+        TextOrigin o;
+        GroupRef pre, post;
+        const Population* src = nullptr;
+        const BuiltGroup* dst = nullptr;
+        std::size_t pre_n = 0, post_n = 0;
+        SynapseTable table;
+        DeliverPayload dp;
+    };
+
+    // What each presynaptic spike adds to which post variable (see on_spike_increments).
+    struct Increment {
+        const GroupVariable* target;
+        expr::Ptr value;  // of the symbol `w`
+    };
+
+    // builder.cpp
+    void check_names();
+    void add_var(VariableSpec v);
+    void add_data_var(const std::string& name, DType t, std::vector<double> data);
+    void add_state_var(const std::string& name, DType t, std::vector<std::size_t> shape);
+    const BuiltGroup& group_slice(GroupRef& ref, const TextOrigin& o, const char* role);
+    void resolve_slice(GroupRef& ref, std::size_t size, const TextOrigin& o);
+    const Population& population(GroupRef& ref, const TextOrigin& o, const char* role);
+    void add_custom_op(const CustomOp& c);
+
+    // input_builder.cpp
+    void add_spike_source_vars(const std::string& name, std::size_t n, Population& pop);
+    void add_poisson(const PoissonInput& p);
+    void add_spike_times(const SpikeTimesInput& s);
+    void add_current(const CurrentInput& c);
+
+    // connection_builder.cpp
+    void add_connection(const Connection& c);
+    Wiring wire(const Connection& c);
+    const GroupVariable* state_target(const BuiltGroup& dst, const std::string& name,
+                                      const TextOrigin& where) const;
+    std::vector<Increment> on_spike_increments(const Wiring& w, const ParsedValue& weight);
+    expr::Ptr shared_constants(const expr::Ptr& e, const BuiltGroup& g) const;
+    std::vector<double> per_synapse(const Wiring& w, const ParsedValue& value,
+                                    const std::string& var) const;
+    std::vector<double> layout(const Wiring& w, std::vector<double> values) const;
+    void add_synapse_indices(Wiring& w);
+    void add_delays(Wiring& w);
+    void add_delivery(const Wiring& w, const Increment& inc, std::size_t statement,
+                      const ParsedValue& weight, const std::vector<double>& weights);
+
+    // monitor_builder.cpp
+    void add_spike_monitor(const SpikeMonitorSpec& m);
+    void add_state_monitor(const StateMonitorSpec& m);
+
+    const Network& net_;
+    Plan plan_;
+    DType real_ = DType::f64;
+    BuildResult result_;
+    std::map<std::string, BuiltGroup> groups_;
+    std::vector<Population> populations_;
+    std::vector<OpSpec> currents_, state_monitors_, sources_, updates_, deliveries_, resets_,
+        spike_monitors_, custom_;
+};
+
+}  // namespace spikegraph::detail
