@@ -79,6 +79,7 @@ public:
     }
 
     void initial_step() override {
+        flush_records();  // the steps before the restart reach the sinks first, in order
         for (std::size_t k = 0; k < plan_.variables.size(); ++k)
             initialize(ws_.buffers()[k], plan_.variables[k], plan_.seed);
         ctx_.step = 0;
@@ -109,6 +110,7 @@ public:
     void set_step(std::int64_t step) override {
         if (step < 0)
             throw SimulationError(fmt::format("cannot set the step counter to {}; it must be >= 0", step));
+        if (step != ctx_.step) flush_records();  // a record block is consecutive steps
         ctx_.step = step;
         ctx_.t_ms = static_cast<double>(step) * plan_.dt_ms;
     }
@@ -159,6 +161,10 @@ public:
     }
 
     std::uint64_t synaptic_events() const override { return kernel_events() + events_offset_; }
+
+    void flush_records() override {
+        for (auto& k : kernels_) k->flush_records();
+    }
 
     std::vector<OpTime> op_times() const override {
         std::vector<OpTime> out;
