@@ -89,5 +89,39 @@ TEST(CpuRecordBlocks, MonitorsGetBlocksOfTheAskedSize) {
     EXPECT_EQ(all, one_all);
 }
 
+// However large the asked blocks, memory stays bounded: a block ends early at 65 536 spikes,
+// and a state block at 1 MiB of rows (io_kernels.cpp).
+TEST(CpuRecordBlocks, BlocksEndEarlyToBoundMemory) {
+    Simulation sim(testing_support::delayed_network(
+        {"inputs.drive.size=1000", "inputs.drive.rate=5000 Hz",
+         "monitors.busy={type: spike, group: drive}",
+         "monitors.all={type: state, group: neurons, variables: [v]}"}));
+    struct Sizes final : RecordSink {
+        void record_spikes(const SpikeBlock& b) override { spikes.emplace_back(b.steps, b.spikes()); }
+        void record_state(const StateBlock& b) override { records.push_back(b.steps.size()); }
+        std::vector<std::pair<std::size_t, std::size_t>> spikes;  // (steps, spikes)
+        std::vector<std::size_t> records;
+    } sizes;
+    ExecutorOptions options;
+    options.record_block_steps = std::int64_t{1} << 40;
+    options.sinks = {{"busy.record", &sizes}, {"all.record", &sizes}};
+    auto exec = make_executor("cpu", sim.plan(), options);
+    exec->initial_step();
+    exec->run_steps(400);
+    exec->flush_records();
+    ASSERT_GE(sizes.spikes.size(), 3u);
+    std::size_t steps = 0;
+    for (std::size_t k = 0; k < sizes.spikes.size(); ++k) {
+        steps += sizes.spikes[k].first;
+        if (k + 1 == sizes.spikes.size()) break;
+        // Ended by the step that reached the bound: ~500 spikes a step.
+        EXPECT_GE(sizes.spikes[k].second, 65536u);
+        EXPECT_LT(sizes.spikes[k].second, 65536u + 1000u);
+    }
+    EXPECT_EQ(steps, 400u);
+    // 400 values of 8 bytes a row: 327 rows fit in 1 MiB.
+    EXPECT_EQ(sizes.records, (std::vector<std::size_t>{327, 73}));
+}
+
 }  // namespace
 }  // namespace spikegraph
