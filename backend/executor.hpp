@@ -18,6 +18,10 @@ struct ExecutorOptions {
     int threads = 1;                           // worker threads (>= 1)
     bool profile = false;                      // time every op of every step (op_times())
     std::map<std::string, RecordSink*> sinks;  // monitor op name -> sink (not owned)
+    /// Most steps a monitor op gathers before handing them to its sink as one block; 0: the
+    /// backend's choice. Blocks may end earlier (bounded memory, flush_records); what the
+    /// sinks write does not depend on it.
+    std::int64_t record_block_steps = 0;
 };
 
 /// Where the loop's time went, per op of the plan (ExecutorOptions::profile).
@@ -74,6 +78,11 @@ public:
     /// Overwrites a variable with bytes from read_bytes() of a variable of the same dtype and
     /// shape. @throws SimulationError when the byte count differs.
     virtual void write_bytes(const std::string& var, const std::byte* data, std::size_t size) = 0;
+
+    /// Hands every record still gathered by the monitor ops to their sinks (RecordSink): call it
+    /// before anything reads what the sinks received. A backend hands records over on its own
+    /// every few steps and where the step sequence breaks (initial_step, set_step).
+    virtual void flush_records() {}
 
     /// Synaptic events delivered so far (one per synapse per presynaptic spike).
     virtual std::uint64_t synaptic_events() const = 0;

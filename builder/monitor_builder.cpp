@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include "builder/plan_builder.hpp"
+#include "builder/record_ops.hpp"
 #include "core/text.hpp"
 
 namespace spikegraph::detail {
@@ -13,14 +14,8 @@ void PlanBuilder::add_spike_monitor(const SpikeMonitorSpec& m) {
     const TextOrigin o = with_key(m.origin, "monitors." + m.name);
     GroupRef ref = m.source;
     const Population& p = population(ref, o, "group");
-    OpSpec op;
-    op.name = m.name + ".record";
-    op.kind = "spike_monitor";
-    op.owner = m.name;
-    op.barrier = true;
-    op.inputs = {{p.spikes_var, Read::now}, {p.count_var, Read::now}};
-    op.payload = SpikeMonitorPayload{p.spikes_var, p.count_var, ref.begin, ref.end};
-    spike_monitors_.push_back(std::move(op));
+    spike_monitors_.push_back(spike_record_op(m.name + ".record", m.name, p.spikes_var,
+                                              p.count_var, ref.begin, ref.end));
     MonitorInfo info;
     info.kind = MonitorInfo::Kind::spike;
     info.name = m.name;
@@ -78,14 +73,7 @@ void PlanBuilder::add_state_monitor(const StateMonitorSpec& m) {
             config_error(detail::origin_of(m.every, o), "the record interval must be at least one step (dt)");
     }
     info.every_steps = sp.every_steps;
-    OpSpec op;
-    op.name = info.op;
-    op.kind = "state_monitor";
-    op.owner = m.name;
-    op.barrier = true;
-    for (const auto& v : sp.vars) op.inputs.push_back({v, Read::prev});
-    op.payload = sp;
-    state_monitors_.push_back(std::move(op));
+    state_monitors_.push_back(state_record_op(info.op, m.name, std::move(sp)));
     result_.monitors.push_back(info);
 }
 

@@ -40,48 +40,49 @@ SpikeMonitor::SpikeMonitor(std::string name, std::filesystem::path out_dir, doub
     }
 }
 
-void SpikeMonitor::note_spikes(std::int64_t /*step*/, std::size_t batch, std::size_t count) {
+void SpikeMonitor::note_spikes(const SpikeBlock& block) {
     if (finished_) {
         throw SimulationError("spike monitor '" + name_ + "': spikes recorded after finish()");
     }
-    if (batch >= batch_) {
-        throw SimulationError("spike monitor '" + name_ + "': batch entry " +
-                              std::to_string(batch) + " is out of range (batch size " +
-                              std::to_string(batch_) + ")");
+    if (block.batch != batch_) {
+        throw SimulationError("spike monitor '" + name_ + "': a block of " +
+                              std::to_string(block.batch) + " batch entries for a batch size of " +
+                              std::to_string(batch_));
     }
-    count_per_batch_[batch] += count;
-    total_ += count;
+    for (std::size_t r = 0; r < block.rows(); ++r) count_per_batch_[r % batch_] += block.count(r);
+    total_ += block.spikes();
 }
 
-void SpikeMonitor::record_spike_column(std::size_t column, std::int64_t step, std::size_t batch,
-                                       const std::int32_t* index, std::size_t count,
-                                       std::int32_t shift) {
-    // Brian's convention: a spike emitted during step k is stamped with the step's start time.
-    const double t_ms = static_cast<double>(step) * dt_ms_;
-    auto fill = [&](auto& buffer, auto&& append) {
-        std::size_t done = 0;
-        while (done < count) {
-            const std::size_t take = std::min(count - done, chunk_records_ - buffer.size());
-            append(buffer, done, take);
-            done += take;
-            if (buffer.size() == chunk_records_) flush_column(column);
-        }
-    };
+template <class Buffer, class Value>
+void SpikeMonitor::append(std::size_t column, Buffer& buffer, std::size_t count, Value&& value) {
+    std::size_t done = 0;
+    while (done < count) {
+        const std::size_t take = std::min(count - done, chunk_records_ - buffer.size());
+        for (std::size_t k = 0; k < take; ++k) buffer.push_back(value(done + k));
+        done += take;
+        if (buffer.size() == chunk_records_) flush_column(column);
+    }
+}
+
+void SpikeMonitor::record_spike_column(std::size_t column, const SpikeBlock& block) {
     switch (column) {
         case 0:
-            fill(t_ms_, [&](auto& b, std::size_t, std::size_t n) { b.insert(b.end(), n, t_ms); });
+            for (std::size_t r = 0; r < block.rows(); ++r) {
+                // Brian's convention: a spike emitted during step k is stamped with the step's
+                // start time.
+                const double t_ms = static_cast<double>(block.step_of(r)) * dt_ms_;
+                append(0, t_ms_, block.count(r), [&](std::size_t) { return t_ms; });
+            }
             break;
         case 1:
-            fill(index_, [&](auto& b, std::size_t from, std::size_t n) {
-                const std::size_t at = b.size();
-                b.resize(at + n);
-                for (std::size_t k = 0; k < n; ++k) b[at + k] = index[from + k] - shift;
-            });
+            append(1, index_, block.spikes(),
+                   [&](std::size_t k) { return static_cast<std::int64_t>(block.index[k]); });
             break;
         default:
-            fill(batch_entry_, [&](auto& b, std::size_t, std::size_t n) {
-                b.insert(b.end(), n, static_cast<std::int64_t>(batch));
-            });
+            for (std::size_t r = 0; r < block.rows(); ++r) {
+                const auto b = static_cast<std::int64_t>(r % block.batch);
+                append(2, batch_entry_, block.count(r), [&](std::size_t) { return b; });
+            }
     }
 }
 

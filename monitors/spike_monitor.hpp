@@ -29,18 +29,16 @@ public:
     SpikeMonitor(std::string name, std::filesystem::path out_dir, double dt_ms, std::size_t batch,
                  std::size_t index_offset, std::size_t chunk_records = std::size_t{1} << 16);
 
-    // record_spikes (RecordSink's): @throws SimulationError for a batch entry out of range or
-    // after finish(); IoError when writing fails.
+    // record_spikes (RecordSink's): @throws SimulationError for a block of another batch size
+    // or after finish(); IoError when writing fails.
 
     /// Columns t, i and, when batch > 1, b: each buffers and writes its own file, so the
     /// columns may be filled on different threads (RecordSink).
     std::size_t spike_columns() const override { return b_file_ ? 3 : 2; }
-    /// @throws SimulationError for a batch entry out of range or after finish().
-    void note_spikes(std::int64_t step, std::size_t batch, std::size_t count) override;
+    /// @throws SimulationError for a block of another batch size or after finish().
+    void note_spikes(const SpikeBlock& block) override;
     /// @throws IoError when writing fails.
-    void record_spike_column(std::size_t column, std::int64_t step, std::size_t batch,
-                             const std::int32_t* index, std::size_t count,
-                             std::int32_t shift) override;
+    void record_spike_column(std::size_t column, const SpikeBlock& block) override;
 
     /// Writes what is buffered and makes the files appear. A second call does nothing.
     /// @throws IoError
@@ -59,6 +57,10 @@ public:
     nlohmann::json manifest_entries() const;
 
 private:
+    // Appends `count` values made by `value(k)`, k = 0 .. count - 1, to the buffer of `column`,
+    // writing it out whenever it holds chunk_records_.
+    template <class Buffer, class Value>
+    void append(std::size_t column, Buffer& buffer, std::size_t count, Value&& value);
     void flush_column(std::size_t column);
 
     std::string name_;

@@ -132,52 +132,39 @@ StateMonitor::StateMonitor(std::string name, std::filesystem::path out_dir, doub
 
 StateMonitor::~StateMonitor() = default;
 
-void StateMonitor::record_state(std::int64_t step, std::size_t batch, std::size_t var_slot,
-                                const double* values, std::size_t count) {
+void StateMonitor::record_state(const StateBlock& block) {
     const auto fail = [&](const std::string& why) {
         throw SimulationError("state monitor '" + name_ + "': " + why);
     };
     if (finished_) fail("values recorded after finish()");
-    if (var_slot >= variables_.size()) {
-        fail("var_slot " + std::to_string(var_slot) + " is out of range (" +
-             std::to_string(variables_.size()) + " variables)");
+    if (block.variables != variables_.size() || block.batch != batch_ ||
+        block.width != indices_.size()) {
+        fail("a block of " + std::to_string(block.variables) + " variables x " +
+             std::to_string(block.batch) + " batch entries x " + std::to_string(block.width) +
+             " neurons for a monitor of " + std::to_string(variables_.size()) + " x " +
+             std::to_string(batch_) + " x " + std::to_string(indices_.size()));
     }
-    if (batch >= batch_) {
-        fail("batch entry " + std::to_string(batch) + " is out of range (batch size " +
-             std::to_string(batch_) + ")");
-    }
-    if (count != indices_.size()) {
-        fail("got " + std::to_string(count) + " values of '" + variables_[var_slot] +
-             "' but records " + std::to_string(indices_.size()) + " neurons");
-    }
-    if (var_slot == 0 && batch == 0) {
+    for (const std::int64_t step : block.steps) {
         times_ms_.push_back(static_cast<double>(step) * dt_ms_);
-        ++records_;
         if (times_ms_.size() >= detail::k_time_chunk_records) flush_times();
     }
-    Stream& s = stream(var_slot, batch);
-    s.buffer.insert(s.buffer.end(), values, values + count);
-    ++s.pending;
-    ++s.rows;
-    if (s.pending >= rows_per_chunk_) flush_stream(var_slot, batch);
+    records_ += block.steps.size();
+    const std::size_t n = indices_.size();
+    for (std::size_t v = 0; v < variables_.size(); ++v)
+        for (std::size_t b = 0; b < batch_; ++b) {
+            Stream& s = stream(v, b);
+            const double* rows = block.rows(v, b);
+            for (std::size_t r = 0; r < block.steps.size(); ++r) {
+                s.buffer.insert(s.buffer.end(), rows + r * n, rows + (r + 1) * n);
+                if (++s.pending >= rows_per_chunk_) flush_stream(v, b);
+            }
+        }
 }
 
 void StateMonitor::finish() {
     if (finished_) return;
-    for (std::size_t v = 0; v < variables_.size(); ++v) {
-        for (std::size_t b = 0; b < batch_; ++b) {
-            if (stream(v, b).rows != records_) {
-                throw SimulationError(
-                    "state monitor '" + name_ + "': variable '" + variables_[v] +
-                    "' of batch entry " + std::to_string(b) + " got " +
-                    std::to_string(stream(v, b).rows) + " rows but there are " +
-                    std::to_string(records_) +
-                    " record times (set by variable slot 0 of batch entry 0); every variable and "
-                    "batch entry must be recorded at every record step");
-            }
-            flush_stream(v, b);
-        }
-    }
+    for (std::size_t v = 0; v < variables_.size(); ++v)
+        for (std::size_t b = 0; b < batch_; ++b) flush_stream(v, b);
     flush_times();
     t_file_->finish();
     if (batch_ == 1) {

@@ -27,8 +27,8 @@ class StatePartFile;
 
 class StateMonitor final : public RecordSink {
 public:
-    /// `variables[k]` has unit `units[k]` and arrives as var_slot k; `indices` are the recorded
-    /// neurons within the group, in the order record_state() delivers them. Rows are buffered up
+    /// `variables[k]` has unit `units[k]` and arrives as a block's variable k; `indices` are the
+    /// recorded neurons within the group, in the order record_state() delivers them. Rows are buffered up
     /// to about `chunk_bytes` in all (at least one row per variable and batch entry). The files
     /// appear in `out_dir` (created if needed) on finish(); destroying the monitor without
     /// finish() leaves none.
@@ -42,15 +42,12 @@ public:
     StateMonitor(const StateMonitor&) = delete;
     StateMonitor& operator=(const StateMonitor&) = delete;
 
-    /// The record time is taken from the (var_slot 0, batch 0) call of each record step.
-    /// @throws SimulationError for a slot, batch entry or count that does not match the monitor,
-    /// or after finish(); IoError when writing fails.
-    void record_state(std::int64_t step, std::size_t batch, std::size_t var_slot,
-                      const double* values, std::size_t count) override;
+    /// @throws SimulationError for a block whose variables, batch size or width do not match
+    /// the monitor, or after finish(); IoError when writing fails.
+    void record_state(const StateBlock& block) override;
 
     /// Writes what is buffered and makes all files appear. A second call does nothing.
-    /// @throws SimulationError when some variable or batch entry got a different number of rows
-    /// than there are record times; IoError when writing fails.
+    /// @throws IoError when writing fails.
     void finish();
 
     /// Name of the monitored group, for the manifest.
@@ -65,11 +62,10 @@ public:
     nlohmann::json manifest_entries() const;
 
 private:
-    // One stream per (variable, batch entry): rows buffered but not yet written, and all rows.
+    // One stream per (variable, batch entry): rows buffered but not yet written.
     struct Stream {
         std::vector<double> buffer;
         std::size_t pending = 0;
-        std::uint64_t rows = 0;
     };
 
     Stream& stream(std::size_t var_slot, std::size_t batch) {

@@ -10,6 +10,7 @@
 
 #include "backend/executor.hpp"
 #include "builder/builder.hpp"
+#include "monitors/memory_recorder.hpp"
 #include "simulator/variable_map.hpp"
 
 namespace spikegraph {
@@ -26,26 +27,9 @@ struct EvolveInputs {
     VariableMap set;
 };
 
-/// The spikes of one population during an evolve, in the order they happened: step k (spike
-/// stamped t_k = k * dt), neuron index within the population, batch entry.
-struct SpikeRecord {
-    std::vector<std::int64_t> step;
-    std::vector<std::int32_t> index;
-    std::vector<std::int32_t> batch;
-
-    std::size_t size() const { return step.size(); }
-    /// Spike times [ms] for a step of `dt_ms`.
-    std::vector<double> t_ms(double dt_ms) const;
-};
-
-/// What a state monitor of the network saw during an evolve: record steps, and per variable
-/// the values row-major with shape [records, batch, recorded neurons].
-struct StateRecord {
-    std::vector<std::int64_t> step;
-    std::vector<std::int64_t> indices;  // recorded neurons within the group
-    std::map<std::string, std::vector<double>> values;
-};
-
+/// What an evolve recorded (monitors/memory_recorder.hpp): the spikes of each population, in
+/// the order they happened, and what each state monitor saw, with shape [records, batch,
+/// recorded neurons] per variable.
 struct EvolveRecord {
     std::map<std::string, SpikeRecord> spikes;  // every neuron group and spike input
     std::map<std::string, StateRecord> states;  // every state monitor of the network
@@ -68,8 +52,9 @@ struct EvolveResult {
 
 namespace detail {
 
-/// An executor of a plan extended with one in-memory spike recorder per population, and sinks
-/// for the plan's state monitors. Reused across evolve calls; not thread-safe.
+/// An executor of a plan extended with one in-memory spike recorder per population
+/// (builder/record_ops.hpp), and in-memory recorders for the plan's state monitors. Reused
+/// across evolve calls; not thread-safe.
 class EvolveEngine {
 public:
     /// @throws BackendUnavailable, BuildError
@@ -85,12 +70,10 @@ public:
                      std::int64_t steps);
 
 private:
-    class SpikeSink;
-    class StateSink;
-
     std::shared_ptr<const BuildResult> build_;
-    std::vector<std::unique_ptr<SpikeSink>> spike_sinks_;
-    std::vector<std::unique_ptr<StateSink>> state_sinks_;
+    // Recorders by population or state monitor name; the executor holds pointers to them.
+    std::map<std::string, std::unique_ptr<SpikeRecorder>> spikes_;
+    std::map<std::string, std::unique_ptr<StateRecorder>> states_;
     std::unique_ptr<Executor> executor_;
 };
 

@@ -45,6 +45,7 @@ Simulation::Simulation(const Network& network, SimulationOptions options)
     ExecutorOptions eo;
     eo.threads = threads_;
     eo.profile = options_.profile;
+    eo.record_block_steps = options_.record_block_steps;
     if (!options_.out_dir.empty()) {
         for (const auto& m : build_->monitors) {
             if (m.kind == MonitorInfo::Kind::spike) {
@@ -144,10 +145,12 @@ void Simulation::run_continue(double duration_ms, const RunControl& control) {
     }
     // A zero-length run asked to stop counts as interrupted too, so the caller reports it.
     if (total == 0 && control.stop && control.stop->load()) interrupted_ = true;
+    executor_->flush_records();  // the monitors hold every step run
 }
 
 void Simulation::finish() {
     if (finished_) return;
+    executor_->flush_records();
     finished_ = true;
     if (options_.out_dir.empty()) return;
     detail::create_output_directory(options_.out_dir, "the simulation");

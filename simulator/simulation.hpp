@@ -39,6 +39,9 @@ struct SimulationOptions {
     /// Time every op of every step; stats() then lists them under "op_seconds". Costs two clock
     /// reads per op and step (about 40 ns), so it is off unless asked for.
     bool profile = false;
+    /// Most steps the backend gathers before handing records to the monitors (0: its choice);
+    /// the output files do not depend on it.
+    std::int64_t record_block_steps = 0;
 };
 
 /// Called every few steps during run_continue: (steps done, steps asked for).

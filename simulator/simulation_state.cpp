@@ -150,6 +150,7 @@ EvolveResult Simulation::evolve(const EvolveInputs& inputs, const VariableMap& s
 
 void Simulation::store(const std::string& name) {
     ensure_initialised();
+    executor_->flush_records();
     stored_[name] = capture_snapshot(build_->plan, *executor_);
 }
 
@@ -179,6 +180,7 @@ std::vector<std::string> Simulation::stored_names() const {
 
 void Simulation::checkpoint(const std::filesystem::path& path) {
     ensure_initialised();
+    executor_->flush_records();
     write_checkpoint(path, build_->plan, capture_snapshot(build_->plan, *executor_));
     last_checkpoint_ = path;
 }

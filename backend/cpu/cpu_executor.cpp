@@ -79,6 +79,7 @@ public:
     }
 
     void initial_step() override {
+        flush_records();  // the steps before the restart reach the sinks first, in order
         for (std::size_t k = 0; k < plan_.variables.size(); ++k) {
             cpu::Buffer& b = ws_.buffers()[k];
             initialize(HostArray{b.raw(), b.type(), b.size()}, plan_.variables[k], plan_.seed);
@@ -113,6 +114,7 @@ public:
             throw SimulationError(
                 fmt::format("cannot set the step counter to {}; it must be >= 0", step),
                 {.step = step});
+        if (step != ctx_.step) flush_records();  // a record block is consecutive steps
         ctx_.step = step;
         ctx_.t_ms = static_cast<double>(step) * plan_.dt_ms;
     }
@@ -163,6 +165,10 @@ public:
     }
 
     std::uint64_t synaptic_events() const override { return kernel_events() + events_offset_; }
+
+    void flush_records() override {
+        for (auto& k : kernels_) k->flush_records();
+    }
 
     std::vector<OpTime> op_times() const override {
         std::vector<OpTime> out;

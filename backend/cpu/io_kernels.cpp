@@ -113,23 +113,34 @@ private:
     T* target_ = nullptr;
 };
 
-// Hands each step's spikes of the monitored slice to the sink. A sink that takes them by columns
-// (RecordSink::spike_columns) has them filled in parts, part p filling columns p, p + parts, ...:
-// in a parallel stage beside the deliveries, the monitor's writing (the t and i files) is then
-// shared by two threads instead of running alone after the stage. Its files are the same for
-// any number of threads.
+// Records are handed to the sinks in blocks of this many steps, unless the executor's options
+// say otherwise (ExecutorOptions::record_block_steps), and earlier when a block holds
+// k_block_spikes spikes or k_block_bytes of state rows: memory stays bounded.
+constexpr std::int64_t k_block_steps = 64;
+constexpr std::size_t k_block_spikes = std::size_t{1} << 16;
+constexpr std::size_t k_block_bytes = std::size_t{1} << 20;
+
+std::size_t block_steps(const Workspace& ws) {
+    const std::int64_t n = ws.record_block_steps();
+    return static_cast<std::size_t>(n > 0 ? n : k_block_steps);
+}
+
+// Gathers each step's spikes of the monitored slice into a block (record_chunk.hpp) and hands
+// the block to the sink when it is full, and on flush_records. A sink that takes spikes by
+// columns (RecordSink::spike_columns) has a full block's columns filled in parts, part p filling
+// columns p, p + parts, ...: in a parallel stage beside the deliveries, the monitor's writing
+// (the t and i files) is then shared by two threads instead of running alone after the stage.
+// Its files are the same for any number of threads and any block size.
 class SpikeMonitorKernel final : public Kernel {
 public:
     SpikeMonitorKernel(const OpSpec& op, Workspace& ws)
         : p_(payload_as<SpikeMonitorPayload>(op)), batch_(ws.batch()),
-          sink_(ws.sink(op.name)) {
+          steps_(block_steps(ws)), sink_(ws.sink(op.name)), block_(batch_) {
         const Buffer& s = ws.buffer(p_.spikes_var);
         spikes_ = s.as<std::int32_t>();
         size_ = s.size() / batch_;
         count_ = ws.buffer(p_.count_var).as<std::int64_t>();
-        spans_.resize(batch_);
         columns_ = sink_ ? sink_->spike_columns() : 0;
-        if (columns_ == 0) local_.resize(p_.end - p_.begin);
         const auto threads = static_cast<std::size_t>(std::max(1, ws.threads()));
         if (columns_ > 1 && threads > 1) parts_ = std::min(threads, columns_);
     }
@@ -144,70 +155,65 @@ public:
 
     Split begin_step(const StepContext& ctx, bool staged) override {
         if (!sink_) return Split::none;
-        bool any = false;
+        block_.begin_step(ctx.step);
         for (std::size_t b = 0; b < batch_; ++b) {
-            const std::int32_t* list = spikes_ + b * size_;
-            const std::int32_t* first = list;
-            const std::int32_t* last = list + count_[b];
+            const std::int32_t* first = spikes_ + b * size_;
+            const std::int32_t* last = first + count_[b];
             if (p_.begin > 0 || p_.end < size_) {
                 first = std::lower_bound(first, last, static_cast<std::int32_t>(p_.begin));
                 last = std::lower_bound(first, last, static_cast<std::int32_t>(p_.end));
             }
-            spans_[b] = {first, static_cast<std::size_t>(last - first)};
-            if (spans_[b].count == 0) continue;
-            any = true;
-            if (columns_) sink_->note_spikes(ctx.step, b, spans_[b].count);
+            block_.add_row(first, static_cast<std::size_t>(last - first),
+                           static_cast<std::int32_t>(p_.begin));
         }
-        if (!any) return Split::none;
+        if (block_.steps() < steps_ && block_.spikes() < k_block_spikes) return Split::none;
+        view_ = block_.view();
+        noted_ = columns_ > 0 && view_.spikes() > 0;
+        if (!noted_) return Split::whole;
+        sink_->note_spikes(view_);
         return staged && parts_ > 1 ? Split::parts : Split::whole;
     }
 
-    void run_part(const StepContext& ctx, std::size_t p) override {
-        for (std::size_t c = p; c < columns_; c += parts_) record_column(c, ctx.step);
+    void run_part(const StepContext&, std::size_t p) override {
+        for (std::size_t c = p; c < columns_; c += parts_) sink_->record_spike_column(c, view_);
     }
 
-    void run_whole(const StepContext& ctx) override {
-        if (columns_) {
-            for (std::size_t c = 0; c < columns_; ++c) record_column(c, ctx.step);
+    void run_whole(const StepContext&) override {
+        if (!noted_) {
+            sink_->record_spikes(view_);
             return;
         }
-        const auto offset = static_cast<std::int32_t>(p_.begin);
-        for (std::size_t b = 0; b < batch_; ++b) {
-            const Span& s = spans_[b];
-            if (s.count == 0) continue;
-            for (std::size_t k = 0; k < s.count; ++k) local_[k] = s.first[k] - offset;
-            sink_->record_spikes(ctx.step, b, local_.data(), s.count);
-        }
+        for (std::size_t c = 0; c < columns_; ++c) sink_->record_spike_column(c, view_);
+    }
+
+    void end_step(const StepContext&) override { block_.clear(); }
+
+    void flush_records() override {
+        if (!sink_ || block_.steps() == 0) return;
+        sink_->record_spikes(block_.view());
+        block_.clear();
     }
 
 private:
-    void record_column(std::size_t column, std::int64_t step) {
-        for (std::size_t b = 0; b < batch_; ++b)
-            if (spans_[b].count)
-                sink_->record_spike_column(column, step, b, spans_[b].first, spans_[b].count,
-                                           static_cast<std::int32_t>(p_.begin));
-    }
-
-    struct Span {  // a batch entry's spikes of the slice, this step
-        const std::int32_t* first = nullptr;
-        std::size_t count = 0;
-    };
-
     SpikeMonitorPayload p_;
-    std::size_t batch_, size_ = 0, columns_ = 0, parts_ = 0;
+    std::size_t batch_, steps_, size_ = 0, columns_ = 0, parts_ = 0;
     RecordSink* sink_;
     const std::int32_t* spikes_ = nullptr;
     const std::int64_t* count_ = nullptr;
-    std::vector<Span> spans_;
-    std::vector<std::int32_t> local_;
+    SpikeBlockBuffer block_;
+    SpikeBlock view_;     // the full block being handed over this step
+    bool noted_ = false;  // view_ went through note_spikes: its columns follow
 };
 
+// Gathers the record steps' values into a block of rows and hands it to the sink every
+// block_steps steps (earlier when the rows would pass k_block_bytes), and on flush_records.
 template <class T>
 class StateMonitorKernel final : public Kernel {
 public:
     StateMonitorKernel(const OpSpec& op, Workspace& ws)
         : p_(payload_as<StateMonitorPayload>(op)), batch_(ws.batch()),
-          sink_(ws.sink(op.name)) {
+          steps_(block_steps(ws)), sink_(ws.sink(op.name)),
+          block_(p_.vars.size(), batch_, p_.indices.size(), rows_per_block(ws)) {
         for (const auto& v : p_.vars) {
             const Buffer& buf = ws.buffer(v);
             const VariableSpec& spec = ws.spec(v);
@@ -216,29 +222,54 @@ public:
             stride_.push_back(spec.batched ? per_row : 0);
             scalar_.push_back(per_row == 1);
         }
-        values_.resize(p_.indices.size());
     }
 
     void run(const StepContext& ctx) override {
-        if (!sink_ || ctx.step % p_.every_steps != 0) return;
-        for (std::size_t b = 0; b < batch_; ++b)
-            for (std::size_t v = 0; v < vars_.size(); ++v) {
-                const T* src = vars_[v] + b * stride_[v];
-                for (std::size_t k = 0; k < p_.indices.size(); ++k)
-                    values_[k] = static_cast<double>(
-                        scalar_[v] ? src[0] : src[static_cast<std::size_t>(p_.indices[k])]);
-                sink_->record_state(ctx.step, b, v, values_.data(), values_.size());
-            }
+        if (!sink_) return;
+        if (ctx.step % p_.every_steps == 0) {
+            if (block_.full()) hand_over();  // k_block_bytes reached before the block's end
+            block_.begin_record(ctx.step);
+            for (std::size_t b = 0; b < batch_; ++b)
+                for (std::size_t v = 0; v < vars_.size(); ++v) {
+                    const T* src = vars_[v] + b * stride_[v];
+                    double* row = block_.row(v, b);
+                    for (std::size_t k = 0; k < p_.indices.size(); ++k)
+                        row[k] = static_cast<double>(
+                            scalar_[v] ? src[0] : src[static_cast<std::size_t>(p_.indices[k])]);
+                }
+        }
+        if (++gathered_ >= steps_) flush_records();
+    }
+
+    void flush_records() override {
+        hand_over();
+        gathered_ = 0;
     }
 
 private:
+    void hand_over() {
+        if (sink_ && block_.records() > 0) sink_->record_state(block_.view());
+        block_.clear();
+    }
+
+    // Rows for block_steps steps, at most k_block_bytes of them in all (at least one).
+    std::size_t rows_per_block(const Workspace& ws) const {
+        if (!sink_) return 1;
+        const std::size_t row_bytes =
+            std::max<std::size_t>(1, p_.vars.size() * batch_ * p_.indices.size() * sizeof(double));
+        const auto every = static_cast<std::size_t>(p_.every_steps);
+        return std::clamp<std::size_t>(k_block_bytes / row_bytes, 1,
+                                       (block_steps(ws) + every - 1) / every);
+    }
+
     StateMonitorPayload p_;
-    std::size_t batch_;
+    std::size_t batch_, steps_;
     RecordSink* sink_;
+    StateBlockBuffer block_;
+    std::size_t gathered_ = 0;  // steps since the block began
     std::vector<const T*> vars_;
     std::vector<std::size_t> stride_;
     std::vector<bool> scalar_;
-    std::vector<double> values_;
 };
 
 }  // namespace

@@ -42,6 +42,9 @@ public:
     /// Called after variables were overwritten from outside the loop (initial values, write,
     /// restore). A kernel that keeps something derived from its buffers recomputes it.
     virtual void variables_written() {}
+    /// Monitor kernels: hands what the kernel gathered for its sink over now (RecordSink).
+    /// Called between steps only.
+    virtual void flush_records() {}
 
     // Partitioned kernels. A kernel whose step splits over a neuron partition, part p touching
     // the variables of part_local() at part p's neurons only, says so here; the executor then

@@ -23,6 +23,7 @@ public:
     std::size_t batch() const { return plan_.batch; }
     Precision precision() const { return plan_.precision; }
     int threads() const { return options_.threads; }
+    std::int64_t record_block_steps() const { return options_.record_block_steps; }
 
     /// The buffer of a variable; throws BuildError naming the op when it does not exist.
     Buffer& buffer(const std::string& var);

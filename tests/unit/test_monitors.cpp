@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/record_blocks.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "core/error.hpp"
 #include "monitors/manifest.hpp"
@@ -23,6 +25,8 @@ namespace spikegraph {
 namespace {
 
 namespace fs = std::filesystem;
+using testing_support::SpikeFeeder;
+using testing_support::StateFeeder;
 
 class MonitorTest : public ::testing::Test {
 protected:
@@ -50,11 +54,11 @@ double state_value(std::size_t v, std::size_t b, std::size_t r, std::size_t k) {
 
 TEST_F(MonitorTest, SpikeMonitorRecordsTimesAndIndices) {
     SpikeMonitor m("spikes", dir_, 0.1, 1, 40);
-    const std::int32_t s0[] = {1, 5};
-    const std::int32_t s3[] = {0};
-    m.record_spikes(0, 0, s0, 2);
-    m.record_spikes(2, 0, nullptr, 0);
-    m.record_spikes(3, 0, s3, 1);
+    SpikeFeeder feed(m, 1, 4);
+    feed.step(0, {{1, 5}});
+    feed.step(1, {{}});
+    feed.step(2, {{}});
+    feed.step(3, {{0}});  // the fourth step: the block goes to the monitor
     m.finish();
     m.finish();
 
@@ -69,29 +73,32 @@ TEST_F(MonitorTest, SpikeMonitorRecordsTimesAndIndices) {
     EXPECT_EQ(i.as<std::int64_t>(), (std::vector<std::int64_t>{1, 5, 0}));
     EXPECT_EQ(m.total_spikes(), 3u);
     EXPECT_EQ(m.count(0), 3u);
-    EXPECT_THROW(m.record_spikes(4, 0, s3, 1), SimulationError);
+    feed.step(4, {{0}});
+    EXPECT_THROW(feed.flush(), SimulationError);  // after finish()
 }
 
 TEST_F(MonitorTest, SpikeMonitorKeepsOrderAcrossManyChunks) {
     SpikeMonitor m("s", dir_, 0.5, 2, 0, 7);
+    SpikeFeeder feed(m, 2, 3);
     std::vector<double> want_t;
     std::vector<std::int64_t> want_i, want_b;
-    std::vector<std::int32_t> idx;
     for (std::int64_t step = 0; step < 200; ++step) {
+        std::vector<std::vector<std::int32_t>> rows(2);
         for (std::size_t b = 0; b < 2; ++b) {
             const std::size_t n =
                 static_cast<std::size_t>((step * 7 + static_cast<std::int64_t>(b) * 3) % 23);
-            idx.clear();
             for (std::size_t k = 0; k < n; ++k) {
-                idx.push_back(static_cast<std::int32_t>(k * 2 + b));
+                rows[b].push_back(static_cast<std::int32_t>(k * 2 + b));
                 want_t.push_back(static_cast<double>(step) * 0.5);
                 want_i.push_back(static_cast<std::int64_t>(k * 2 + b));
                 want_b.push_back(static_cast<std::int64_t>(b));
             }
-            m.record_spikes(step, b, idx.data(), n);
         }
+        feed.step(step, rows);
     }
-    EXPECT_THROW(m.record_spikes(0, 2, idx.data(), 0), SimulationError);
+    feed.flush();
+    SpikeFeeder wrong_batch(m, 3);
+    EXPECT_THROW(wrong_batch.step(0, {{}, {}, {}}), SimulationError);
     m.finish();
     EXPECT_GT(want_t.size(), 100u * 7);
     EXPECT_EQ(read_npy(dir_ / "s.t.npy").as<double>(), want_t);
@@ -103,35 +110,38 @@ TEST_F(MonitorTest, SpikeMonitorKeepsOrderAcrossManyChunks) {
 }
 
 TEST_F(MonitorTest, SpikeMonitorColumnsFilledOnTheirOwnThreadsWriteWhatRecordSpikesWrites) {
-    // The same spikes twice: through record_spikes, and by columns (what a parallel stage
-    // does: note_spikes, then every column on a thread of its own), with the indices shifted
-    // by 100. Chunks of 5 records, so each column flushes on its own thread many times.
+    // The same spikes twice, in blocks of 4 steps: through record_spikes, and by columns (what
+    // a parallel stage does: note_spikes, then every column on a thread of its own). Chunks of
+    // 5 records, so each column flushes on its own thread many times.
     const fs::path whole_dir = dir_ / "whole", columns_dir = dir_ / "columns";
     SpikeMonitor whole("s", whole_dir, 0.25, 2, 0, 5);
     SpikeMonitor columns("s", columns_dir, 0.25, 2, 0, 5);
     ASSERT_EQ(columns.spike_columns(), 3u);
-    std::vector<std::int32_t> idx, shifted;
+    SpikeBlockBuffer block(2);
+    const auto hand_over = [&] {
+        whole.record_spikes(block.view());
+        columns.note_spikes(block.view());
+        std::vector<std::thread> threads;
+        for (std::size_t c = 0; c < 3; ++c)
+            threads.emplace_back([&, c] { columns.record_spike_column(c, block.view()); });
+        for (auto& t : threads) t.join();
+        block.clear();
+    };
+    std::vector<std::int32_t> idx;
     for (std::int64_t step = 0; step < 120; ++step) {
+        block.begin_step(step);
         for (std::size_t b = 0; b < 2; ++b) {
             const auto n = static_cast<std::size_t>((step * 5 + static_cast<std::int64_t>(b)) % 13);
             idx.clear();
-            shifted.clear();
-            for (std::size_t k = 0; k < n; ++k) {
-                idx.push_back(static_cast<std::int32_t>(3 * k + b));
-                shifted.push_back(idx.back() + 100);
-            }
-            whole.record_spikes(step, b, idx.data(), n);
-            if (n == 0) continue;
-            columns.note_spikes(step, b, n);
-            std::vector<std::thread> threads;
-            for (std::size_t c = 0; c < 3; ++c)
-                threads.emplace_back([&, c] {
-                    columns.record_spike_column(c, step, b, shifted.data(), n, 100);
-                });
-            for (auto& t : threads) t.join();
+            for (std::size_t k = 0; k < n; ++k) idx.push_back(static_cast<std::int32_t>(3 * k + b + 100));
+            block.add_row(idx.data(), n, 100);
         }
+        if (block.steps() == 4) hand_over();
     }
-    EXPECT_THROW(columns.note_spikes(0, 2, 1), SimulationError);
+    SpikeBlockBuffer wrong_batch(1);
+    wrong_batch.begin_step(0);
+    wrong_batch.add_row(idx.data(), 1, 0);
+    EXPECT_THROW(columns.note_spikes(wrong_batch.view()), SimulationError);
     whole.finish();
     columns.finish();
     ASSERT_GT(whole.total_spikes(), 500u);
@@ -143,14 +153,17 @@ TEST_F(MonitorTest, SpikeMonitorColumnsFilledOnTheirOwnThreadsWriteWhatRecordSpi
         EXPECT_EQ(a.shape, b.shape);
         EXPECT_EQ(a.bytes, b.bytes);
     }
-    EXPECT_THROW(columns.note_spikes(200, 0, 1), SimulationError);  // after finish()
+    block.begin_step(200);
+    block.add_row(idx.data(), 1, 0);
+    block.add_row(idx.data(), 0, 0);
+    EXPECT_THROW(columns.note_spikes(block.view()), SimulationError);  // after finish()
 }
 
 TEST_F(MonitorTest, SpikeMonitorDestroyedWithoutFinishLeavesNoFiles) {
     {
         SpikeMonitor m("s", dir_, 0.1, 3, 0, 4);
-        const std::int32_t s[] = {1, 2, 3, 4, 5, 6};
-        m.record_spikes(1, 2, s, 6);  // crosses a chunk boundary, so data reached the disk
+        SpikeFeeder feed(m, 3);
+        feed.step(1, {{}, {}, {1, 2, 3, 4, 5, 6}});  // crosses a chunk boundary: data on disk
     }
     EXPECT_TRUE(listing().empty());
 }
@@ -158,8 +171,7 @@ TEST_F(MonitorTest, SpikeMonitorDestroyedWithoutFinishLeavesNoFiles) {
 TEST_F(MonitorTest, SpikeMonitorManifestEntries) {
     SpikeMonitor m("spikes", dir_, 0.1, 2, 40);
     m.set_group("exc");
-    const std::int32_t s[] = {3};
-    m.record_spikes(5, 1, s, 1);
+    SpikeFeeder(m, 2).step(5, {{}, {3}});
     m.finish();
     const nlohmann::json e = m.manifest_entries();
     ASSERT_EQ(e.size(), 3u);
@@ -194,17 +206,20 @@ TEST_F(MonitorTest, StateMonitorUnbatchedLayoutAcrossChunks) {
     // 100 bytes for 2 variables of 24-byte rows: 2 rows per chunk, so many flushes.
     StateMonitor m("st", dir_, 0.25, 1, {"v", "w"}, {"mV", "nA"}, indices, 100);
     const std::size_t records = 37;
-    for (std::size_t r = 0; r < records; ++r) {
-        for (std::size_t v = 0; v < 2; ++v) {
-            double row[3];
-            for (std::size_t k = 0; k < 3; ++k) row[k] = state_value(v, 0, r, k);
-            m.record_state(static_cast<std::int64_t>(r * 4), 0, v, row, 3);
-        }
+    StateFeeder feed(m, 2, 1, 3, 5);  // blocks of 5 records, the last of 2
+    for (std::size_t r = 0; r < records; ++r)
+        feed.record(static_cast<std::int64_t>(r * 4), [&](std::size_t v, std::size_t b,
+                                                          std::size_t k) {
+            return state_value(v, b, r, k);
+        });
+    feed.flush();
+    // Blocks of the wrong width, variable count or batch size.
+    for (const auto& [vars, batch, width] : {std::array<std::size_t, 3>{2, 1, 2},
+                                             std::array<std::size_t, 3>{3, 1, 3},
+                                             std::array<std::size_t, 3>{2, 2, 3}}) {
+        StateFeeder wrong(m, vars, batch, width);
+        EXPECT_THROW(wrong.record(0, [](auto...) { return 0.0; }), SimulationError);
     }
-    double row[2] = {};
-    EXPECT_THROW(m.record_state(0, 0, 0, row, 2), SimulationError);
-    EXPECT_THROW(m.record_state(0, 0, 2, row, 3), SimulationError);
-    EXPECT_THROW(m.record_state(0, 1, 0, row, 3), SimulationError);
     EXPECT_EQ(m.records(), records);
     m.finish();
 
@@ -230,16 +245,13 @@ TEST_F(MonitorTest, StateMonitorUnbatchedLayoutAcrossChunks) {
 TEST_F(MonitorTest, StateMonitorBatchedLayoutIsBatchRecordNeuron) {
     const std::size_t batch = 3, n = 4, records = 50;
     StateMonitor m("st", dir_, 0.1, batch, {"v", "g"}, {"mV", "nS"}, {0, 1, 2, 3}, 256);
-    for (std::size_t r = 0; r < records; ++r) {
-        // The backend may deliver batch entries and variables in any order within a step.
-        for (std::size_t b = 0; b < batch; ++b) {
-            for (std::size_t v = 0; v < 2; ++v) {
-                std::vector<double> row(n);
-                for (std::size_t k = 0; k < n; ++k) row[k] = state_value(v, b, r, k);
-                m.record_state(static_cast<std::int64_t>(r), b, v, row.data(), n);
-            }
-        }
-    }
+    StateFeeder feed(m, 2, batch, n, 7);
+    for (std::size_t r = 0; r < records; ++r)
+        feed.record(static_cast<std::int64_t>(r), [&](std::size_t v, std::size_t b,
+                                                      std::size_t k) {
+            return state_value(v, b, r, k);
+        });
+    feed.flush();
     m.finish();
     EXPECT_EQ(listing(),
               (std::vector<std::string>{"st.g.npy", "st.index.npy", "st.t.npy", "st.v.npy"}));
@@ -264,23 +276,13 @@ TEST_F(MonitorTest, StateMonitorBatchedLayoutIsBatchRecordNeuron) {
     EXPECT_EQ(e[0]["shape"], nlohmann::json::array({records}));
 }
 
-TEST_F(MonitorTest, StateMonitorRejectsMissingRowsAtFinish) {
-    StateMonitor m("st", dir_, 0.1, 2, {"v"}, {"mV"}, {0});
-    const double x = 1.0;
-    m.record_state(0, 0, 0, &x, 1);
-    m.record_state(0, 1, 0, &x, 1);
-    m.record_state(1, 0, 0, &x, 1);  // batch entry 1 misses step 1
-    EXPECT_THROW(m.finish(), SimulationError);
-}
-
 TEST_F(MonitorTest, StateMonitorDestroyedWithoutFinishLeavesNoFiles) {
     for (std::size_t batch : {1u, 2u}) {
         {
             StateMonitor m("st", dir_, 0.1, batch, {"v"}, {"mV"}, {0, 1}, 16);
-            const double row[2] = {1.0, 2.0};
-            for (std::size_t b = 0; b < batch; ++b) {
-                for (int r = 0; r < 5; ++r) m.record_state(r, b, 0, row, 2);
-            }
+            StateFeeder feed(m, 1, batch, 2);
+            for (int r = 0; r < 5; ++r)
+                feed.record(r, [](std::size_t, std::size_t, std::size_t k) { return k + 1.0; });
         }
         EXPECT_TRUE(listing().empty()) << "batch " << batch;
     }
@@ -321,13 +323,11 @@ TEST_F(MonitorTest, ManifestRoundTrip) {
 TEST_F(MonitorTest, NumpyLoadsBatchedStateOutput) {
     if (!have_numpy()) GTEST_SKIP() << "/usr/bin/python3 with numpy is not available";
     StateMonitor m("st", dir_, 0.5, 2, {"v"}, {"mV"}, {3, 4, 5}, 64);
-    for (std::size_t r = 0; r < 20; ++r) {
-        for (std::size_t b = 0; b < 2; ++b) {
-            std::vector<double> row(3);
-            for (std::size_t k = 0; k < 3; ++k) row[k] = state_value(0, b, r, k);
-            m.record_state(static_cast<std::int64_t>(r), b, 0, row.data(), 3);
-        }
-    }
+    StateFeeder feed(m, 1, 2, 3, 3);
+    for (std::size_t r = 0; r < 20; ++r)
+        feed.record(static_cast<std::int64_t>(r),
+                    [&](std::size_t v, std::size_t b, std::size_t k) { return state_value(v, b, r, k); });
+    feed.flush();
     m.finish();
     const std::string cmd =
         "/usr/bin/python3 -c 'import numpy, sys, os; d = sys.argv[1]; "
