@@ -30,17 +30,14 @@ std::size_t env_count(const char* name, std::size_t fallback) {
 // the caches private to a core (4 MiB: a few times a 1-2 MiB L2): below that, the rows it would
 // fetch are mostly in cache already and the prefetches cost instructions per event for nothing.
 // The whole workspace counts, not the connection alone: a small connection beside a large one
-// is evicted by it all the same. Measured on a 2-core EPYC (1 MiB L2, 32 MiB L3), per simulated
-// second: CUBA-400k's excitatory delivery (102 MB of indices) 0.77 -> 0.24 s and its inhibitory
-// one (26 MB) 0.19 -> 0.07 s; CUBA-40k's excitatory one (10 MB, in L3) 0.021-0.030 -> 0.017 s,
-// COBA-40k's 0.060 -> 0.047 s; while COBA-4k (1.3 MB, in L2) got 10% slower.
+// is evicted by it all the same (the measurements behind the threshold: bench/RESULTS.md, "Moved
+// from code comments").
 // SPIKEGRAPH_PREFETCH_MIN_MB overrides it (0: always prefetch), for other machines and the tests.
 std::size_t prefetch_min_bytes() { return env_count("SPIKEGRAPH_PREFETCH_MIN_MB", 4) << 20; }
 
 // A step's delivery is split over the threads when it has at least this many events (estimated
 // from the spike count and the mean row length). One event costs 1-3 ns and a parallel_for on
-// idle-spinning workers about 0.3 us here (CUBA-4k forced to split every step: 0.4 ms more per
-// simulated second), so 1024 events (1-3 us) keep that overhead small.
+// idle-spinning workers about 0.3 us, so 1024 events (1-3 us) keep that overhead small.
 // SPIKEGRAPH_PARALLEL_MIN_EVENTS overrides it (0: always split), for the tests.
 std::size_t parallel_min_events() { return env_count("SPIKEGRAPH_PARALLEL_MIN_EVENTS", 1024); }
 
@@ -221,8 +218,8 @@ private:
     // large matrix live in memory, not in cache, and each event is a read-modify-write of a
     // target that is rarely in L1, so the loop is bound by latency. It therefore asks for the
     // memory ahead of time: the indices (and weights) of the row k_rows_ahead rows on, and the
-    // targets of the next row, whose indices that earlier request has brought in. (On this
-    // machine's CUBA-400k that halves the time per event; bench/RESULTS.md.)
+    // targets of the next row, whose indices that earlier request has brought in (about half
+    // the time per event on large networks: bench/RESULTS.md).
     void deliver_part(const std::int32_t* first, const std::int32_t* last, std::int32_t offset,
                       T* target, std::size_t p, std::size_t parts, std::uint64_t& events) {
         const std::ptrdiff_t n = last - first;
