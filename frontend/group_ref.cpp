@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "frontend/expression_parser.hpp"
 
 namespace spikegraph {
 
