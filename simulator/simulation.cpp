@@ -79,7 +79,8 @@ Simulation::Simulation(const Network& network, SimulationOptions options)
 // Finishing here means a forgotten finish() still leaves complete output files. A destructor
 // must not throw, so a failure is logged instead.
 Simulation::~Simulation() {
-    if (!executor_ || finished_ || options_.out_dir.empty()) return;
+    // Nothing was simulated (e.g. resume() refused a checkpoint): leave no output behind.
+    if (!executor_ || finished_ || options_.out_dir.empty() || steps_run_ == 0) return;
     try {
         finish();
     } catch (const std::exception& e) {

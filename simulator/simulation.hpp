@@ -67,8 +67,9 @@ public:
     /// network's `simulation.backend` if set, else the calling thread's default_backend().
     /// @throws ConfigError, ModelError, BuildError, BackendUnavailable
     explicit Simulation(const Network& network, SimulationOptions options = {});
-    /// Calls finish() when it has not run (a simulation with an out_dir then leaves complete
-    /// output files); an error finish() throws there is logged, not thrown.
+    /// Calls finish() when it has not run and at least one step was simulated (a simulation
+    /// with an out_dir then leaves complete output files; one that never ran leaves none); an
+    /// error finish() throws there is logged, not thrown.
     ~Simulation();
     Simulation(const Simulation&) = delete;
     Simulation& operator=(const Simulation&) = delete;
