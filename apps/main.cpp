@@ -21,6 +21,7 @@
 #include <spdlog/spdlog.h>
 
 #include "backend/backend_registry.hpp"
+#include "builder/builder.hpp"
 #include "core/error.hpp"
 #include "core/units.hpp"
 #include "frontend/yaml_loader.hpp"

@@ -3,9 +3,7 @@
 
 #include <iostream>
 
-#include "core/error.hpp"
-#include "frontend/network.hpp"
-#include "simulator/simulation.hpp"
+#include <spikegraph/spikegraph.hpp>
 
 using namespace spikegraph;
 

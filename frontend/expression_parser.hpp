@@ -8,17 +8,9 @@
 #include <vector>
 
 #include "core/expr.hpp"
+#include "frontend/text_origin.hpp"
 
 namespace spikegraph {
-
-/// Where a piece of text came from: a file, the line and column where the text starts, and the
-/// config key (`models.cuba.equations`). Used to point error messages at the user's input.
-struct TextOrigin {
-    std::string file;
-    int line = 1;
-    int column = 1;
-    std::string key;
-};
 
 /// Formats `file:line:col: key: message` for a position inside the text. Line k of the text is
 /// line `origin.line + k - 1` of the file; columns on the text's first line are shifted by

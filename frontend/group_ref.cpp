@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "frontend/config_location.hpp"
+#include "frontend/expression_parser.hpp"
 
 namespace spikegraph {
 

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "frontend/expression_parser.hpp"
+#include "frontend/text_origin.hpp"
 
 namespace spikegraph {
 

@@ -9,28 +9,9 @@
 #include <vector>
 
 #include "backend/record_sink.hpp"
+#include "monitors/records.hpp"
 
 namespace spikegraph {
-
-/// The spikes of one population, in the order they happened: step k (spike stamped
-/// t_k = k * dt), neuron index within the population, batch entry.
-struct SpikeRecord {
-    std::vector<std::int64_t> step;
-    std::vector<std::int32_t> index;
-    std::vector<std::int32_t> batch;
-
-    std::size_t size() const { return step.size(); }
-    /// Spike times [ms] for a step of `dt_ms`.
-    std::vector<double> t_ms(double dt_ms) const;
-};
-
-/// What a state monitor saw: record steps, and per variable the values row-major with shape
-/// [records, batch, recorded neurons].
-struct StateRecord {
-    std::vector<std::int64_t> step;
-    std::vector<std::int64_t> indices;  // recorded neurons within the group
-    std::map<std::string, std::vector<double>> values;
-};
 
 /// Keeps the spikes it receives in a SpikeRecord, and the count per batch entry.
 class SpikeRecorder final : public RecordSink {

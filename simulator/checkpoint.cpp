@@ -13,7 +13,7 @@
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
-#include "simulator/variable_map.hpp"
+#include "simulator/variable_sets.hpp"
 #include "spikegraph/config.hpp"
 
 namespace spikegraph {

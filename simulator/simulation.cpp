@@ -1,18 +1,24 @@
 #include "simulator/simulation.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <new>
 #include <thread>
 
 #include <fmt/format.h>
 
 #include "backend/backend_registry.hpp"
+#include "builder/builder.hpp"
 #include "builder/schedule.hpp"
 #include "core/error.hpp"
+#include "core/log.hpp"
 #include "core/text.hpp"
 #include "monitors/manifest.hpp"
 #include "monitors/spike_monitor.hpp"
 #include "monitors/state_monitor.hpp"
+#include "simulator/evolve.hpp"
+#include "simulator/state_snapshot.hpp"
 #include "spikegraph/config.hpp"
 
 namespace spikegraph {
@@ -71,9 +77,31 @@ Simulation::Simulation(const Network& network, SimulationOptions options)
     build_seconds_ = seconds_since(start);
 }
 
-Simulation::~Simulation() = default;
+// Finishing here means a forgotten finish() still leaves complete output files. A destructor
+// must not throw, so a failure is logged instead.
+Simulation::~Simulation() {
+    // Nothing was simulated (e.g. resume() refused a checkpoint): leave no output behind.
+    if (!executor_ || finished_ || options_.out_dir.empty() || steps_run_ == 0) return;
+    try {
+        finish();
+    } catch (const std::exception& e) {
+        logger()->error("simulation writing to '{}' was destroyed without finish(), and "
+                        "finishing it failed: {}",
+                        options_.out_dir.string(), e.what());
+    }
+}
+
 Simulation::Simulation(Simulation&&) noexcept = default;
-Simulation& Simulation::operator=(Simulation&&) noexcept = default;
+
+// The simulation assigned over is finished like one destroyed; then this one becomes the moved
+// one (a Simulation has no const or reference members, so it may be rebuilt in place).
+Simulation& Simulation::operator=(Simulation&& other) noexcept {
+    if (this != &other) {
+        this->~Simulation();
+        new (this) Simulation(std::move(other));
+    }
+    return *this;
+}
 
 void Simulation::initial_step() {
     executor_->initial_step();
@@ -87,6 +115,13 @@ void Simulation::initial_step() {
 
 void Simulation::ensure_initialised() {
     if (!initialised_) initial_step();
+}
+
+void Simulation::initialise_values() const {
+    if (initialised_) return;
+    executor_->initial_step();
+    apply_overrides();
+    initialised_ = true;
 }
 
 void Simulation::step() {
@@ -188,6 +223,10 @@ void Simulation::finish() {
     write_json_atomically(options_.out_dir / "stats.json", stats());
 }
 
+double Simulation::dt_ms() const { return build_->plan.dt_ms; }
+const Plan& Simulation::plan() const { return build_->plan; }
+const BuildResult& Simulation::build_result() const { return *build_; }
+
 double Simulation::t_ms() const {
     return static_cast<double>(executor_->current_step()) * dt_ms();
 }
@@ -205,6 +244,7 @@ std::vector<double> Simulation::read(const std::string& var) const {
                                           guess.empty() ? "" : fmt::format(" (did you mean '{}'?)", guess)),
                               {.variable = var});
     }
+    initialise_values();
     return executor_->read(var);
 }
 

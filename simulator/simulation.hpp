@@ -5,7 +5,6 @@
 // parameters(), with_state(), evolve(), ...). See docs/backends-and-state.md.
 
 #include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -17,17 +16,23 @@
 
 #include <nlohmann/json.hpp>
 
-#include "backend/executor.hpp"
-#include "builder/builder.hpp"
 #include "frontend/network.hpp"
-#include "simulator/evolve.hpp"
-#include "simulator/state_snapshot.hpp"
+#include "simulator/evolve_result.hpp"
 #include "simulator/variable_map.hpp"
 
 namespace spikegraph {
 
+// Internal types: a Simulation holds them, the public API does not show them.
+struct BuildResult;
+struct Plan;
+struct StateSnapshot;
+struct VariableSpec;
+class Executor;
 class SpikeMonitor;
 class StateMonitor;
+namespace detail {
+class EvolveEngine;
+}
 
 struct SimulationOptions {
     int threads = 0;                  // 0: the network's `simulation.threads`
@@ -65,6 +70,9 @@ public:
     /// network's `simulation.backend` if set, else the calling thread's default_backend().
     /// @throws ConfigError, ModelError, BuildError, BackendUnavailable
     explicit Simulation(const Network& network, SimulationOptions options = {});
+    /// Calls finish() when it has not run and at least one step was simulated (a simulation
+    /// with an out_dir then leaves complete output files; one that never ran leaves none); an
+    /// error finish() throws there is logged, not thrown.
     ~Simulation();
     Simulation(const Simulation&) = delete;
     Simulation& operator=(const Simulation&) = delete;
@@ -88,15 +96,19 @@ public:
 
     double t_ms() const;
     std::int64_t steps_done() const;
-    double dt_ms() const { return build_->plan.dt_ms; }
-    const Plan& plan() const { return build_->plan; }
-    const BuildResult& build_result() const { return *build_; }
+    double dt_ms() const;
+    /// The built plan and what the builder reported. Their types are internal (not installed):
+    /// these serve the command-line program and the tests.
+    const Plan& plan() const;
+    const BuildResult& build_result() const;
     /// The backend this simulation runs on.
     const std::string& backend() const { return backend_; }
     /// The sorted plan as text: what runs in which order, and what each op reads and writes.
     std::string schedule() const;
 
-    /// Host copy of a plan variable ("neurons.v"), row-major in its shape.
+    /// Host copy of a plan variable ("neurons.v"), row-major in its shape, in internal units.
+    /// Before the first step it holds the initial values (the simulation initialises itself on
+    /// first access, as step() would). @throws SimulationError for an unknown name
     std::vector<double> read(const std::string& var) const;
 
     /// Spikes since initial_step of a group or spike input, summed over the batch.
@@ -130,6 +142,11 @@ public:
     /// The same with parameters or weights written; they stay set across a later run(), whose
     /// initial_step applies them after the initial values. @throws SimulationError
     Simulation with_parameters(const VariableMap& parameters) const;
+    /// The same with values with units: `with_parameters({{"inputs.rate", "20 Hz"}})`, or
+    /// `{{"exc.El", UnitValues({-49, -50}, "mV")}}` for one number per element. A single
+    /// quantity is set on every element.
+    /// @throws SimulationError for a wrong name or size, or a unit of the wrong dimension
+    Simulation with_parameters(const UnitValueMap& parameters) const;
     /// A new simulation sharing the plan: initial state at step 0, this one's parameters.
     Simulation reset_state() const;
     /// A new simulation sharing the plan: this one's state, the parameters of the config.
@@ -170,7 +187,10 @@ private:
     struct Derived {};
     Simulation(const Simulation& source, Derived);
     void ensure_initialised();
-    void apply_overrides();
+    // The first access before any step: initial values, as step() would start from. Logically
+    // const (the values step() starts from do not change), so const accessors may call it.
+    void initialise_values() const;
+    void apply_overrides() const;
     // Copies from `source` the snapshot variables selected by `keep`, and the step when `step`.
     void copy_from(const Simulation& source, bool (*keep)(const VariableSpec&), bool step);
 
@@ -182,10 +202,10 @@ private:
     std::vector<std::unique_ptr<SpikeMonitor>> spike_monitors_;
     std::vector<std::unique_ptr<StateMonitor>> state_monitors_;
     VariableMap overrides_;  // parameters set by with_parameters, reapplied by initial_step
-    std::map<std::string, StateSnapshot> stored_;
+    std::map<std::string, std::unique_ptr<StateSnapshot>> stored_;
     mutable std::unique_ptr<detail::EvolveEngine> evolve_engine_;
     mutable std::unique_ptr<std::mutex> evolve_mutex_;
-    bool initialised_ = false;
+    mutable bool initialised_ = false;
     bool finished_ = false;
     bool interrupted_ = false;
     int threads_ = 1;

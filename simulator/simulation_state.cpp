@@ -7,13 +7,17 @@
 #include <fmt/ranges.h>
 
 #include "backend/backend_registry.hpp"
+#include "builder/builder.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "monitors/spike_monitor.hpp"
 #include "monitors/state_monitor.hpp"
 #include "simulator/checkpoint.hpp"
+#include "simulator/evolve.hpp"
 #include "simulator/simulation.hpp"
+#include "simulator/state_snapshot.hpp"
+#include "simulator/variable_sets.hpp"
 
 namespace spikegraph {
 
@@ -52,7 +56,7 @@ Simulation::Simulation(const Simulation& source, Derived)
     initial_step();
 }
 
-void Simulation::apply_overrides() {
+void Simulation::apply_overrides() const {
     for (const auto& [name, values] : overrides_) executor_->write(name, values);
 }
 
@@ -118,6 +122,12 @@ Simulation Simulation::with_parameters(const VariableMap& parameters) const {
     return s;
 }
 
+Simulation Simulation::with_parameters(const UnitValueMap& parameters) const {
+    return with_parameters(detail::to_internal_units(build_->plan, parameters,
+                                                     detail::VariableSet::parameters,
+                                                     "with_parameters"));
+}
+
 Simulation Simulation::reset_state() const {
     Simulation s(*this, Derived{});
     s.copy_from(*this, is_parameter, false);
@@ -151,7 +161,7 @@ EvolveResult Simulation::evolve(const EvolveInputs& inputs, const VariableMap& s
 void Simulation::store(const std::string& name) {
     ensure_initialised();
     executor_->flush_records();
-    stored_[name] = capture_snapshot(build_->plan, *executor_);
+    stored_[name] = std::make_unique<StateSnapshot>(capture_snapshot(build_->plan, *executor_));
 }
 
 void Simulation::restore(const std::string& name) {
@@ -168,7 +178,7 @@ void Simulation::restore(const std::string& name) {
                                           guess.empty() ? "" : fmt::format(" (did you mean '{}'?)", guess),
                                           fmt::join(names, ", ")));
     }
-    apply_snapshot(it->second, *executor_);
+    apply_snapshot(*it->second, *executor_);
     initialised_ = true;
 }
 

@@ -1,6 +1,6 @@
 #include "simulator/state_snapshot.hpp"
 
-#include "simulator/variable_map.hpp"
+#include "simulator/variable_sets.hpp"
 
 namespace spikegraph {
 

@@ -1,5 +1,6 @@
-#include "simulator/variable_map.hpp"
+#include "simulator/variable_sets.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -7,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "core/text.hpp"
+#include "core/units.hpp"
 
 namespace spikegraph::detail {
 
@@ -64,6 +66,27 @@ std::string name_list(const std::vector<std::string>& names) {
     if (names.size() <= k_shown) return fmt::format("{}", fmt::join(names, ", "));
     std::vector<std::string> head(names.begin(), names.begin() + k_shown);
     return fmt::format("{}, ... ({} more)", fmt::join(head, ", "), names.size() - k_shown);
+}
+
+// The dimension of a variable from its display unit (display_unit's text: "mV", "kHz",
+// "mV ms^-1", "" for none), written the way parse_quantity reads it.
+Dimension variable_dimension(const VariableSpec& v) {
+    std::string text = "1";
+    std::size_t start = 0;
+    while (start < v.unit.size()) {
+        const std::size_t end = std::min(v.unit.find(' ', start), v.unit.size());
+        std::string factor = v.unit.substr(start, end - start);
+        if (const auto caret = factor.find('^'); caret != std::string::npos)
+            factor.replace(caret, 1, "**");
+        text += " * " + factor;
+        start = end + 1;
+    }
+    return parse_quantity(text).dim;
+}
+
+std::string unit_phrase(Dimension d) {
+    return d.dimensionless() ? std::string("a plain number")
+                             : fmt::format("{} (e.g. \"{}\")", d.to_string(), d.example());
 }
 
 }  // namespace
@@ -135,6 +158,41 @@ void check_variable_map(const Plan& plan, const VariableMap& values, VariableSet
                         who, name, dtype_name(v->dtype), k, data[k], lo, hi), {.variable = name});
         }
     }
+}
+
+VariableMap to_internal_units(const Plan& plan, const UnitValueMap& values, VariableSet set,
+                              std::string_view who) {
+    VariableMap out;
+    for (const auto& [name, given] : values) {
+        const VariableSpec* v = plan.find_variable(name);
+        if (!v || !in_set(plan, *v, set)) {
+            // Let the name check say what is wrong, with "did you mean".
+            check_variable_map(plan, VariableMap{{name, {}}}, set, false, who);
+        }
+        const Dimension expected = variable_dimension(*v);
+        const std::string shown = given.values.empty() ? given.text : "numbers in " + given.text;
+        Quantity q;
+        try {
+            q = parse_quantity(given.values.empty() ? given.text : "1 * " + given.text);
+        } catch (const Error& e) {
+            throw SimulationError(fmt::format("{}: '{}': cannot read \"{}\": {}", who, name,
+                                              given.text, e.what()));
+        }
+        if (!(q.dim == expected))
+            throw SimulationError(fmt::format("{}: '{}' needs {}, got \"{}\" ({})", who, name,
+                                              unit_phrase(expected), shown,
+                                              q.dim.dimensionless() ? "a plain number" : q.dim.to_string()));
+        std::vector<double> internal;
+        if (given.values.empty()) {
+            internal.assign(v->size(), q.value);
+        } else {
+            internal.reserve(given.values.size());
+            for (double x : given.values) internal.push_back(x * q.value);
+        }
+        out[name] = std::move(internal);
+    }
+    check_variable_map(plan, out, set, false, who);
+    return out;
 }
 
 }  // namespace spikegraph::detail

@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "builder/plan.hpp"
 #include "frontend/network.hpp"
 #include "simulator/simulation.hpp"
 
