@@ -22,11 +22,11 @@
 
 #include "backend/backend_registry.hpp"
 #include "builder/builder.hpp"
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 #include "core/units.hpp"
-#include "frontend/yaml_loader.hpp"
-#include "simulator/simulation.hpp"
-#include "spikegraph/config.hpp"
+#include <spikegraph/yaml_loader.hpp>
+#include <spikegraph/simulation.hpp>
+#include <spikegraph/config.hpp>
 
 namespace sg = spikegraph;
 

@@ -6,7 +6,7 @@
 #include <fmt/ranges.h>
 
 #include "backend/op_registry.hpp"
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 #include "core/text.hpp"
 
 namespace spikegraph {

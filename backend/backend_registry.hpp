@@ -4,7 +4,7 @@
 // The built-ins `cpu` (always available) and `cuda` (known in every build; available only where
 // it was compiled in and a device is visible) are registered by register_builtin_backends().
 // What a user needs to choose a backend (names, availability, the thread's default) is the
-// public backend/backends.hpp. A backend is chosen by, in order: an explicit argument, the
+// public include/spikegraph/backends.hpp. A backend is chosen by, in order: an explicit argument, the
 // network's `simulation.backend` when the config sets it, and the calling thread's default.
 
 #include <functional>
@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "backend/backend_entry.hpp"
-#include "backend/backends.hpp"
+#include <spikegraph/backends.hpp>
 #include "backend/executor.hpp"
 
 namespace spikegraph {

@@ -7,7 +7,7 @@
 #include "backend/backend_entry.hpp"
 #include "backend/cpu/cpu_backend.hpp"
 #include "backend/cuda/cuda_backend.hpp"
-#include "spikegraph/config.hpp"
+#include <spikegraph/config.hpp>
 
 namespace spikegraph {
 

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "backend/backend_entry.hpp"
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 
 namespace spikegraph {
 

@@ -9,7 +9,7 @@
 
 #include "builder/plan_builder.hpp"
 #include "builder/schedule.hpp"
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 #include "core/log.hpp"
 #include "core/text.hpp"
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "builder/plan.hpp"
-#include "frontend/network.hpp"
+#include <spikegraph/network.hpp>
 
 namespace spikegraph {
 

@@ -10,7 +10,7 @@
 #include <fmt/ranges.h>
 
 #include "builder/plan_builder.hpp"
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 #include "core/expr_eval.hpp"
 #include "core/random.hpp"
 #include "core/text.hpp"

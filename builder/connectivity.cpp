@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
 
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 #include "core/random.hpp"
 
 namespace spikegraph {

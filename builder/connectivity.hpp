@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "frontend/connection.hpp"
+#include <spikegraph/connection.hpp>
 
 namespace spikegraph {
 

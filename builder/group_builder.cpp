@@ -7,7 +7,7 @@
 #include "builder/solvers/solvers.hpp"
 #include "builder/op_payloads.hpp"
 #include "builder/values.hpp"
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 #include "core/expr_eval.hpp"
 #include "core/text.hpp"
 #include "frontend/equations.hpp"

@@ -7,7 +7,7 @@
 
 #include "builder/plan.hpp"
 #include "core/units.hpp"
-#include "frontend/neuron_group.hpp"
+#include <spikegraph/neuron_group.hpp>
 
 namespace spikegraph::detail {
 

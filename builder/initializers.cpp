@@ -12,7 +12,7 @@
 #include <fmt/ranges.h>
 #include <oneapi/tbb/parallel_for.h>
 
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 #include "core/expr_eval.hpp"
 #include "core/random.hpp"
 #include "core/text.hpp"

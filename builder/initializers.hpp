@@ -13,7 +13,7 @@
 #include <cstdint>
 
 #include "builder/plan.hpp"
-#include "core/dtype.hpp"
+#include <spikegraph/dtype.hpp>
 
 namespace spikegraph {
 

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "builder/plan_builder.hpp"
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 #include "core/text.hpp"
 
 namespace spikegraph::detail {

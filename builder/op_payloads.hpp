@@ -123,7 +123,7 @@ struct StateMonitorPayload {
 
 /// The structured attributes an op carries: one of the built-in payloads, or none.
 ///
-/// User ops (frontend/custom_op.hpp, register_op) take their attributes from OpSpec::params,
+/// User ops (include/spikegraph/custom_op.hpp, register_op) take their attributes from OpSpec::params,
 /// JSON only, on purpose: JSON is what every backend can read, what the schedule can print and
 /// what a config can state, while a typed C++ object would tie the op to the process and to the
 /// backend that knows its type. A user kernel that needs a structure builds it from the params

@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "builder/op_payloads.hpp"
-#include "core/dtype.hpp"
+#include <spikegraph/dtype.hpp>
 #include "core/expr.hpp"
 
 namespace spikegraph {

@@ -13,7 +13,7 @@
 #include "builder/group_builder.hpp"
 #include "builder/op_payloads.hpp"
 #include "builder/values.hpp"
-#include "frontend/network.hpp"
+#include <spikegraph/network.hpp>
 
 namespace spikegraph::detail {
 

@@ -9,7 +9,7 @@
 #include "core/expr.hpp"
 #include "core/units.hpp"
 #include "frontend/equations.hpp"
-#include "frontend/value_spec.hpp"
+#include <spikegraph/value_spec.hpp>
 
 namespace spikegraph::detail {
 

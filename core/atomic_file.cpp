@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 
 namespace spikegraph {
 

@@ -1,4 +1,4 @@
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 
 #include <array>
 #include <cstdio>

@@ -9,7 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "core/log_level.hpp"
+#include <spikegraph/log.hpp>
 
 namespace spikegraph {
 

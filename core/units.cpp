@@ -9,7 +9,7 @@
 #include <mutex>
 #include <vector>
 
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 #include "core/text.hpp"
 
 namespace spikegraph {

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 #include "frontend/expression_parser.hpp"
 
 namespace spikegraph::detail {

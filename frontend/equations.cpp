@@ -5,7 +5,7 @@
 #include <cmath>
 #include <optional>
 
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 #include "core/expr_eval.hpp"
 #include "core/text.hpp"
 

@@ -6,7 +6,7 @@
 #include <charconv>
 #include <utility>
 
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 #include "core/expr_eval.hpp"
 #include "core/text.hpp"
 #include "core/units.hpp"

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/expr.hpp"
-#include "frontend/text_origin.hpp"
+#include <spikegraph/text_origin.hpp>
 
 namespace spikegraph {
 

@@ -1,10 +1,10 @@
-#include "frontend/group_ref.hpp"
+#include <spikegraph/group_ref.hpp>
 
 #include <charconv>
 
 #include <fmt/format.h>
 
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 #include "frontend/config_location.hpp"
 #include "frontend/expression_parser.hpp"
 

@@ -1,4 +1,4 @@
-#include "frontend/model_library.hpp"
+#include <spikegraph/model_library.hpp>
 
 #include <initializer_list>
 #include <map>
@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 #include "core/text.hpp"
 
 namespace spikegraph {

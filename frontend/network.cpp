@@ -1,4 +1,4 @@
-#include "frontend/network.hpp"
+#include <spikegraph/network.hpp>
 
 namespace spikegraph {
 

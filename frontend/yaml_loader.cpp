@@ -1,4 +1,4 @@
-#include "frontend/yaml_loader.hpp"
+#include <spikegraph/yaml_loader.hpp>
 
 #include <cerrno>
 #include <cstring>
@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 #include "frontend/yaml/loader.hpp"
 #include "frontend/yaml/set_overrides.hpp"
 

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.hpp"
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 
 namespace spikegraph {
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "backend/record_sink.hpp"
-#include "monitors/records.hpp"
+#include <spikegraph/records.hpp>
 
 namespace spikegraph {
 

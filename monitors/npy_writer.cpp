@@ -9,7 +9,7 @@
 #include <limits>
 #include <utility>
 
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 
 namespace spikegraph {
 

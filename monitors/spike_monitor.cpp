@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 #include "monitors/manifest.hpp"
 
 namespace spikegraph {

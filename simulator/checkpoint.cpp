@@ -12,9 +12,9 @@
 #include <fmt/ranges.h>
 
 #include "core/atomic_file.hpp"
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 #include "simulator/variable_sets.hpp"
-#include "spikegraph/config.hpp"
+#include <spikegraph/config.hpp>
 
 namespace spikegraph {
 

@@ -2,7 +2,7 @@
 
 #include "backend/backend_registry.hpp"
 #include "builder/record_ops.hpp"
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 
 namespace spikegraph {
 

@@ -11,7 +11,7 @@
 #include "backend/executor.hpp"
 #include "builder/builder.hpp"
 #include "monitors/memory_recorder.hpp"
-#include "simulator/evolve_result.hpp"
+#include <spikegraph/evolve.hpp>
 #include "simulator/variable_sets.hpp"
 
 namespace spikegraph {

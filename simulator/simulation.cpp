@@ -1,4 +1,4 @@
-#include "simulator/simulation.hpp"
+#include <spikegraph/simulation.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -11,7 +11,7 @@
 #include "backend/backend_registry.hpp"
 #include "builder/builder.hpp"
 #include "builder/schedule.hpp"
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "monitors/manifest.hpp"
@@ -19,7 +19,7 @@
 #include "monitors/state_monitor.hpp"
 #include "simulator/evolve.hpp"
 #include "simulator/state_snapshot.hpp"
-#include "spikegraph/config.hpp"
+#include <spikegraph/config.hpp>
 
 namespace spikegraph {
 

@@ -8,14 +8,14 @@
 
 #include "backend/backend_registry.hpp"
 #include "builder/builder.hpp"
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "monitors/spike_monitor.hpp"
 #include "monitors/state_monitor.hpp"
 #include "simulator/checkpoint.hpp"
 #include "simulator/evolve.hpp"
-#include "simulator/simulation.hpp"
+#include <spikegraph/simulation.hpp>
 #include "simulator/state_snapshot.hpp"
 #include "simulator/variable_sets.hpp"
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "builder/plan.hpp"
-#include "simulator/variable_map.hpp"
+#include <spikegraph/variable_map.hpp>
 
 namespace spikegraph::detail {
 

@@ -7,7 +7,7 @@
 #include <memory>
 #include <new>
 
-#include "core/dtype.hpp"
+#include <spikegraph/dtype.hpp>
 
 #if defined(__linux__)
 #include <sys/mman.h>

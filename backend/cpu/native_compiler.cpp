@@ -15,7 +15,7 @@
 #include <fmt/format.h>
 
 #include "core/hash.hpp"
-#include "spikegraph/config.hpp"
+#include <spikegraph/config.hpp>
 
 namespace spikegraph::cpu {
 

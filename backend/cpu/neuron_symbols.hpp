@@ -10,7 +10,7 @@
 #include "backend/cpu/workspace.hpp"
 #include "backend/program/program.hpp"
 #include "builder/op_payloads.hpp"
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 
 namespace spikegraph::cpu {
 

@@ -15,7 +15,7 @@
 #include <oneapi/tbb/parallel_for.h>
 
 #include "backend/cpu/op_factory.hpp"
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 
 namespace spikegraph::cpu::tensor {
 

@@ -11,7 +11,7 @@
 #include "backend/cpu/buffer.hpp"
 #include "backend/executor.hpp"
 #include "builder/plan.hpp"
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 
 namespace spikegraph::cpu {
 

@@ -9,7 +9,7 @@
 
 #include "backend/program/passes.hpp"
 #include "backend/program/program.hpp"
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 
 namespace spikegraph::program {
 

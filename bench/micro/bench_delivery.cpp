@@ -26,8 +26,8 @@
 #include <cstdint>
 #include <memory>
 
-#include "frontend/network.hpp"
-#include "simulator/simulation.hpp"
+#include <spikegraph/network.hpp>
+#include <spikegraph/simulation.hpp>
 #include "micro_main.hpp"
 
 namespace {

@@ -11,8 +11,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "frontend/network.hpp"
-#include "simulator/simulation.hpp"
+#include <spikegraph/network.hpp>
+#include <spikegraph/simulation.hpp>
 #include "micro_main.hpp"
 
 namespace {

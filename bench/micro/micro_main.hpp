@@ -3,7 +3,7 @@
 
 #include <benchmark/benchmark.h>
 
-#include "core/log_level.hpp"
+#include <spikegraph/log.hpp>
 
 namespace spikegraph::bench {
 

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 
 namespace spikegraph::solvers {
 

@@ -11,7 +11,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "frontend/network.hpp"
+#include <spikegraph/network.hpp>
 #include "frontend/yaml/schema.hpp"
 
 namespace spikegraph::detail::yaml_loader {

@@ -16,7 +16,7 @@
 
 #include "core/units.hpp"
 #include "frontend/expression_parser.hpp"
-#include "frontend/value_spec.hpp"
+#include <spikegraph/value_spec.hpp>
 #include "frontend/yaml/set_overrides.hpp"
 
 namespace spikegraph::detail::yaml_loader {

@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "frontend/model_library.hpp"
+#include <spikegraph/model_library.hpp>
 
 namespace spikegraph::detail::yaml_loader {
 

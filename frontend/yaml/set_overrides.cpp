@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 #include "frontend/yaml/schema.hpp"
 
 namespace spikegraph::detail::yaml_loader {

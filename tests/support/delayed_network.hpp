@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "frontend/yaml_loader.hpp"
+#include <spikegraph/yaml_loader.hpp>
 
 namespace spikegraph::testing_support {
 

@@ -6,8 +6,8 @@
 #include <cmath>
 
 #include "builder/plan.hpp"
-#include "frontend/network.hpp"
-#include "simulator/simulation.hpp"
+#include <spikegraph/network.hpp>
+#include <spikegraph/simulation.hpp>
 
 namespace spikegraph {
 namespace {

@@ -17,10 +17,10 @@
 #include "backend/cpu/cpu_executor.hpp"
 #include "backend/cpu/op_factory.hpp"
 #include "backend/op_registry.hpp"
-#include "core/error.hpp"
-#include "frontend/yaml_loader.hpp"
-#include "simulator/simulation.hpp"
-#include "spikegraph/config.hpp"
+#include <spikegraph/error.hpp>
+#include <spikegraph/yaml_loader.hpp>
+#include <spikegraph/simulation.hpp>
+#include <spikegraph/config.hpp>
 #include "tests/support/delayed_network.hpp"
 
 namespace spikegraph {

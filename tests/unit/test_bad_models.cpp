@@ -17,10 +17,10 @@
 #include <typeinfo>
 #include <vector>
 
-#include "core/error.hpp"
-#include "frontend/network.hpp"
-#include "frontend/yaml_loader.hpp"
-#include "simulator/simulation.hpp"
+#include <spikegraph/error.hpp>
+#include <spikegraph/network.hpp>
+#include <spikegraph/yaml_loader.hpp>
+#include <spikegraph/simulation.hpp>
 
 namespace spikegraph {
 namespace {

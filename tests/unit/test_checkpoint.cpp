@@ -15,10 +15,10 @@
 #include <thread>
 #include <vector>
 
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 #include "monitors/npy_writer.hpp"
 #include "simulator/checkpoint.hpp"
-#include "simulator/simulation.hpp"
+#include <spikegraph/simulation.hpp>
 #include "tests/support/backend_param.hpp"
 #include "tests/support/cli_process.hpp"
 #include "tests/support/delayed_network.hpp"

@@ -25,7 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "monitors/npy_writer.hpp"
-#include "spikegraph/config.hpp"
+#include <spikegraph/config.hpp>
 
 #ifndef SPIKEGRAPH_CLI
 #error "SPIKEGRAPH_CLI must name the built spikegraph binary (see CMakeLists.txt)"

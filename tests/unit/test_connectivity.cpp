@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "builder/connectivity.hpp"
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 #include "core/random.hpp"
 
 namespace spikegraph {

@@ -8,9 +8,9 @@
 
 #include "backend/cpu/op_factory.hpp"
 #include "backend/op_registry.hpp"
-#include "core/error.hpp"
-#include "frontend/network.hpp"
-#include "simulator/simulation.hpp"
+#include <spikegraph/error.hpp>
+#include <spikegraph/network.hpp>
+#include <spikegraph/simulation.hpp>
 
 namespace spikegraph {
 namespace {

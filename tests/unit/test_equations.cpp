@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 #include "frontend/equations.hpp"
 
 namespace spikegraph {

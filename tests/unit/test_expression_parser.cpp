@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 #include "core/expr.hpp"
 #include "frontend/expression_parser.hpp"
 

@@ -17,7 +17,7 @@
 
 #include "backend/cpu/buffer.hpp"
 #include "builder/initializers.hpp"
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 #include "core/expr_eval.hpp"
 
 namespace spikegraph {

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "monitors/npy_writer.hpp"
-#include "simulator/simulation.hpp"
+#include <spikegraph/simulation.hpp>
 #include "tests/support/cli_process.hpp"
 #include "tests/support/delayed_network.hpp"
 #include "tests/support/temp_dir.hpp"

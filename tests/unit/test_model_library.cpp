@@ -18,11 +18,11 @@
 #include <string>
 #include <vector>
 
-#include "core/error.hpp"
-#include "frontend/model_library.hpp"
-#include "frontend/network.hpp"
-#include "frontend/yaml_loader.hpp"
-#include "simulator/simulation.hpp"
+#include <spikegraph/error.hpp>
+#include <spikegraph/model_library.hpp>
+#include <spikegraph/network.hpp>
+#include <spikegraph/yaml_loader.hpp>
+#include <spikegraph/simulation.hpp>
 
 namespace spikegraph {
 namespace {

@@ -15,7 +15,7 @@
 
 #include "tests/support/record_blocks.hpp"
 #include "tests/support/temp_dir.hpp"
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 #include "monitors/manifest.hpp"
 #include "monitors/npy_writer.hpp"
 #include "monitors/spike_monitor.hpp"

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "core/atomic_file.hpp"
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 
 namespace spikegraph {
 namespace {

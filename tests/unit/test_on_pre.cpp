@@ -5,9 +5,9 @@
 
 #include <string>
 
-#include "core/error.hpp"
-#include "frontend/yaml_loader.hpp"
-#include "simulator/simulation.hpp"
+#include <spikegraph/error.hpp>
+#include <spikegraph/yaml_loader.hpp>
+#include <spikegraph/simulation.hpp>
 
 namespace spikegraph {
 namespace {

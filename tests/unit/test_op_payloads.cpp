@@ -10,7 +10,7 @@
 #include "backend/backend_registry.hpp"
 #include "builder/op_payloads.hpp"
 #include "builder/plan.hpp"
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 
 namespace spikegraph {
 namespace {

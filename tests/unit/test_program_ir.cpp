@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "backend/program/program.hpp"
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 #include "core/expr.hpp"
 
 namespace spikegraph::program {

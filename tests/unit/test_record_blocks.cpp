@@ -17,7 +17,7 @@
 #include "monitors/npy_writer.hpp"
 #include "monitors/spike_monitor.hpp"
 #include "monitors/state_monitor.hpp"
-#include "simulator/simulation.hpp"
+#include <spikegraph/simulation.hpp>
 #include "tests/support/delayed_network.hpp"
 #include "tests/support/record_blocks.hpp"
 #include "tests/support/temp_dir.hpp"

@@ -9,9 +9,9 @@
 
 #include "builder/builder.hpp"
 #include "builder/schedule.hpp"
-#include "core/error.hpp"
-#include "frontend/network.hpp"
-#include "frontend/yaml_loader.hpp"
+#include <spikegraph/error.hpp>
+#include <spikegraph/network.hpp>
+#include <spikegraph/yaml_loader.hpp>
 
 #ifndef SPIKEGRAPH_SOURCE_DIR
 #define SPIKEGRAPH_SOURCE_DIR "."

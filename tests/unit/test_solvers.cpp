@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "builder/solvers/solvers.hpp"
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 #include "core/expr.hpp"
 #include "core/expr_eval.hpp"
 

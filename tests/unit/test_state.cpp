@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 #include "monitors/npy_writer.hpp"
-#include "simulator/simulation.hpp"
+#include <spikegraph/simulation.hpp>
 #include "tests/support/backend_param.hpp"
 #include "tests/support/delayed_network.hpp"
 #include "tests/support/temp_dir.hpp"

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <limits>
 
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 #include "core/time_steps.hpp"
 
 namespace spikegraph {

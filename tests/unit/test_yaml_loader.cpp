@@ -6,8 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include "core/error.hpp"
-#include "frontend/yaml_loader.hpp"
+#include <spikegraph/error.hpp>
+#include <spikegraph/yaml_loader.hpp>
 
 #ifndef SPIKEGRAPH_SOURCE_DIR
 #define SPIKEGRAPH_SOURCE_DIR "."

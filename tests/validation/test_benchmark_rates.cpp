@@ -21,8 +21,8 @@
 #include <tuple>
 #include <vector>
 
-#include "frontend/yaml_loader.hpp"
-#include "simulator/simulation.hpp"
+#include <spikegraph/yaml_loader.hpp>
+#include <spikegraph/simulation.hpp>
 #include "tests/support/backend_param.hpp"
 
 #ifndef SPIKEGRAPH_SOURCE_DIR

@@ -29,9 +29,9 @@
 #include <string>
 #include <vector>
 
-#include "core/error.hpp"
-#include "frontend/network.hpp"
-#include "simulator/simulation.hpp"
+#include <spikegraph/error.hpp>
+#include <spikegraph/network.hpp>
+#include <spikegraph/simulation.hpp>
 #include "tests/support/backend_param.hpp"
 
 namespace spikegraph {

@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "frontend/yaml_loader.hpp"
+#include <spikegraph/yaml_loader.hpp>
 #include "monitors/npy_writer.hpp"
-#include "simulator/simulation.hpp"
+#include <spikegraph/simulation.hpp>
 #include "tests/support/backend_param.hpp"
 #include "tests/support/temp_dir.hpp"
 

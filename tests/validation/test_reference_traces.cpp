@@ -45,9 +45,9 @@
 #include <string>
 #include <vector>
 
-#include "frontend/network.hpp"
+#include <spikegraph/network.hpp>
 #include "monitors/npy_writer.hpp"
-#include "simulator/simulation.hpp"
+#include <spikegraph/simulation.hpp>
 #include "tests/support/backend_param.hpp"
 #include "tests/support/temp_dir.hpp"
 

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "backend/cpu/block_program.hpp"
-#include "core/error.hpp"
+#include <spikegraph/error.hpp>
 #include "core/expr.hpp"
 #include "core/expr_eval.hpp"
 #include "core/random.hpp"

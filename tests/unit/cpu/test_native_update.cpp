@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "backend/cpu/native_compiler.hpp"
-#include "frontend/network.hpp"
-#include "simulator/simulation.hpp"
+#include <spikegraph/network.hpp>
+#include <spikegraph/simulation.hpp>
 
 namespace spikegraph {
 namespace {

@@ -18,9 +18,9 @@
 
 #include "backend/backend_registry.hpp"
 #include "backend/cpu/stages.hpp"
-#include "frontend/yaml_loader.hpp"
+#include <spikegraph/yaml_loader.hpp>
 #include "monitors/npy_writer.hpp"
-#include "simulator/simulation.hpp"
+#include <spikegraph/simulation.hpp>
 #include "tests/support/temp_dir.hpp"
 
 namespace spikegraph {

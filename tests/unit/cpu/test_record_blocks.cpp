@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "backend/backend_registry.hpp"
-#include "simulator/simulation.hpp"
+#include <spikegraph/simulation.hpp>
 #include "tests/support/delayed_network.hpp"
 
 namespace spikegraph {

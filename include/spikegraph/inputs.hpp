@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
-#include "frontend/group_ref.hpp"
-#include "frontend/value_spec.hpp"
+#include <spikegraph/group_ref.hpp>
+#include <spikegraph/value_spec.hpp>
 
 namespace spikegraph {
 

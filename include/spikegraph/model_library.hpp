@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "frontend/neuron_model.hpp"
+#include <spikegraph/neuron_model.hpp>
 
 namespace spikegraph {
 

@@ -5,9 +5,9 @@
 #include <map>
 #include <string>
 
-#include "frontend/group_ref.hpp"
-#include "frontend/neuron_model.hpp"
-#include "frontend/value_spec.hpp"
+#include <spikegraph/group_ref.hpp>
+#include <spikegraph/neuron_model.hpp>
+#include <spikegraph/value_spec.hpp>
 
 namespace spikegraph {
 

@@ -5,7 +5,7 @@
 #include <map>
 #include <string>
 
-#include "frontend/value_spec.hpp"
+#include <spikegraph/value_spec.hpp>
 
 namespace spikegraph {
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "frontend/group_ref.hpp"
-#include "frontend/value_spec.hpp"
+#include <spikegraph/group_ref.hpp>
+#include <spikegraph/value_spec.hpp>
 
 namespace spikegraph {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "frontend/network.hpp"
+#include <spikegraph/network.hpp>
 
 namespace spikegraph {
 

@@ -5,7 +5,7 @@
 #include <limits>
 #include <string>
 
-#include "frontend/text_origin.hpp"
+#include <spikegraph/text_origin.hpp>
 
 namespace spikegraph {
 

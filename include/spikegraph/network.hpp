@@ -8,13 +8,13 @@
 #include <deque>
 #include <vector>
 
-#include "core/dtype.hpp"
-#include "frontend/connection.hpp"
-#include "frontend/custom_op.hpp"
-#include "frontend/inputs.hpp"
-#include "frontend/monitor_spec.hpp"
-#include "frontend/neuron_group.hpp"
-#include "frontend/neuron_model.hpp"
+#include <spikegraph/dtype.hpp>
+#include <spikegraph/connection.hpp>
+#include <spikegraph/custom_op.hpp>
+#include <spikegraph/inputs.hpp>
+#include <spikegraph/monitor_spec.hpp>
+#include <spikegraph/neuron_group.hpp>
+#include <spikegraph/neuron_model.hpp>
 
 namespace spikegraph {
 

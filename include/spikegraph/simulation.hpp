@@ -16,9 +16,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "frontend/network.hpp"
-#include "simulator/evolve_result.hpp"
-#include "simulator/variable_map.hpp"
+#include <spikegraph/network.hpp>
+#include <spikegraph/evolve.hpp>
+#include <spikegraph/variable_map.hpp>
 
 namespace spikegraph {
 

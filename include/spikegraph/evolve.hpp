@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "monitors/records.hpp"
-#include "simulator/variable_map.hpp"
+#include <spikegraph/records.hpp>
+#include <spikegraph/variable_map.hpp>
 
 namespace spikegraph {
 
@@ -25,7 +25,7 @@ struct EvolveInputs {
     VariableMap set;
 };
 
-/// What an evolve recorded (monitors/records.hpp): the spikes of each population, in the order
+/// What an evolve recorded (include/spikegraph/records.hpp): the spikes of each population, in the order
 /// they happened, and what each state monitor saw, with shape [records, batch, recorded
 /// neurons] per variable.
 struct EvolveRecord {
