@@ -21,6 +21,7 @@
 #include <spdlog/spdlog.h>
 
 #include "backend/backend_registry.hpp"
+#include "core/time_steps.hpp"
 #include "builder/builder.hpp"
 #include <spikegraph/error.hpp>
 #include "core/units.hpp"
@@ -150,7 +151,9 @@ int run_command(const RunArgs& a) {
     std::int64_t every_steps = 0;
     if (!a.checkpoint_every.empty()) {
         const double every_ms = parse_time_flag("--checkpoint-every", a.checkpoint_every);
-        every_steps = std::llround(every_ms / net.settings.dt_ms);
+        if (const std::string why = sg::steps_problem(every_ms, net.settings.dt_ms); !why.empty())
+            throw sg::ConfigError(fmt::format("--checkpoint-every '{}': {}", a.checkpoint_every, why));
+        every_steps = sg::ms_to_steps(every_ms, net.settings.dt_ms);
         if (every_steps < 1)
             throw sg::ConfigError(fmt::format("--checkpoint-every '{}': shorter than one step (dt = {} ms)",
                                               a.checkpoint_every, net.settings.dt_ms));

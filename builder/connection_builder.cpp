@@ -72,7 +72,7 @@ void PlanBuilder::add_connection(const Connection& c) {
 
 // Resolves the slices, creates the synapses and chooses their storage.
 PlanBuilder::Wiring PlanBuilder::wire(const Connection& c) {
-    Wiring w{c, "connections." + c.name, {}, c.pre, c.post};
+    Wiring w{c, "connections." + c.name, {}, c.pre, c.post, nullptr, nullptr, 0, 0, {}, {}};
     w.o = with_key(c.origin, w.key);
     if (!is_identifier(c.name))
         config_error(w.o, fmt::format("connection name '{}' is not a valid name; use letters, "

@@ -30,20 +30,6 @@ constexpr std::array<const char*, 10> k_kinds = {
     "constant",        "uniform",        "normal", "xavier_uniform", "xavier_normal",
     "kaiming_uniform", "kaiming_normal", "sparse", "expression",     "data"};
 
-
-
-std::size_t operand_count(expr::Kind k) {
-    using expr::Kind;
-    switch (k) {
-        case Kind::constant:
-        case Kind::symbol:
-        case Kind::call: return 0;  // calls are checked against function_arity
-        case Kind::neg:
-        case Kind::logical_not: return 1;
-        default: return 2;
-    }
-}
-
 // Throws BuildError for the first symbol, function or malformed node that an initializer
 // expression of `spec` cannot evaluate, so evaluation itself never fails midway.
 void check_expression(const expr::Ptr& e, const VariableSpec& spec) {
@@ -61,7 +47,7 @@ void check_expression(const expr::Ptr& e, const VariableSpec& spec) {
         if (arity < 0) fail(fmt::format("unknown function '{}'", e->name));
         if (e->args.size() != static_cast<std::size_t>(arity))
             fail(fmt::format("{}() takes {} argument(s), got {}", e->name, arity, e->args.size()));
-    } else if (e->args.size() != operand_count(e->kind)) {
+    } else if (e->args.size() != expr::operand_count(e->kind)) {
         fail("malformed expression tree (wrong number of operands)");
     }
     for (const auto& a : e->args) check_expression(a, spec);

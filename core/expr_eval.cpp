@@ -24,17 +24,6 @@ bool is_random(const std::string& f) {
     return f == "rand" || f == "randn" || f == "uniform" || f == "normal";
 }
 
-std::size_t operand_count(Kind k) {
-    switch (k) {
-        case Kind::constant:
-        case Kind::symbol:
-        case Kind::call: return 0;  // calls are checked against function_arity
-        case Kind::neg:
-        case Kind::logical_not: return 1;
-        default: return 2;
-    }
-}
-
 // An operator node on evaluated operands (b is unused by the unary ones); nullopt for a kind
 // that is not an operator.
 std::optional<double> apply_operator(Kind kind, double a, double b) {
@@ -161,6 +150,17 @@ double evaluate(const Ptr& e, const SymbolValue& symbol, DrawCounter& draws) {
         return symbol(name);
     };
     return *walk<true>(e, value, &draws);
+}
+
+std::size_t operand_count(Kind k) {
+    switch (k) {
+        case Kind::constant:
+        case Kind::symbol:
+        case Kind::call: return 0;  // calls are checked against function_arity
+        case Kind::neg:
+        case Kind::logical_not: return 1;
+        default: return 2;
+    }
 }
 
 }  // namespace spikegraph::expr

@@ -22,6 +22,9 @@ namespace spikegraph::expr {
 /// floor ceil: 1; pow min max uniform normal: 2; clip where: 3; rand randn: 0), or -1.
 int function_arity(std::string_view name);
 
+/// Number of operands of a node of kind `k` that is not a call (a call's are its arity).
+std::size_t operand_count(Kind k);
+
 /// The names of every known function, in a fixed order (for "known: ..." and did-you-mean).
 const std::vector<std::string>& function_names();
 

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "backend/backend_registry.hpp"
+#include "core/time_steps.hpp"
 #include "builder/builder.hpp"
 #include "builder/schedule.hpp"
 #include <spikegraph/error.hpp>
@@ -34,7 +35,7 @@ double seconds_since(Clock::time_point start) {
 std::int64_t steps_for(double duration_ms, double dt_ms) {
     if (!(duration_ms >= 0))
         throw ConfigError(fmt::format("the duration must be a non-negative time, got {} ms", duration_ms));
-    return std::llround(duration_ms / dt_ms);
+    return ms_to_steps(duration_ms, dt_ms);
 }
 
 }  // namespace

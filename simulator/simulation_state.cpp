@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 
 #include "backend/backend_registry.hpp"
+#include "core/time_steps.hpp"
 #include "builder/builder.hpp"
 #include <spikegraph/error.hpp>
 #include "core/log.hpp"
@@ -33,7 +34,9 @@ std::int64_t evolve_steps(const EvolveInputs& inputs, double dt_ms) {
         throw SimulationError(fmt::format(
             "evolve: duration_ms must be a non-negative time, got {} ms (or set steps)",
             inputs.duration_ms));
-    return std::llround(inputs.duration_ms / dt_ms);
+    if (const std::string why = steps_problem(inputs.duration_ms, dt_ms); !why.empty())
+        throw SimulationError(fmt::format("evolve: duration_ms: {}", why));
+    return ms_to_steps(inputs.duration_ms, dt_ms);
 }
 
 }  // namespace

@@ -1,0 +1,126 @@
+# Every source file, by name: a file added to the tree is built only once it is listed here.
+# The library, by layer (DESIGN.md: each layer may use only those listed before it).
+
+set(SPIKEGRAPH_CORE_SOURCES
+  core/atomic_file.cpp
+  core/error.cpp
+  core/expr.cpp
+  core/expr_eval.cpp
+  core/log.cpp
+  core/text.cpp
+  core/time_steps.cpp
+  core/units.cpp
+)
+set(SPIKEGRAPH_FRONTEND_SOURCES
+  frontend/config_location.cpp
+  frontend/equations.cpp
+  frontend/expression_parser.cpp
+  frontend/group_ref.cpp
+  frontend/model_library.cpp
+  frontend/network.cpp
+  frontend/yaml/references.cpp
+  frontend/yaml/schema.cpp
+  frontend/yaml/sections_connections.cpp
+  frontend/yaml/sections_groups.cpp
+  frontend/yaml/sections_inputs.cpp
+  frontend/yaml/sections_monitors.cpp
+  frontend/yaml/set_overrides.cpp
+  frontend/yaml_loader.cpp
+)
+set(SPIKEGRAPH_BUILDER_SOURCES
+  builder/builder.cpp
+  builder/connection_builder.cpp
+  builder/connectivity.cpp
+  builder/group_builder.cpp
+  builder/initializers.cpp
+  builder/input_builder.cpp
+  builder/monitor_builder.cpp
+  builder/op_payloads.cpp
+  builder/plan.cpp
+  builder/record_ops.cpp
+  builder/schedule.cpp
+  builder/solvers/solvers.cpp
+  builder/values.cpp
+)
+set(SPIKEGRAPH_BACKEND_SOURCES
+  backend/backend_entry.cpp
+  backend/backend_registry.cpp
+  backend/builtin_backends.cpp
+  backend/codegen/c_emitter.cpp
+  backend/codegen/update_kernel.cpp
+  backend/cpu/block_program.cpp
+  backend/cpu/cpu_backend.cpp
+  backend/cpu/cpu_executor.cpp
+  backend/cpu/io_kernels.cpp
+  backend/cpu/native_compiler.cpp
+  backend/cpu/neuron_kernels.cpp
+  backend/cpu/register_ops.cpp
+  backend/cpu/synapse_kernels.cpp
+  backend/cpu/tensor_ops.cpp
+  backend/cpu/tensor_products.cpp
+  backend/cpu/tensor_shape_ops.cpp
+  backend/cpu/workspace.cpp
+  backend/op_registry.cpp
+  backend/program/lowering.cpp
+  backend/program/program.cpp
+)
+set(SPIKEGRAPH_MONITORS_SOURCES
+  monitors/manifest.cpp
+  monitors/memory_recorder.cpp
+  monitors/npy_writer.cpp
+  monitors/spike_monitor.cpp
+  monitors/state_monitor.cpp
+)
+set(SPIKEGRAPH_SIMULATOR_SOURCES
+  simulator/checkpoint.cpp
+  simulator/evolve.cpp
+  simulator/simulation.cpp
+  simulator/simulation_state.cpp
+  simulator/state_snapshot.cpp
+  simulator/variable_map.cpp
+)
+# Compiled only where the CUDA backend is enabled (SPIKEGRAPH_HAVE_CUDA).
+set(SPIKEGRAPH_CUDA_SOURCES
+  backend/cuda/cuda_backend.cpp
+)
+set(SPIKEGRAPH_TEST_SOURCES
+  tests/unit/cpu/test_block_program.cpp
+  tests/unit/cpu/test_native_update.cpp
+  tests/unit/cpu/test_parallel.cpp
+  tests/unit/cpu/test_record_blocks.cpp
+  tests/unit/cpu/test_tensor_ops.cpp
+  tests/unit/test_auto_method.cpp
+  tests/unit/test_backends.cpp
+  tests/unit/test_bad_models.cpp
+  tests/unit/test_c_emitter.cpp
+  tests/unit/test_checkpoint.cpp
+  tests/unit/test_cli.cpp
+  tests/unit/test_connectivity.cpp
+  tests/unit/test_custom_op.cpp
+  tests/unit/test_equations.cpp
+  tests/unit/test_errors.cpp
+  tests/unit/test_expression_parser.cpp
+  tests/unit/test_initializers.cpp
+  tests/unit/test_interrupt.cpp
+  tests/unit/test_model_library.cpp
+  tests/unit/test_monitors.cpp
+  tests/unit/test_npy_writer.cpp
+  tests/unit/test_on_pre.cpp
+  tests/unit/test_op_payloads.cpp
+  tests/unit/test_philox.cpp
+  tests/unit/test_program_ir.cpp
+  tests/unit/test_public_api.cpp
+  tests/unit/test_record_blocks.cpp
+  tests/unit/test_schedule.cpp
+  tests/unit/test_solvers.cpp
+  tests/unit/test_state.cpp
+  tests/unit/test_time_steps.cpp
+  tests/unit/test_units.cpp
+  tests/unit/test_yaml_loader.cpp
+  tests/validation/test_benchmark_rates.cpp
+  tests/validation/test_convergence.cpp
+  tests/validation/test_determinism.cpp
+  tests/validation/test_lif.cpp
+  tests/validation/test_reference_traces.cpp
+  tests/validation/test_semantics.cpp
+)
