@@ -3,177 +3,27 @@
 // files it writes (or, for every kind of mistake, that it writes nothing). The loader's own
 // messages are tested in test_yaml_loader.cpp; here the point is what reaches the user.
 
-#include <stdlib.h>
-#include <sys/wait.h>
-
-#include <algorithm>
-#include <cctype>
 #include <cmath>
-#include <cstdint>
+#include <fstream>
+#include <map>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <map>
-#include <memory>
-#include <sstream>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/cli_test.hpp"
 #include "monitors/npy_writer.hpp"
 #include <spikegraph/config.hpp>
-
-#ifndef SPIKEGRAPH_CLI
-#error "SPIKEGRAPH_CLI must name the built spikegraph binary (see CMakeLists.txt)"
-#endif
-#ifndef SPIKEGRAPH_SOURCE_DIR
-#error "SPIKEGRAPH_SOURCE_DIR must name the repository root (see CMakeLists.txt)"
-#endif
 
 namespace spikegraph {
 namespace {
 
+using namespace cli_test;
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-const std::string k_cuba = SPIKEGRAPH_SOURCE_DIR "/configs/cuba.yaml";
-const std::string k_error_prefix = "spikegraph: error: ";
-
-// A fresh directory under the system temp dir, removed with everything in it on destruction.
-class TempDir {
-public:
-    TempDir() {
-        std::string name = (fs::temp_directory_path() / "spikegraph_cli_XXXXXX").string();
-        if (::mkdtemp(name.data()) == nullptr)
-            throw std::runtime_error("mkdtemp failed for " + name);
-        path_ = name;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    const fs::path& path() const { return path_; }
-    fs::path operator/(const std::string& name) const { return path_ / name; }
-
-private:
-    fs::path path_;
-};
-
-std::string read_text(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_text(const fs::path& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    if (!out) throw std::runtime_error("cannot write " + path.string());
-}
-
-std::string shell_quote(const std::string& s) {
-    std::string out = "'";
-    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
-
-struct CliResult {
-    int exit_code = -1;  // -1 when the program did not exit normally (see signal)
-    int signal = 0;      // the signal that killed it, 0 when it exited
-    std::string out, err;
-};
-
-std::ostream& operator<<(std::ostream& os, const CliResult& r) {
-    return os << "exit code " << r.exit_code << (r.signal ? ", killed by signal " : "")
-              << (r.signal ? std::to_string(r.signal) : "") << "\n--- stdout ---\n"
-              << r.out << "--- stderr ---\n" << r.err;
-}
-
-// Runs `spikegraph args...` in `cwd` with stdin from /dev/null and stdout, stderr captured.
-CliResult run_cli(const std::vector<std::string>& args, const fs::path& cwd) {
-    TempDir capture;
-    std::string cmd = "cd " + shell_quote(cwd.string()) + " && exec " + shell_quote(SPIKEGRAPH_CLI);
-    for (const auto& a : args) cmd += " " + shell_quote(a);
-    cmd += " </dev/null >" + shell_quote((capture / "stdout").string()) + " 2>" +
-           shell_quote((capture / "stderr").string());
-    const int status = std::system(cmd.c_str());
-    CliResult r;
-    if (status != -1 && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-    if (status != -1 && WIFSIGNALED(status)) r.signal = WTERMSIG(status);
-    r.out = read_text(capture / "stdout");
-    r.err = read_text(capture / "stderr");
-    return r;
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-}
-
-::testing::AssertionResult contains(const std::string& text, const std::string& part) {
-    if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure() << "\"" << text << "\"\n  does not contain\n\"" << part
-                                         << "\"";
-}
-
-// A user mistake: a non-zero exit (not a crash), and stderr one line with no stack trace.
-::testing::AssertionResult is_one_line_error(const CliResult& r) {
-    if (r.signal != 0 || r.exit_code <= 0)
-        return ::testing::AssertionFailure() << "expected a non-zero exit code; " << r;
-    if (r.err.empty() || r.err.back() != '\n' ||
-        std::count(r.err.begin(), r.err.end(), '\n') != 1)
-        return ::testing::AssertionFailure() << "expected exactly one line on stderr; " << r;
-    for (const char* trace : {"terminate called", "what():", "Aborted", "core dumped"})
-        if (r.err.find(trace) != std::string::npos)
-            return ::testing::AssertionFailure() << "stderr shows '" << trace << "'; " << r;
-    return ::testing::AssertionSuccess();
-}
-
-// `dir` was never created, or holds nothing: a failed run leaves no partial output behind.
-::testing::AssertionResult absent_or_empty(const fs::path& dir) {
-    if (!fs::exists(dir)) return ::testing::AssertionSuccess();
-    if (!fs::is_directory(dir)) return ::testing::AssertionFailure() << dir << " is a file";
-    std::string names;
-    for (const auto& e : fs::recursive_directory_iterator(dir))
-        names += " " + e.path().lexically_relative(dir).string();
-    if (names.empty()) return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure() << dir << " holds:" << names;
-}
-
-// CUBA shrunk to `n` neurons (80% excitatory), for the tests that only need some spikes.
-std::vector<std::string> small_cuba(std::size_t n) {
-    const std::size_t split = n * 4 / 5;
-    return {"--set", "groups.neurons.size=" + std::to_string(n),
-            "--set", "connections.excitatory.pre=neurons[0:" + std::to_string(split) + "]",
-            "--set", "connections.inhibitory.pre=neurons[" + std::to_string(split) + ":" +
-                         std::to_string(n) + "]"};
-}
-
-std::vector<std::string> operator+(std::vector<std::string> a, const std::vector<std::string>& b) {
-    a.insert(a.end(), b.begin(), b.end());
-    return a;
-}
-
-// Every test runs the program in its own empty working directory, so that anything it writes
-// without being asked to (a default `out/`) is seen.
-class Cli : public ::testing::Test {
-protected:
-    void SetUp() override { fs::create_directory(cwd()); }
-
-    fs::path cwd() const { return tmp_ / "cwd"; }
-    CliResult run(const std::vector<std::string>& args) const { return run_cli(args, cwd()); }
-    json stats_of(const fs::path& out) const { return json::parse(read_text(out / "stats.json")); }
-
-    TempDir tmp_;
-};
 
 // 1. A CUBA run: the output directory, the manifest, stats.json and the spikes themselves.
 
@@ -421,154 +271,6 @@ TEST_F(Cli, TimeFlagsRejectNonTimesWithOneLineNamingTheFlag) {
 }
 
 // 4. Bad configs: one line, located, for `validate` and `run`, and no output from `run`.
-
-struct BadConfig {
-    std::string name;
-    std::string yaml;     // empty: the file does not exist
-    int line = 0;         // where the message must point (0: no location)
-    int column = 0;
-    std::string message;  // a part of the message that identifies the kind of mistake
-};
-
-const char* const k_group = "groups:\n  neurons: {size: 10, model: lif}\n";
-// Appended to configs that have a group `neurons`, so that a run that wrongly got past the
-// check would write something.
-const char* const k_monitor = "monitors:\n  spikes: {type: spike, group: neurons}\n";
-
-std::string with_monitor(const std::string& yaml) { return yaml + k_monitor; }
-
-const char* const k_model_head =
-    "models:\n"
-    "  m:\n"
-    "    equations: |\n";
-
-std::vector<BadConfig> bad_configs() {
-    return {
-        {"WrongUnit", with_monitor("simulation:\n  dt: 20 mV\n" + std::string(k_group)), 2, 7,
-         "simulation.dt: expected a time"},
-        {"UnknownKey",
-         with_monitor("groups:\n  neurons:\n    size: 10\n    modle: lif\n"), 4, 5,
-         "unknown key 'modle'; did you mean 'model'?"},
-        {"MissingField", "groups:\n  neurons:\n    model: lif\n", 3, 5, "missing field 'size'"},
-        {"DtNotPositive", with_monitor("simulation:\n  dt: -1 ms\n" + std::string(k_group)), 2, 7,
-         "simulation.dt: expected a positive time"},
-        {"DurationNotPositive",
-         with_monitor("simulation:\n  dt: 0.1 ms\n  duration: 0 s\n" + std::string(k_group)), 3,
-         13, "simulation.duration: expected a positive time"},
-        {"DelayNotAMultipleOfDt",
-         with_monitor(std::string(k_group) +
-                      "connections:\n  rec:\n    pre: neurons\n    post: neurons\n"
-                      "    target: I\n    weight: 1 pA\n    delay: 0.25 ms\n"),
-         9, 12, "is not a multiple of dt = 0.1 ms"},
-        {"IndexOutOfRange",
-         with_monitor("groups:\n  neurons: {size: 4000, model: lif}\nconnections:\n  exc:\n"
-                      "    pre: neurons[0:5000]\n    post: neurons\n    target: I\n"
-                      "    weight: 1 pA\n"),
-         5, 10, "index 5000 is out of range for group 'neurons' (4000 neurons)"},
-        {"MismatchedSizes",
-         with_monitor(std::string(k_group) +
-                      "inputs:\n  stim:\n    type: spike_times\n    size: 3\n"
-                      "    indices: [0, 2, 1]\n    times: [1 ms, 2.5 ms]\n"),
-         8, 12, "mismatched sizes"},
-        {"DanglingReference",
-         with_monitor(std::string(k_group) +
-                      "connections:\n  c:\n    pre: neurons\n    post: neuronz\n"
-                      "    target: I\n    weight: 1 pA\n"),
-         6, 11, "no group named 'neuronz'; did you mean 'neurons'?"},
-        {"UnknownModel", with_monitor("groups:\n  neurons:\n    size: 10\n    model: lf\n"), 4, 12,
-         "unknown model 'lf'"},
-        {"YamlSyntaxError", "simulation:\n  dt: [0.1 ms\ngroups: {}\n", 3, 0,
-         "end of sequence flow not found"},
-        {"MissingFile", "", 0, 0, "cannot open config"},
-        {"EquationUnitMismatch",
-         with_monitor(std::string(k_model_head) +
-                      "      dv/dt = (El - v) / taum + 1 mV : volt\n"
-                      "      El : volt (shared)\n"
-                      "      taum : second (shared)\n"
-                      "    threshold: v > -50 mV\n"
-                      "    reset: v = -60 mV\n"
-                      "    parameters: {El: -49 mV, taum: 20 ms}\n"
-                      "groups:\n  neurons: {size: 10, model: m}\n"),
-         4, 31, "models.m.equations: cannot add volt/second and volt"},
-        {"UnknownParameter",
-         with_monitor("groups:\n  neurons:\n    size: 10\n    model: lif\n    parameters:\n"
-                      "      tau_x: 10 ms\n"),
-         6, 14, "model 'lif' has no parameter 'tau_x' (did you mean 'tau_m'?)"},
-        {"ParameterOfTheWrongDimension",
-         with_monitor("groups:\n  neurons:\n    size: 10\n    model: lif\n    parameters:\n"
-                      "      tau_m: 10 mV\n"),
-         6, 14, "groups.neurons.parameters.tau_m: expected a value in second"},
-        {"ThresholdNotACondition",
-         with_monitor(std::string(k_model_head) +
-                      "      dv/dt = (El - v) / taum : volt\n"
-                      "      El : volt (shared)\n"
-                      "      taum : second (shared)\n"
-                      "    threshold: v + 1 mV\n"
-                      "    reset: v = -60 mV\n"
-                      "    parameters: {El: -49 mV, taum: 20 ms}\n"
-                      "groups:\n  neurons: {size: 10, model: m}\n"),
-         7, 16, "the threshold must be a condition"},
-    };
-}
-
-class CliBadConfig : public Cli, public ::testing::WithParamInterface<BadConfig> {
-protected:
-    // Writes the config (unless the case is a missing file) and returns its path.
-    fs::path config() const {
-        const fs::path path = tmp_ / "net.yaml";
-        if (!GetParam().yaml.empty()) write_text(path, GetParam().yaml);
-        return path;
-    }
-
-    // One line: "spikegraph: error: FILE:LINE:COLUMN: ..." with the case's message.
-    void expect_located_error(const CliResult& r, const fs::path& file) const {
-        const BadConfig& c = GetParam();
-        ASSERT_TRUE(is_one_line_error(r));
-        const std::string& line = r.err;
-        EXPECT_TRUE(contains(line, c.message));
-        if (c.line == 0) {
-            EXPECT_EQ(line.rfind(k_error_prefix + c.message + " '" + file.string() + "'", 0), 0u)
-                << line;
-            return;
-        }
-        const std::string head = k_error_prefix + file.string() + ":" + std::to_string(c.line) + ":";
-        ASSERT_EQ(line.rfind(head, 0), 0u) << "expected the message to start with \"" << head
-                                           << "\":\n" << line;
-        std::size_t pos = head.size();
-        const std::size_t digits = pos;
-        while (pos < line.size() && std::isdigit(static_cast<unsigned char>(line[pos]))) ++pos;
-        ASSERT_GT(pos, digits) << "no column after the line number:\n" << line;
-        EXPECT_EQ(line.substr(pos, 2), ": ") << line;
-        if (c.column > 0) {
-            EXPECT_EQ(line.substr(digits, pos - digits), std::to_string(c.column)) << line;
-        }
-    }
-};
-
-TEST_P(CliBadConfig, ValidateFailsWithOneLocatedLine) {
-    const fs::path file = config();
-    const CliResult r = run({"validate", file.string()});
-    expect_located_error(r, file);
-    EXPECT_TRUE(r.out.empty()) << r;
-}
-
-TEST_P(CliBadConfig, RunFailsWithOneLocatedLineAndWritesNothing) {
-    const fs::path file = config();
-    const fs::path out = tmp_ / "out";
-    // No --duration: it overrides the config's, and would hide the DurationNotPositive case.
-    const CliResult r = run({"run", file.string(), "--out", out.string()});
-    expect_located_error(r, file);
-    EXPECT_TRUE(r.out.empty()) << r;
-    EXPECT_TRUE(absent_or_empty(out));
-    EXPECT_TRUE(fs::is_empty(cwd()));
-}
-
-INSTANTIATE_TEST_SUITE_P(CliConfigErrors, CliBadConfig, ::testing::ValuesIn(bad_configs()),
-                         [](const ::testing::TestParamInfo<BadConfig>& info) {
-                             return info.param.name;
-                         });
-
-// 5. The other commands and flags.
 
 TEST_F(Cli, PrintScheduleListsTheOpsInOrderAndWritesNothing) {
     const fs::path out = tmp_ / "out";
