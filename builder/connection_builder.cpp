@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "frontend/config_location.hpp"
 #include "builder/plan_builder.hpp"
 #include <spikegraph/error.hpp>
 #include "core/expr_eval.hpp"
@@ -141,9 +142,9 @@ std::vector<PlanBuilder::Increment> PlanBuilder::on_spike_increments(const Wirin
     for (const auto& st : parse_statements(c.on_pre.text, so)) {
         const auto* target = state_target(post_group, st.target, so);
         if (st.op != Statement::Op::add && st.op != Statement::Op::sub)
-            throw ConfigError(located(so, st.loc, fmt::format(
+            throw detail::config_error_at(so, st.loc, fmt::format(
                 "on_pre statements must add to or subtract from a post variable ('{} += "
-                "w'); '{}' with another operator is not supported", st.target, st.target)));
+                "w'); '{}' with another operator is not supported", st.target, st.target));
         Checked checked;
         try {
             checked = check_expression(st.value, dims, so);
@@ -151,20 +152,20 @@ std::vector<PlanBuilder::Increment> PlanBuilder::on_spike_increments(const Wirin
             throw ConfigError(e.what());
         }
         if (checked.dim != target->dim)
-            throw ConfigError(located(so, st.loc, fmt::format(
+            throw detail::config_error_at(so, st.loc, fmt::format(
                 "'{}' is in {}, but the value added is in {}", st.target,
-                target->dim.to_string(), checked.dim.to_string())));
+                target->dim.to_string(), checked.dim.to_string()));
         expr::Ptr value = shared_constants(checked.expr, post_group);
         std::vector<std::string> used;
         expr::collect_symbols(value, used);
         for (const auto& name : used)
             if (name != "w")
-                throw ConfigError(located(so, st.loc, fmt::format(
+                throw detail::config_error_at(so, st.loc, fmt::format(
                     "on_pre can use the weight w, numbers and shared parameters of '{}'; "
-                    "'{}' varies per neuron or per step", post_group.name, name)));
+                    "'{}' varies per neuron or per step", post_group.name, name));
         if (expr::uses_random(value))
-            throw ConfigError(located(so, st.loc, "on_pre cannot draw random numbers; "
-                                                  "put the randomness in the weight"));
+            throw detail::config_error_at(so, st.loc, "on_pre cannot draw random numbers; "
+                                                  "put the randomness in the weight");
         if (st.op == Statement::Op::sub) value = expr::neg(value);
         out.push_back({target, expr::simplify(value)});
     }
@@ -207,7 +208,7 @@ std::vector<double> PlanBuilder::per_synapse(const Wiring& w, const ParsedValue&
                 [&](const std::string& s) -> double {
                     if (s == "i") return i;
                     if (s == "j") return j;
-                    throw ConfigError(located(w.o, {}, fmt::format("unknown symbol '{}'", s)));
+                    throw detail::config_error_at(w.o, fmt::format("unknown symbol '{}'", s));
                 },
                 draws);
         }

@@ -1,5 +1,7 @@
 #include "builder/group_builder.hpp"
 
+#include "frontend/config_location.hpp"
+
 #include <map>
 
 #include <fmt/format.h>
@@ -100,9 +102,9 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
     }
     for (const auto& p : eq.params)
         if (!values.count(p.name))
-            throw ConfigError(located(group_origin, {}, fmt::format(
+            throw detail::config_error_at(group_origin, fmt::format(
                 "parameter '{}' of model '{}' has no value; set it under {}.parameters "
-                "(e.g. {}: {})", p.name, m.name, where, p.name, p.unit.example())));
+                "(e.g. {}: {})", p.name, m.name, where, p.name, p.unit.example()));
     eq = check_equations(eq, extra, eq_origin);
     for (const auto& [k, d] : extra) dims[k] = d;
 
@@ -234,9 +236,9 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
     std::string method = g.solver();
     const bool automatic = method == "auto" || method.empty();
     if (!automatic && !solvers::is_method(method))
-        throw ConfigError(located(with_key(g.method_origin, where + ".method"), {}, fmt::format(
+        throw detail::config_error_at(with_key(g.method_origin, where + ".method"), fmt::format(
             "unknown method '{}'; use one of: auto, euler, rk2, rk4, exact, exponential_euler",
-            method)));
+            method));
     solvers::OdeSystem system;
     for (const auto& o : eq.odes) {
         system.vars.push_back(o.var);

@@ -1,5 +1,7 @@
 #include "frontend/config_location.hpp"
 
+#include <tuple>
+
 namespace spikegraph::detail {
 
 ConfigLocation config_location(const TextOrigin& origin) {
@@ -11,6 +13,13 @@ ConfigLocation config_location(const TextOrigin& origin) {
 
 ConfigError config_error_at(const TextOrigin& origin, const std::string& message) {
     return ConfigError(located(origin, {}, message), config_location(origin));
+}
+
+ConfigError config_error_at(const TextOrigin& origin, expr::SourceLoc loc,
+                            const std::string& message) {
+    TextOrigin at = origin;
+    std::tie(at.line, at.column) = absolute_position(origin, loc);
+    return ConfigError(located(origin, loc, message), config_location(at));
 }
 
 }  // namespace spikegraph::detail

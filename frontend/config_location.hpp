@@ -17,4 +17,9 @@ ConfigLocation config_location(const TextOrigin& origin);
 /// (`net.yaml:12:5: groups.exc.tau_m: message`) and the data config_location(origin).
 ConfigError config_error_at(const TextOrigin& origin, const std::string& message);
 
+/// The same at position `loc` inside the text that starts at `origin` (a statement of on_pre):
+/// the message is `located(origin, loc, message)` and the data that position.
+ConfigError config_error_at(const TextOrigin& origin, expr::SourceLoc loc,
+                            const std::string& message);
+
 }  // namespace spikegraph::detail

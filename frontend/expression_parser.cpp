@@ -27,15 +27,6 @@ struct Token {
     SourceLoc loc;
 };
 
-// Absolute file position of a text position, as `located` reports it.
-std::pair<int, int> absolute(const TextOrigin& origin, SourceLoc loc) {
-    if (loc.line <= 0) return {origin.line, origin.column};
-    const int line = origin.line + loc.line - 1;
-    // Multi-line texts come from YAML block scalars, whose every line lost the same indentation
-    // (origin.column - 1); single-line texts only have a first line.
-    const int column = origin.column + loc.column - 1;
-    return {line, column};
-}
 
 [[noreturn]] void fail(const TextOrigin& origin, SourceLoc loc, const std::string& message) {
     throw ModelError(located(origin, loc, message));
@@ -368,8 +359,8 @@ private:
             next();
             return;
         }
-        const auto [open_line, open_col] = absolute(origin_, open.loc);
-        const auto [here_line, here_col] = absolute(origin_, peek().loc);
+        const auto [open_line, open_col] = detail::absolute_position(origin_, open.loc);
+        const auto [here_line, here_col] = detail::absolute_position(origin_, peek().loc);
         (void)here_col;
         const std::string where = open_line == here_line
                                       ? "column " + std::to_string(open_col)
@@ -402,7 +393,7 @@ std::vector<Token> drop_newlines(std::vector<Token> tokens, bool everywhere) {
 }  // namespace
 
 std::string located(const TextOrigin& origin, expr::SourceLoc loc, const std::string& message) {
-    const auto [line, column] = absolute(origin, loc);
+    const auto [line, column] = detail::absolute_position(origin, loc);
     std::string out;
     if (!origin.file.empty())
         out = origin.file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": ";
@@ -464,6 +455,19 @@ expr::Ptr parse_expression_at(std::string_view text, const TextOrigin& origin,
     Ptr e = p.expression();
     if (p.peek().kind != Tok::end) p.unexpected(p.peek());
     return e;
+}
+
+}  // namespace detail
+
+namespace detail {
+
+std::pair<int, int> absolute_position(const TextOrigin& origin, expr::SourceLoc loc) {
+    if (loc.line <= 0) return {origin.line, origin.column};
+    const int line = origin.line + loc.line - 1;
+    // Multi-line texts come from YAML block scalars, whose every line lost the same indentation
+    // (origin.column - 1); single-line texts only have a first line.
+    const int column = origin.column + loc.column - 1;
+    return {line, column};
 }
 
 }  // namespace detail

@@ -4,6 +4,7 @@
 // the symbols of a model are known.
 
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -16,6 +17,12 @@ namespace spikegraph {
 /// line `origin.line + k - 1` of the file; columns on the text's first line are shifted by
 /// `origin.column - 1`. Without a file the message reads `key: message (line L, column C)`.
 std::string located(const TextOrigin& origin, expr::SourceLoc loc, const std::string& message);
+
+namespace detail {
+/// The file position (line, column) of position `loc` inside a text that starts at `origin`, as
+/// located() reports it (`origin`'s own position when `loc` is unset).
+std::pair<int, int> absolute_position(const TextOrigin& origin, expr::SourceLoc loc);
+}  // namespace detail
 
 /// Parses one expression: `+ - * / **`, comparisons, `and or not`, calls, numbers and
 /// identifiers. A number directly followed by a unit name means a product (`20 ms`, `0.5nA`).

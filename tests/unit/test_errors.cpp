@@ -86,6 +86,27 @@ TEST(ConfigErrorData, WrongUnitFoundByTheBuilderGivesItsPlace) {
     EXPECT_TRUE(starts_with(e.what(), "net.yaml:6:14: groups.exc.parameters.tau_m: ")) << e.what();
 }
 
+TEST(ConfigErrorData, OnPreStatementErrorGivesThePlaceOfTheStatement) {
+    // The second statement of on_pre cannot multiply a post variable. The text starts at column
+    // 14 of line 5 and the statement 8 characters into it: the error points at column 22, in its
+    // message and in its data.
+    const Network net = load_network_from_string("groups:\n"
+                                                 "  a: {size: 2, model: lif}\n"
+                                                 "connections:\n"
+                                                 "  c:\n"
+                                                 "    on_pre: \"v += w; v *= 2\"\n"
+                                                 "    pre: a\n"
+                                                 "    post: a\n"
+                                                 "    weight: 1 mV\n",
+                                                 "net.yaml");
+    const ConfigError e = config_error_of([&] { Simulation sim(net); });
+    EXPECT_EQ(e.file(), "net.yaml");
+    EXPECT_EQ(e.line(), 5);
+    EXPECT_EQ(e.column(), 22);
+    EXPECT_EQ(e.key(), "connections.c.on_pre");
+    EXPECT_TRUE(starts_with(e.what(), "net.yaml:5:22: connections.c.on_pre: ")) << e.what();
+}
+
 TEST(ConfigErrorData, UnknownKeyPointsAtTheKey) {
     const ConfigError e = load_error("groups:\n"
                                      "  neurons:\n"
