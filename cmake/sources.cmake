@@ -89,6 +89,7 @@ set(SPIKEGRAPH_TEST_SOURCES
   tests/unit/cpu/test_parallel.cpp
   tests/unit/cpu/test_record_blocks.cpp
   tests/unit/cpu/test_tensor_ops.cpp
+  tests/unit/cpu/test_tensor_shape_ops.cpp
   tests/unit/test_auto_method.cpp
   tests/unit/test_backends.cpp
   tests/unit/test_bad_models.cpp
