@@ -85,6 +85,7 @@ set(SPIKEGRAPH_CUDA_SOURCES
 )
 set(SPIKEGRAPH_TEST_SOURCES
   tests/unit/cpu/test_block_program.cpp
+  tests/unit/cpu/test_block_program_cse_rand.cpp
   tests/unit/cpu/test_native_update.cpp
   tests/unit/cpu/test_parallel.cpp
   tests/unit/cpu/test_record_blocks.cpp
