@@ -16,6 +16,7 @@
 #include "monitors/npy_writer.hpp"
 #include <spikegraph/spikegraph.hpp>
 #include "tests/support/delayed_network.hpp"
+#include "tests/support/simulation_error.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace spikegraph {
@@ -24,15 +25,7 @@ namespace {
 using testing_support::delayed_network;
 using testing_support::TempDir;
 
-std::string simulation_error(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const SimulationError& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "expected SimulationError";
-    return "";
-}
+const auto simulation_error = testing_support::simulation_error_message;
 
 // Puts the log level back however a test ends.
 struct LogLevelGuard {

@@ -16,6 +16,7 @@
 #include <spikegraph/simulation.hpp>
 #include "tests/support/backend_param.hpp"
 #include "tests/support/delayed_network.hpp"
+#include "tests/support/simulation_error.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace spikegraph {
@@ -23,15 +24,7 @@ namespace {
 
 using testing_support::delayed_network;
 
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const SimulationError& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "expected SimulationError";
-    return "";
-}
+const auto error_of = testing_support::simulation_error_message;
 
 ::testing::AssertionResult contains(const std::string& text, const std::string& part) {
     if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
