@@ -98,6 +98,7 @@ set(SPIKEGRAPH_TEST_SOURCES
   tests/unit/test_checkpoint.cpp
   tests/unit/test_cli.cpp
   tests/unit/test_cli_bad_config.cpp
+  tests/unit/test_config_files.cpp
   tests/unit/test_connectivity.cpp
   tests/unit/test_custom_op.cpp
   tests/unit/test_equations.cpp

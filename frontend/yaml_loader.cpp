@@ -1,10 +1,12 @@
 #include <spikegraph/yaml_loader.hpp>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -51,6 +53,27 @@ namespace {
         ConfigLocation{file_name, e.mark.line + 1, e.mark.column + 1, ""});
 }
 
+// A config is a hand-written text: 16 MiB is hundreds of times the largest shipped one, and
+// bounds what the YAML tree of a mistaken file (a log, a data dump) can cost in memory.
+constexpr std::uintmax_t k_max_config_bytes = std::uintmax_t{16} << 20;
+
+const char* file_type_name(std::filesystem::file_type t) {
+    using std::filesystem::file_type;
+    switch (t) {
+        case file_type::directory: return "a directory";
+        case file_type::fifo: return "a FIFO (named pipe)";
+        case file_type::character: return "a character device";
+        case file_type::block: return "a block device";
+        case file_type::socket: return "a socket";
+        default: return "not a regular file";
+    }
+}
+
+[[noreturn]] void config_file_error(const std::filesystem::path& file, const std::string& why) {
+    throw ConfigError(fmt::format("config '{}' {}", file.string(), why),
+                      ConfigLocation{file.string(), 0, 0, ""});
+}
+
 [[noreturn]] void file_error(const std::filesystem::path& file, const char* verb, int err) {
     throw ConfigError(fmt::format("cannot {} config '{}': {}", verb, file.string(),
                                   std::strerror(err)),
@@ -66,7 +89,18 @@ Network load_network_from_string(const std::string& yaml, const std::string& fil
     for (const auto& o : overrides) sets.push_back(parse_set(o));
     YAML::Node root;
     try {
-        root = YAML::Load(yaml);
+        const std::vector<YAML::Node> documents = YAML::LoadAll(yaml);
+        if (documents.size() > 1) {
+            // A second document would be ignored silently by a plain load.
+            const YAML::Mark at = documents[1].Mark();
+            const int line = at.is_null() ? 0 : at.line + 1, column = at.is_null() ? 0 : at.column + 1;
+            throw ConfigError(
+                fmt::format("{}{}: a second YAML document starts here; a config is one document "
+                            "(remove the '---' and what follows, or put it in a file of its own)",
+                            file_name, line > 0 ? fmt::format(":{}:{}", line, column) : ""),
+                ConfigLocation{file_name, line, column, ""});
+        }
+        if (!documents.empty()) root = documents.front();
     } catch (const YAML::Exception& e) {
         yaml_error(file_name, e);
     }
@@ -80,15 +114,38 @@ Network load_network_from_string(const std::string& yaml, const std::string& fil
 }
 
 Network load_network(const std::filesystem::path& file, const std::vector<std::string>& overrides) {
+    // Only a regular file of sane size is read: opening a FIFO would block until a writer comes,
+    // and /dev/zero would be read until memory runs out.
     std::error_code ec;
-    if (std::filesystem::is_directory(file, ec)) file_error(file, "open", EISDIR);
+    const auto status = std::filesystem::status(file, ec);
+    if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+        config_file_error(file, fmt::format("is {}; give the path of a YAML file",
+                                            file_type_name(status.type())));
+    std::uintmax_t size = 0;
+    if (std::filesystem::exists(status)) {
+        size = std::filesystem::file_size(file, ec);
+        if (ec) size = 0;
+        if (size > k_max_config_bytes)
+            config_file_error(file, fmt::format("is {} MiB; a config may be at most {} MiB",
+                                                (size + (1 << 20) - 1) >> 20,
+                                                k_max_config_bytes >> 20));
+    }
     errno = 0;
     std::ifstream in(file, std::ios::binary);
     if (!in) file_error(file, "open", errno != 0 ? errno : ENOENT);
-    std::ostringstream text;
-    text << in.rdbuf();
+    // Read what the file holds, and at most one byte past the limit in case it grew since.
+    std::string text;
+    std::vector<char> chunk(std::size_t{1} << 16);
+    text.reserve(static_cast<std::size_t>(size));
+    while (in && text.size() <= k_max_config_bytes) {
+        in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+        text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+    }
     if (in.bad()) file_error(file, "read", errno);
-    return load_network_from_string(text.str(), file.string(), overrides);
+    if (text.size() > k_max_config_bytes)
+        config_file_error(file, fmt::format("is more than {} MiB; a config may be at most {} MiB",
+                                            k_max_config_bytes >> 20, k_max_config_bytes >> 20));
+    return load_network_from_string(text, file.string(), overrides);
 }
 
 }  // namespace spikegraph
