@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,7 +39,7 @@ struct RunArgs {
     std::string config;
     std::string out;
     std::string duration, dt, backend;
-    std::int64_t seed = -1;
+    std::optional<std::string> seed;  // none: the config's
     int threads = 0;
     std::vector<std::string> sets;
     bool print_schedule = false;
@@ -87,6 +89,22 @@ private:
 };
 
 // "400ms", "0.4s", "400 ms" -> ms. Throws ConfigError naming the flag.
+// A seed is any unsigned 64-bit integer, taken whole: a value that does not fit is refused, never
+// clamped (two different seeds must never run as one).
+std::uint64_t parse_seed_flag(const std::string& text) {
+    std::uint64_t seed = 0;
+    const char* end = text.data() + text.size();
+    const auto [p, ec] = std::from_chars(text.data(), end, seed);
+    if (text.empty() || text.front() == '-' || text.front() == '+' || p != end ||
+        ec == std::errc::invalid_argument)
+        throw sg::ConfigError(fmt::format("--seed '{}': expected a non-negative integer, e.g. "
+                                          "--seed 7", text.substr(0, 64)));
+    if (ec == std::errc::result_out_of_range)
+        throw sg::ConfigError(fmt::format("--seed '{}': larger than the largest seed, 2^64 - 1 "
+                                          "= 18446744073709551615", text.substr(0, 64)));
+    return seed;
+}
+
 double parse_time_flag(const std::string& flag, const std::string& text) {
     sg::Quantity q;
     try {
@@ -136,7 +154,7 @@ sg::Network load(const RunArgs& a) {
         sets.push_back("simulation.dt=" + a.dt);
     }
     sg::Network net = sg::load_network(a.config, sets);
-    if (a.seed >= 0) net.settings.seed = static_cast<std::uint64_t>(a.seed);
+    if (a.seed) net.settings.seed = parse_seed_flag(*a.seed);
     if (a.threads > 0) net.settings.threads = a.threads;
     if (!a.backend.empty()) net.settings.backend = a.backend;
     return net;
@@ -266,7 +284,7 @@ void add_common(CLI::App* cmd, RunArgs& a) {
     cmd->add_option("--set", a.sets, "override a config value, KEY=VALUE (e.g. groups.neurons.size=100)");
     cmd->add_option("--duration", a.duration, "simulated time, e.g. 400ms or 0.4s");
     cmd->add_option("--dt", a.dt, "time step, e.g. 0.1ms");
-    cmd->add_option("--seed", a.seed, "random seed (non-negative)")->check(CLI::NonNegativeNumber);
+    cmd->add_option("--seed", a.seed, "random seed, 0 to 2^64 - 1");
     cmd->add_option("--threads", a.threads, "worker threads")->check(CLI::PositiveNumber);
     cmd->add_option("--backend", a.backend, "cpu or cuda (default: the config's, else cpu)");
 }

@@ -270,6 +270,25 @@ TEST_F(Cli, TimeFlagsRejectNonTimesWithOneLineNamingTheFlag) {
         }
 }
 
+// A seed is taken whole over the full unsigned 64-bit range; anything else is refused, never
+// clamped (CLI11 used to clamp 2^64 - 1 into 2^63 - 1 without a word).
+TEST_F(Cli, SeedsUseTheFullSixtyFourBitsAndLargerOnesAreRefused) {
+    const fs::path ok = tmp_ / "ok";
+    const CliResult r = run({"run", k_cuba, "--out", ok.string(), "--duration", "1ms", "--quiet",
+                             "--seed", "18446744073709551615"});
+    ASSERT_EQ(r.exit_code, 0) << r;
+    EXPECT_EQ(stats_of(ok)["seed"].get<std::uint64_t>(), 18446744073709551615ull);
+    for (const std::string value : {"18446744073709551616", "99999999999999999999999", "-1", "+3",
+                                    "7x", ""}) {
+        SCOPED_TRACE("--seed '" + value + "'");
+        const fs::path out = tmp_ / "out";
+        const CliResult bad = run({"run", k_cuba, "--out", out.string(), "--seed", value});
+        EXPECT_TRUE(is_one_line_error(bad));
+        EXPECT_TRUE(contains(bad.err, k_error_prefix + "--seed '" + value + "'"));
+        EXPECT_TRUE(absent_or_empty(out));
+    }
+}
+
 // 4. Bad configs: one line, located, for `validate` and `run`, and no output from `run`.
 
 TEST_F(Cli, PrintScheduleListsTheOpsInOrderAndWritesNothing) {
