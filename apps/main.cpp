@@ -155,6 +155,9 @@ sg::Network load(const RunArgs& a) {
     }
     sg::Network net = sg::load_network(a.config, sets);
     if (a.seed) net.settings.seed = parse_seed_flag(*a.seed);
+    if (a.threads > sg::k_max_threads)
+        throw sg::ConfigError(fmt::format("--threads {}: at most {} worker threads", a.threads,
+                                          sg::k_max_threads));
     if (a.threads > 0) net.settings.threads = a.threads;
     if (!a.backend.empty()) net.settings.backend = a.backend;
     return net;

@@ -25,6 +25,9 @@ PlanBuilder::PlanBuilder(const Network& net) : net_(net) {
     const auto& s = net.settings;
     if (!(s.dt_ms > 0)) throw ConfigError(fmt::format("simulation.dt must be positive, got {} ms", s.dt_ms));
     if (s.batch < 1) throw ConfigError("simulation.batch must be at least 1");
+    if (s.threads < 0 || s.threads > k_max_threads)
+        throw ConfigError(fmt::format("simulation.threads must be between 0 (one per hardware "
+                                      "thread) and {}, got {}", k_max_threads, s.threads));
     plan_.dt_ms = s.dt_ms;
     plan_.batch = s.batch;
     plan_.seed = s.seed;

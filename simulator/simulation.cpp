@@ -43,6 +43,9 @@ std::int64_t steps_for(double duration_ms, double dt_ms) {
 Simulation::Simulation(const Network& network, SimulationOptions options)
     : settings_(network.settings), options_(std::move(options)) {
     const auto start = Clock::now();
+    if (options_.threads < 0 || options_.threads > k_max_threads)
+        throw ConfigError(fmt::format("SimulationOptions::threads must be between 0 (the "
+                                      "network's) and {}, got {}", k_max_threads, options_.threads));
     threads_ = options_.threads > 0 ? options_.threads : settings_.threads;
     if (threads_ <= 0) threads_ = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     // An explicit choice wins: the argument, then the config; else the thread's default.

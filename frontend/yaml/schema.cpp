@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <map>
 
 #include <fmt/format.h>
@@ -226,9 +227,14 @@ std::uint64_t Reader::integer(const YAML::Node& n, const std::string& path, std:
                               std::uint64_t max) const {
     const std::string text = scalar(n, path);
     std::uint64_t v = 0;
-    if (!parse_uint(text, v) || v < min || v > max)
-        fail(n, path, fmt::format("expected {} integer (e.g. {}), got \"{}\"",
-                                  min > 0 ? "a positive" : "a non-negative", example, text));
+    if (!parse_uint(text, v) || v < min || v > max) {
+        // The bound is worth naming when it is one of ours, not the type's.
+        const bool bounded = max < std::numeric_limits<std::uint32_t>::max();
+        fail(n, path, fmt::format("expected {} integer{} (e.g. {}), got \"{}\"",
+                                  min > 0 ? "a positive" : "a non-negative",
+                                  bounded ? fmt::format(" of at most {}", max) : "", example,
+                                  text));
+    }
     return v;
 }
 

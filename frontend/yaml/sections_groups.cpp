@@ -28,7 +28,7 @@ void Loader::read_simulation(const YAML::Node& sim) {
     if (const auto n = sim["threads"])
         s.threads = static_cast<int>(integer(n, "simulation.threads", 0,
                                              "threads: 4, or 0 for every core",
-                                             std::numeric_limits<int>::max()));
+                                             static_cast<std::uint64_t>(k_max_threads)));
     if (const auto n = sim["backend"]) s.backend = identifier(n, "simulation.backend");
 }
 

@@ -18,13 +18,18 @@
 
 namespace spikegraph {
 
+/// The most worker threads a simulation may use (simulation.threads, --threads,
+/// SimulationOptions::threads): far above any CPU's core count, and a bound that keeps a typo
+/// (70000) a clear error instead of a crash.
+inline constexpr int k_max_threads = 1024;
+
 struct SimulationSettings {
     double dt_ms = 0.1;
     double duration_ms = 1000.0;
     std::uint64_t seed = 1;
     Precision precision = Precision::f64;
     std::size_t batch = 1;
-    int threads = 1;  // 0: every core
+    int threads = 1;  // 0: every core; at most k_max_threads
     std::string backend;  // "": the thread's default_backend() (see backend_registry.hpp)
 };
 

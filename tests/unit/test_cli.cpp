@@ -289,6 +289,27 @@ TEST_F(Cli, SeedsUseTheFullSixtyFourBitsAndLargerOnesAreRefused) {
     }
 }
 
+// More worker threads than spikegraph supports is one line, from the flag, the config or --set,
+// for run and validate alike (70000 threads used to crash the program at exit).
+TEST_F(Cli, ThreadCountsAboveTheLimitAreRefusedWithOneLine) {
+    const std::vector<std::vector<std::string>> asks = {
+        {"--threads", "70000"}, {"--threads", "1025"}, {"--set", "simulation.threads=70000"}};
+    for (const auto& ask : asks)
+        for (const std::string command : {"run", "validate"}) {
+            SCOPED_TRACE(command + " " + ask[0] + " " + ask[1]);
+            const fs::path out = tmp_ / "out";
+            std::vector<std::string> args = {command, k_cuba};
+            if (command == "run") args = args + std::vector<std::string>{"--out", out.string()};
+            const CliResult r = run(args + ask);
+            EXPECT_TRUE(is_one_line_error(r));
+            EXPECT_TRUE(contains(r.err, "1024")) << r;
+            EXPECT_TRUE(absent_or_empty(out));
+        }
+    const CliResult ok = run({"run", k_cuba, "--out", (tmp_ / "ok").string(), "--duration", "1ms",
+                              "--quiet", "--threads", "1024"});
+    EXPECT_EQ(ok.exit_code, 0) << ok;
+}
+
 // 4. Bad configs: one line, located, for `validate` and `run`, and no output from `run`.
 
 TEST_F(Cli, PrintScheduleListsTheOpsInOrderAndWritesNothing) {

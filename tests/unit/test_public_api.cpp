@@ -33,6 +33,17 @@ struct LogLevelGuard {
     ~LogLevelGuard() { set_log_level(saved); }
 };
 
+TEST(PublicApi, ThreadCountsAboveTheLimitAreConfigErrors) {
+    SimulationOptions options;
+    options.threads = k_max_threads + 1;
+    EXPECT_THROW(Simulation(delayed_network(), options), ConfigError);
+    Network net = delayed_network();
+    net.settings.threads = 70000;
+    EXPECT_THROW(Simulation{net}, ConfigError);
+    options.threads = k_max_threads;
+    EXPECT_NO_THROW(Simulation(delayed_network(), options));
+}
+
 TEST(PublicApi, DestroyedWithoutFinishLeavesCompleteOutput) {
     TempDir dir;
     std::uint64_t spikes = 0;
