@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "core/assert.hpp"
+
 #include <spikegraph/error.hpp>
 
 namespace spikegraph::solvers {
@@ -129,6 +131,8 @@ Matrix expm(Matrix m) {
         for (double x : row) s += std::fabs(x);
         norm = std::max(norm, s);
     }
+    // exact() admits only finite coefficients; the loop below would not end on an infinite norm.
+    SPIKEGRAPH_ASSERT(std::isfinite(norm));
     int squarings = 0;
     while (norm > 0.5) {
         norm /= 2;
@@ -233,6 +237,11 @@ std::vector<Ptr> exact(const OdeSystem& s, double dt, const expr::SymbolLookup& 
                                  "(it uses {})",
                                  s.vars[j], expr::to_string(d), fmt::join(syms, ", ")));
             }
+            if (!std::isfinite(*value))
+                throw ModelError(fmt::format(
+                    "d{}/dt = {}: the coefficient of {} ({}) is {} with the parameters given "
+                    "(a division by zero: is a time constant 0?); every method needs it finite",
+                    s.vars[i], expr::to_string(s.rhs[i]), s.vars[j], expr::to_string(d), *value));
             a[i][j] = *value;
         }
         c[i] = expr::substitute(s.rhs[i], s.vars, zeros);

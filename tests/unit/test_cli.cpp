@@ -310,6 +310,21 @@ TEST_F(Cli, ThreadCountsAboveTheLimitAreRefusedWithOneLine) {
     EXPECT_EQ(ok.exit_code, 0) << ok;
 }
 
+// A zero time constant under `exact` (CUBA) made the matrix exponential loop for ever, in
+// validate and run alike; it is a one-line error naming the coefficient.
+TEST_F(Cli, ZeroTimeConstantUnderExactIsAnErrorNotAHang) {
+    for (const std::string command : {"validate", "run"}) {
+        SCOPED_TRACE(command);
+        std::vector<std::string> args = {command, k_cuba, "--set",
+                                         "groups.neurons.parameters.taum=0 ms"};
+        if (command == "run") args = args + std::vector<std::string>{"--out", (tmp_ / "out").string()};
+        const CliResult r = run(args);
+        EXPECT_TRUE(is_one_line_error(r));
+        EXPECT_TRUE(contains(r.err, "a division by zero: is a time constant 0?")) << r;
+        EXPECT_TRUE(absent_or_empty(tmp_ / "out"));
+    }
+}
+
 // 4. Bad configs: one line, located, for `validate` and `run`, and no output from `run`.
 
 TEST_F(Cli, PrintScheduleListsTheOpsInOrderAndWritesNothing) {
