@@ -155,9 +155,6 @@ sg::Network load(const RunArgs& a) {
     }
     sg::Network net = sg::load_network(a.config, sets);
     if (a.seed) net.settings.seed = parse_seed_flag(*a.seed);
-    if (a.threads > sg::k_max_threads)
-        throw sg::ConfigError(fmt::format("--threads {}: at most {} worker threads", a.threads,
-                                          sg::k_max_threads));
     if (a.threads > 0) net.settings.threads = a.threads;
     if (!a.backend.empty()) net.settings.backend = a.backend;
     return net;
@@ -288,7 +285,8 @@ void add_common(CLI::App* cmd, RunArgs& a) {
     cmd->add_option("--duration", a.duration, "simulated time, e.g. 400ms or 0.4s");
     cmd->add_option("--dt", a.dt, "time step, e.g. 0.1ms");
     cmd->add_option("--seed", a.seed, "random seed, 0 to 2^64 - 1");
-    cmd->add_option("--threads", a.threads, "worker threads")->check(CLI::PositiveNumber);
+    cmd->add_option("--threads", a.threads, fmt::format("worker threads, 1 to {}", sg::k_max_threads))
+        ->check(CLI::Range(1, sg::k_max_threads));
     cmd->add_option("--backend", a.backend, "cpu or cuda (default: the config's, else cpu)");
 }
 

@@ -293,7 +293,8 @@ TEST_F(Cli, SeedsUseTheFullSixtyFourBitsAndLargerOnesAreRefused) {
 // for run and validate alike (70000 threads used to crash the program at exit).
 TEST_F(Cli, ThreadCountsAboveTheLimitAreRefusedWithOneLine) {
     const std::vector<std::vector<std::string>> asks = {
-        {"--threads", "70000"}, {"--threads", "1025"}, {"--set", "simulation.threads=70000"}};
+        {"--threads", "70000"}, {"--threads", "1025"}, {"--threads", "0"},
+        {"--set", "simulation.threads=70000"}};
     for (const auto& ask : asks)
         for (const std::string command : {"run", "validate"}) {
             SCOPED_TRACE(command + " " + ask[0] + " " + ask[1]);
