@@ -49,6 +49,7 @@ BuildResult PlanBuilder::run() {
         populations_.push_back({g.name(), "neurons", built.spikes_var, built.count_var,
                                 built.total_var, g.size()});
         result_.neurons += g.size();
+        result_.folded_parameters.insert(built.folded.begin(), built.folded.end());
         updates_.push_back(built.update);
         if (!built.reset.kind.empty()) resets_.push_back(built.reset);
         groups_.emplace(g.name(), std::move(built));

@@ -4,6 +4,7 @@
 // ops, and derives the step order.
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,10 @@ struct BuildResult {
     std::size_t neurons = 0;   // in neuron groups
     std::size_t synapses = 0;
     std::size_t state_bytes = 0;  // memory of all variables for the chosen precision and batch
+    /// Shared parameters the build turned into constants of its ops (the 'exact' solver's
+    /// coefficients, refractory periods, on_pre statements): they cannot be changed after the
+    /// build (Simulation::with_parameters refuses them).
+    std::set<std::string> folded_parameters;
 };
 
 /// @throws ConfigError, ModelError or BuildError naming the object, the value and the fix.

@@ -174,7 +174,7 @@ std::vector<PlanBuilder::Increment> PlanBuilder::on_spike_increments(const Wirin
 }
 
 // Replaces the post group's shared parameters by their initial values.
-expr::Ptr PlanBuilder::shared_constants(const expr::Ptr& e, const BuiltGroup& g) const {
+expr::Ptr PlanBuilder::shared_constants(const expr::Ptr& e, const BuiltGroup& g) {
     std::vector<std::string> names;
     std::vector<expr::Ptr> values;
     for (const auto& v : g.variables) {
@@ -183,6 +183,7 @@ expr::Ptr PlanBuilder::shared_constants(const expr::Ptr& e, const BuiltGroup& g)
         if (spec && spec->init.kind == "constant" && !spec->init.args.empty()) {
             names.push_back(v.name);
             values.push_back(expr::constant(spec->init.args[0]));
+            if (expr::depends_on(e, v.name)) result_.folded_parameters.insert(v.var);
         }
     }
     return expr::substitute(e, names, values);

@@ -184,17 +184,22 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
 
     // Refractory period: a time, possibly a shared parameter.
     std::int64_t refractory_steps = 0;
-    expr::Ptr refractory_condition;
+    expr::Ptr refractory_condition, checked_refractory;
     const TextOrigin ro = with_key(origin_of(m.refractory, eq_origin),
                                    fmt::format("models.{}.refractory", m.name));
     if (!m.refractory.empty()) {
         // A condition over the state ("v > -40 mV") or a time ("5 ms", a shared parameter).
         auto checked = check_expression(parse_expression(m.refractory.text, ro), dims, ro);
+        checked_refractory = checked.expr;
         if (checked.dim.dimensionless() && !expr::try_evaluate(checked.expr, {}))
             refractory_condition = checked.expr;
     }
     if (!m.refractory.empty() && !refractory_condition) {
         ParsedValue pv = parse_value(m.refractory, ro, shared_dims, shared_values);
+        std::vector<std::string> used;
+        expr::collect_symbols(checked_refractory, used);
+        for (const auto& s : used)
+            if (shared_values.count(s)) out.folded.insert(g.name() + "." + s);
         expect_dimension(pv, dim::time(), m.refractory, ro, "refractory (a time, or a condition such as v > -40 mV)");
         if (!pv.constant)
             config_error(ro, "the refractory period must be one time for all neurons");
@@ -247,10 +252,14 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
     }
     system.refractory = refractory_steps > 0 || refractory_condition != nullptr;
     std::vector<expr::Ptr> next;
+    // The shared parameters the solver takes as constants; only those of the method that
+    // succeeds count (a failed 'exact' under 'auto' folds nothing).
+    std::set<std::string> solver_folded;
     const auto shared_lookup = [&](const std::string& s) -> std::optional<double> {
         auto it = shared_values.find(s);
-        if (it != shared_values.end()) return it->second;
-        return std::nullopt;
+        if (it == shared_values.end()) return std::nullopt;
+        solver_folded.insert(g.name() + "." + s);
+        return it->second;
     };
     if (automatic) {
         try {
@@ -258,6 +267,7 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
             method = "exact";
         } catch (const ModelError&) {
             method = "euler";
+            solver_folded.clear();
         }
     }
     try {
@@ -265,6 +275,7 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
     } catch (const ModelError& e) {
         throw ModelError(located(with_key(g.method_origin, where + ".method"), {}, e.what()));
     }
+    out.folded.insert(solver_folded.begin(), solver_folded.end());
 
     // Spike bookkeeping.
     out.spikes_var = g.name() + ".spikes";

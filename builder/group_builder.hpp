@@ -26,6 +26,10 @@ struct BuiltGroup {
     std::vector<VariableSpec> specs;
     OpSpec update, reset;  // reset.kind empty when the model has no reset
     std::string spikes_var, count_var, total_var;
+    // Shared parameters ("neurons.tau") that the build turned into constants of the update
+    // (the 'exact' solver's coefficients, the refractory period): changing one later would
+    // leave the update computed with the old value.
+    std::set<std::string> folded;
 
     const GroupVariable* find(const std::string& symbol) const {
         for (const auto& v : variables)

@@ -76,7 +76,8 @@ private:
     const GroupVariable* state_target(const BuiltGroup& dst, const std::string& name,
                                       const TextOrigin& where) const;
     std::vector<Increment> on_spike_increments(const Wiring& w, const ParsedValue& weight);
-    expr::Ptr shared_constants(const expr::Ptr& e, const BuiltGroup& g) const;
+    // Substitutes the values of g's shared parameters in `e`, recording them as folded.
+    expr::Ptr shared_constants(const expr::Ptr& e, const BuiltGroup& g);
     std::vector<double> per_synapse(const Wiring& w, const ParsedValue& value,
                                     const std::string& var) const;
     std::vector<double> layout(const Wiring& w, std::vector<double> values) const;

@@ -116,6 +116,16 @@ Simulation Simulation::with_state(const VariableMap& state) const {
 Simulation Simulation::with_parameters(const VariableMap& parameters) const {
     detail::check_variable_map(build_->plan, parameters, detail::VariableSet::parameters, false,
                                "with_parameters");
+    for (const auto& [name, values] : parameters)
+        if (build_->folded_parameters.count(name))
+            throw SimulationError(
+                fmt::format("with_parameters: '{}' was built into the update as a constant (the "
+                            "'exact' solver's coefficients, a refractory period or an on_pre "
+                            "statement use it), so changing it now would change nothing "
+                            "consistently; set it in the network (parameters: or --set) and "
+                            "build again, or use method 'euler'/'rk2', which read it every step",
+                            name),
+                {.variable = name});
     Simulation s(*this, Derived{});
     s.copy_from(*this, is_anything, true);
     for (const auto& [name, values] : parameters) {

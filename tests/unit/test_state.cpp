@@ -273,13 +273,15 @@ TEST_P(FunctionalForm, EvolveInputsSetParametersForThatEvolveOnly) {
 }
 
 TEST_P(FunctionalForm, WithParametersMakesANewSimulationSharingThePlan) {
+    // El, which the update reads every step (taum is a coefficient of its exact solution, fixed
+    // at build time, and with_parameters refuses it: PublicApi.WithParametersRefuses...).
     Simulation sim(delayed_network());
     sim.run(10.0);
     const auto v = sim.read("neurons.v");
-    Simulation fast = sim.with_parameters({{"neurons.taum", {10.0}}});
+    Simulation fast = sim.with_parameters({{"neurons.El", {-45.0}}});
     EXPECT_EQ(&fast.build_result(), &sim.build_result()) << "the plan must be shared, not rebuilt";
-    EXPECT_EQ(fast.parameters().at("neurons.taum"), std::vector<double>{10.0});
-    EXPECT_EQ(sim.parameters().at("neurons.taum"), std::vector<double>{20.0});
+    EXPECT_EQ(fast.parameters().at("neurons.El"), std::vector<double>{-45.0});
+    EXPECT_EQ(sim.parameters().at("neurons.El"), std::vector<double>{-49.0});
     EXPECT_EQ(fast.read("neurons.v"), v) << "with_parameters keeps the current state";
     EXPECT_DOUBLE_EQ(fast.t_ms(), 10.0);
     fast.run_continue(10.0);
@@ -287,13 +289,13 @@ TEST_P(FunctionalForm, WithParametersMakesANewSimulationSharingThePlan) {
     EXPECT_NE(fast.read("neurons.v"), sim.read("neurons.v"));
     // The override survives a fresh run(), whose initial_step applies it after the config's.
     fast.run(1.0);
-    EXPECT_EQ(fast.parameters().at("neurons.taum"), std::vector<double>{10.0});
+    EXPECT_EQ(fast.parameters().at("neurons.El"), std::vector<double>{-45.0});
     // reset_parameters: the config's values again, the state kept.
     Simulation back = fast.reset_parameters();
     EXPECT_EQ(back.parameters(), Simulation(delayed_network()).parameters());
     EXPECT_EQ(back.state(), fast.state());
     back.run(1.0);
-    EXPECT_EQ(back.parameters().at("neurons.taum"), std::vector<double>{20.0});
+    EXPECT_EQ(back.parameters().at("neurons.El"), std::vector<double>{-49.0});
 }
 
 TEST_P(FunctionalForm, WithStateAndResetState) {
