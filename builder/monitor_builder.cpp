@@ -14,12 +14,12 @@ void PlanBuilder::add_spike_monitor(const SpikeMonitorSpec& m) {
     const TextOrigin o = with_key(m.origin, "monitors." + m.name);
     GroupRef ref = m.source;
     const Population& p = population(ref, o, "group");
-    spike_monitors_.push_back(spike_record_op(m.name + ".record", m.name, p.spikes_var,
-                                              p.count_var, ref.begin, ref.end));
     MonitorInfo info;
     info.kind = MonitorInfo::Kind::spike;
     info.name = m.name;
     info.op = m.name + ".record";
+    spike_monitors_.push_back(spike_record_op(info.op, m.name, p.spikes_var, p.count_var,
+                                              ref.begin, ref.end));
     info.group = p.name;
     info.begin = ref.begin;
     info.end = ref.end;

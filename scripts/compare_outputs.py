@@ -69,8 +69,7 @@ def run(binary, config, args, out, duration):
 
 
 def compare_dirs(a, b):
-    names = sorted({p.name for p in a.iterdir()} | {p.name for p in b.iterdir()} - {"stats.json"})
-    names = [n for n in names if n != "stats.json"]
+    names = sorted(({p.name for p in a.iterdir()} | {p.name for p in b.iterdir()}) - {"stats.json"})
     bad = []
     for n in names:
         if not (a / n).exists() or not (b / n).exists():
