@@ -39,6 +39,22 @@ std::int64_t evolve_steps(const EvolveInputs& inputs, double dt_ms) {
     return ms_to_steps(inputs.duration_ms, dt_ms);
 }
 
+
+// A shared parameter the build turned into a constant of an op cannot be written afterwards:
+// the op would go on with the old value, or half of it.
+void refuse_folded(const BuildResult& build, const VariableMap& values, const char* who) {
+    for (const auto& entry : values)
+        if (build.folded_parameters.count(entry.first))
+            throw SimulationError(
+                fmt::format("{}: '{}' was built into the update as a constant (the 'exact' "
+                            "solver's coefficients, a refractory period or an on_pre statement "
+                            "use it), so changing it now would change nothing consistently; set "
+                            "it in the network (parameters: or --set) and build again, or use "
+                            "method 'euler'/'rk2', which read it every step",
+                            who, entry.first),
+                {.variable = entry.first});
+}
+
 }  // namespace
 
 // A derived simulation: the same plan and backend, no output directory, initial values (with
@@ -116,16 +132,7 @@ Simulation Simulation::with_state(const VariableMap& state) const {
 Simulation Simulation::with_parameters(const VariableMap& parameters) const {
     detail::check_variable_map(build_->plan, parameters, detail::VariableSet::parameters, false,
                                "with_parameters");
-    for (const auto& [name, values] : parameters)
-        if (build_->folded_parameters.count(name))
-            throw SimulationError(
-                fmt::format("with_parameters: '{}' was built into the update as a constant (the "
-                            "'exact' solver's coefficients, a refractory period or an on_pre "
-                            "statement use it), so changing it now would change nothing "
-                            "consistently; set it in the network (parameters: or --set) and "
-                            "build again, or use method 'euler'/'rk2', which read it every step",
-                            name),
-                {.variable = name});
+    refuse_folded(*build_, parameters, "with_parameters");
     Simulation s(*this, Derived{});
     s.copy_from(*this, is_anything, true);
     for (const auto& [name, values] : parameters) {
@@ -160,6 +167,7 @@ EvolveResult Simulation::evolve(const EvolveInputs& inputs, const VariableMap& s
     detail::check_variable_map(plan, state, detail::VariableSet::state, true, "evolve: state");
     detail::check_variable_map(plan, inputs.set, detail::VariableSet::settable, false,
                                "evolve: inputs.set");
+    refuse_folded(*build_, inputs.set, "evolve: inputs.set");
     const std::int64_t steps = evolve_steps(inputs, dt_ms());
     std::lock_guard lock(*evolve_mutex_);
     if (!evolve_engine_)

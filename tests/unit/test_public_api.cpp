@@ -54,6 +54,12 @@ TEST(PublicApi, WithParametersRefusesWhatTheBuildFoldedAndChangesWhatItReads) {
             EXPECT_NE(m.find("'neurons.tau' was built into the update as a constant"),
                       std::string::npos)
                 << m;
+            const std::string e = simulation_error([&] {
+                (void)sim.evolve({.duration_ms = 1.0, .set = {{"neurons.tau", {5.0}}}});
+            });
+            EXPECT_NE(e.find("evolve: inputs.set: 'neurons.tau' was built into the update"),
+                      std::string::npos)
+                << e;
             // v_target is read every step by the exact update too.
             EXPECT_NO_THROW((void)sim.with_parameters({{"neurons.v_target", "-30 mV"}}));
             continue;
