@@ -23,6 +23,7 @@
 #include <spdlog/spdlog.h>
 
 #include "backend/backend_registry.hpp"
+#include "core/text.hpp"
 #include "core/time_steps.hpp"
 #include "builder/builder.hpp"
 #include <spikegraph/error.hpp>
@@ -337,7 +338,8 @@ int main(int argc, char** argv) {
         if (validate->parsed()) return validate_command(a);
         return backends_command();
     } catch (const sg::Error& e) {
-        std::cerr << "spikegraph: error: " << e.what() << "\n";
+        // The last guard: whatever a message quotes, the terminal gets one line of valid UTF-8.
+        std::cerr << "spikegraph: error: " << sg::detail::one_line_message(e.what()) << "\n";
         return 2;
     } catch (const std::exception& e) {
         std::cerr << "spikegraph: internal error: " << e.what() << "\n";

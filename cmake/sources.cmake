@@ -14,6 +14,7 @@ set(SPIKEGRAPH_CORE_SOURCES
 set(SPIKEGRAPH_FRONTEND_SOURCES
   frontend/config_location.cpp
   frontend/equations.cpp
+  frontend/inline_subexpressions.cpp
   frontend/expression_parser.cpp
   frontend/group_ref.cpp
   frontend/model_library.cpp
@@ -98,6 +99,7 @@ set(SPIKEGRAPH_TEST_SOURCES
   tests/unit/test_checkpoint.cpp
   tests/unit/test_cli.cpp
   tests/unit/test_cli_bad_config.cpp
+  tests/unit/test_cli_input_limits.cpp
   tests/unit/test_config_files.cpp
   tests/unit/test_connectivity.cpp
   tests/unit/test_custom_op.cpp
@@ -105,7 +107,9 @@ set(SPIKEGRAPH_TEST_SOURCES
   tests/unit/test_errors.cpp
   tests/unit/test_expression_parser.cpp
   tests/unit/test_initializers.cpp
+  tests/unit/test_input_limits.cpp
   tests/unit/test_interrupt.cpp
+  tests/unit/test_messages.cpp
   tests/unit/test_model_library.cpp
   tests/unit/test_monitors.cpp
   tests/unit/test_npy_writer.cpp

@@ -1,10 +1,11 @@
 #include "core/expr.hpp"
 
-#include <unordered_map>
-
 #include <charconv>
 #include <cmath>
 #include <numbers>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
 
 namespace spikegraph::expr {
 namespace {
@@ -59,8 +60,56 @@ std::string number_text(double v) {
     return ec == std::errc{} ? std::string(buf, end) : std::string("nan");
 }
 
-std::string wrap(const Ptr& e, bool parens) {
-    return parens ? "(" + to_string(e) + ")" : to_string(e);
+// Appends the text of `e` to `out`, giving up once `out` holds `max_chars`.
+void print(const Ptr& e, std::string& out, std::size_t max_chars);
+
+void print_wrapped(const Ptr& e, bool parens, std::string& out, std::size_t max_chars) {
+    if (parens) out += '(';
+    print(e, out, max_chars);
+    if (parens) out += ')';
+}
+
+void print(const Ptr& e, std::string& out, std::size_t max_chars) {
+    if (out.size() >= max_chars) return;
+    const Node& n = *e;
+    const int p = precedence(n);
+    switch (n.kind) {
+        case Kind::constant: out += number_text(n.value); return;
+        case Kind::symbol: out += n.name; return;
+        case Kind::call:
+            out += n.name;
+            out += '(';
+            for (std::size_t k = 0; k < n.args.size(); ++k) {
+                if (k > 0) out += ", ";
+                print(n.args[k], out, max_chars);
+            }
+            out += ')';
+            return;
+        case Kind::neg:
+            out += '-';
+            print_wrapped(n.args[0], precedence(*n.args[0]) <= p, out, max_chars);
+            return;
+        case Kind::logical_not:
+            out += "not ";
+            print_wrapped(n.args[0], precedence(*n.args[0]) < p, out, max_chars);
+            return;
+        case Kind::pow:
+            // Right-associative: a**b**c is a**(b**c), so only the left side needs equal-level
+            // parentheses.
+            print_wrapped(n.args[0], precedence(*n.args[0]) <= p, out, max_chars);
+            out += "**";
+            print_wrapped(n.args[1], precedence(*n.args[1]) < p, out, max_chars);
+            return;
+        default: {
+            // Comparisons do not chain, and the right operand of a left-associative operator
+            // needs parentheses at equal precedence (a - (b - c)).
+            const bool chained_left = p == 4;
+            const int left = precedence(*n.args[0]);
+            print_wrapped(n.args[0], left < p || (chained_left && left == p), out, max_chars);
+            out += operator_text(n.kind);
+            print_wrapped(n.args[1], precedence(*n.args[1]) <= p, out, max_chars);
+        }
+    }
 }
 
 // Derivative of a one-argument call with respect to its argument, times `da`.
@@ -86,21 +135,6 @@ Ptr call_derivative(const Node& n, const Ptr& a, const Ptr& da) {
     return nullptr;
 }
 
-Ptr pow_derivative(const Ptr& a, const Ptr& b, const std::string& name) {
-    const Ptr da = derivative(a, name);
-    if (!da) return nullptr;
-    if (!depends_on(b, name)) {
-        // d(a^b) = b a^(b-1) da
-        const Ptr exponent = sub(b, constant(1.0));
-        const Ptr power = is_constant(exponent, 1.0) ? a : binary(Kind::pow, a, exponent);
-        return mul(mul(b, power), da);
-    }
-    const Ptr db = derivative(b, name);
-    if (!db) return nullptr;
-    // d(a^b) = a^b (db log(a) + b da / a)
-    return mul(binary(Kind::pow, a, b),
-               add(mul(db, call("log", {a})), div(mul(b, da), a)));
-}
 
 }  // namespace
 
@@ -230,132 +264,256 @@ Ptr rebuild_folded(const Ptr& e, std::vector<Ptr> a) {
     return n;
 }
 
-Ptr substitute(const Ptr& e, const std::vector<std::string>& names, const std::vector<Ptr>& with) {
+namespace {
+
+using Rewritten = std::unordered_map<const Node*, Ptr>;
+
+Ptr substitute_shared(const Ptr& e, const std::vector<std::string>& names,
+                      const std::vector<Ptr>& with, Rewritten& done) {
     if (e->kind == Kind::symbol) {
         for (std::size_t k = 0; k < names.size() && k < with.size(); ++k)
             if (names[k] == e->name) return with[k];
         return e;
     }
     if (e->args.empty()) return e;
+    if (auto it = done.find(e.get()); it != done.end()) return it->second;
     std::vector<Ptr> args;
     args.reserve(e->args.size());
     bool changed = false;
     for (const Ptr& a : e->args) {
-        args.push_back(substitute(a, names, with));
+        args.push_back(substitute_shared(a, names, with, done));
         changed = changed || args.back() != a;
     }
-    if (!changed) return e;
-    auto n = std::make_shared<Node>(*e);
-    n->args = std::move(args);
-    return n;
+    Ptr out = e;
+    if (changed) {
+        auto n = std::make_shared<Node>(*e);
+        n->args = std::move(args);
+        out = std::move(n);
+    }
+    done.emplace(e.get(), out);
+    return out;
 }
 
-bool depends_on(const Ptr& e, const std::string& name) {
+bool depends_on_shared(const Ptr& e, const std::string& name,
+                       std::unordered_set<const Node*>& clear) {
     if (e->kind == Kind::symbol) return e->name == name;
+    if (e->args.empty() || clear.count(e.get()) != 0) return false;
     for (const Ptr& a : e->args)
-        if (depends_on(a, name)) return true;
+        if (depends_on_shared(a, name, clear)) return true;
+    clear.insert(e.get());
     return false;
 }
 
-void collect_symbols(const Ptr& e, std::vector<std::string>& out) {
+void collect_shared(const Ptr& e, std::vector<std::string>& out,
+                    std::unordered_set<const Node*>& seen) {
     if (e->kind == Kind::symbol) {
         for (const std::string& s : out)
             if (s == e->name) return;
         out.push_back(e->name);
         return;
     }
-    for (const Ptr& a : e->args) collect_symbols(a, out);
+    if (e->args.empty() || !seen.insert(e.get()).second) return;
+    for (const Ptr& a : e->args) collect_shared(a, out, seen);
 }
 
-bool uses_random(const Ptr& e) {
+bool uses_random_shared(const Ptr& e, std::unordered_set<const Node*>& clear) {
     if (e->kind == Kind::call && (e->name == "rand" || e->name == "randn")) return true;
+    if (e->args.empty() || clear.count(e.get()) != 0) return false;
     for (const Ptr& a : e->args)
-        if (uses_random(a)) return true;
+        if (uses_random_shared(a, clear)) return true;
+    clear.insert(e.get());
     return false;
 }
 
-std::string to_string(const Ptr& e) {
-    const Node& n = *e;
-    const int p = precedence(n);
-    switch (n.kind) {
-        case Kind::constant: return number_text(n.value);
-        case Kind::symbol: return n.name;
-        case Kind::call: {
-            std::string out = n.name + "(";
-            for (std::size_t k = 0; k < n.args.size(); ++k) {
-                if (k > 0) out += ", ";
-                out += to_string(n.args[k]);
-            }
-            return out + ")";
-        }
-        // Appending (not "-" + ...) sidesteps GCC 12's false -Wrestrict on operator+ (PR 105651).
-        case Kind::neg: return std::string("-").append(wrap(n.args[0], precedence(*n.args[0]) <= p));
-        case Kind::logical_not:
-            return std::string("not ").append(wrap(n.args[0], precedence(*n.args[0]) < p));
-        case Kind::pow:
-            // Right-associative: a**b**c is a**(b**c), so only the left side needs equal-level
-            // parentheses.
-            return wrap(n.args[0], precedence(*n.args[0]) <= p) + "**" +
-                   wrap(n.args[1], precedence(*n.args[1]) < p);
-        default: {
-            // Comparisons do not chain, and the right operand of a left-associative operator
-            // needs parentheses at equal precedence (a - (b - c)).
-            const bool chained_left = p == 4;
-            return wrap(n.args[0], precedence(*n.args[0]) < p || (chained_left &&
-                                                                   precedence(*n.args[0]) == p)) +
-                   operator_text(n.kind) + wrap(n.args[1], precedence(*n.args[1]) <= p);
-        }
-    }
+}  // namespace
+
+Ptr substitute(const Ptr& e, const std::vector<std::string>& names, const std::vector<Ptr>& with) {
+    Rewritten done;
+    return substitute_shared(e, names, with, done);
 }
 
-Ptr derivative(const Ptr& e, const std::string& name) {
-    if (!depends_on(e, name)) return constant(0.0);
-    const Node& n = *e;
-    switch (n.kind) {
-        case Kind::constant: return constant(0.0);
-        case Kind::symbol: return constant(1.0);
-        case Kind::neg: {
-            const Ptr da = derivative(n.args[0], name);
-            return da ? neg(da) : nullptr;
+bool depends_on(const Ptr& e, const std::string& name) {
+    std::unordered_set<const Node*> clear;
+    return depends_on_shared(e, name, clear);
+}
+
+void collect_symbols(const Ptr& e, std::vector<std::string>& out) {
+    std::unordered_set<const Node*> seen;
+    collect_shared(e, out, seen);
+}
+
+bool uses_random(const Ptr& e) {
+    std::unordered_set<const Node*> clear;
+    return uses_random_shared(e, clear);
+}
+
+std::size_t depth(const Ptr& e) {
+    // Post-order with an explicit stack: the input may be deeper than any recursion could go.
+    std::unordered_map<const Node*, std::size_t> levels;
+    std::vector<std::pair<const Node*, bool>> stack = {{e.get(), false}};
+    while (!stack.empty()) {
+        auto [n, expanded] = stack.back();
+        stack.pop_back();
+        if (levels.count(n) != 0) continue;
+        if (!expanded) {
+            stack.emplace_back(n, true);
+            for (const Ptr& a : n->args)
+                if (levels.count(a.get()) == 0) stack.emplace_back(a.get(), false);
+            continue;
         }
-        case Kind::add:
-        case Kind::sub: {
-            const Ptr da = derivative(n.args[0], name);
-            const Ptr db = derivative(n.args[1], name);
-            if (!da || !db) return nullptr;
-            return n.kind == Kind::add ? add(da, db) : sub(da, db);
-        }
-        case Kind::mul: {
-            const Ptr da = derivative(n.args[0], name);
-            const Ptr db = derivative(n.args[1], name);
-            if (!da || !db) return nullptr;
-            return add(mul(da, n.args[1]), mul(n.args[0], db));
-        }
-        case Kind::div: {
-            const Ptr& a = n.args[0];
-            const Ptr& b = n.args[1];
-            const Ptr da = derivative(a, name);
-            if (!da) return nullptr;
-            if (!depends_on(b, name)) return div(da, b);
-            const Ptr db = derivative(b, name);
-            if (!db) return nullptr;
-            return div(sub(mul(da, b), mul(a, db)), binary(Kind::pow, b, constant(2.0)));
-        }
-        case Kind::pow: return pow_derivative(n.args[0], n.args[1], name);
-        case Kind::lt: case Kind::le: case Kind::gt: case Kind::ge: case Kind::eq: case Kind::ne:
-        case Kind::logical_and: case Kind::logical_or: case Kind::logical_not:
-            // Piecewise constant: zero wherever it is defined.
-            return constant(0.0);
-        case Kind::call: {
-            if (n.name == "pow" && n.args.size() == 2)
-                return pow_derivative(n.args[0], n.args[1], name);
-            if (n.args.size() != 1) return nullptr;
-            const Ptr da = derivative(n.args[0], name);
-            if (!da) return nullptr;
-            return call_derivative(n, n.args[0], da);
-        }
+        std::size_t deepest = 0;
+        for (const Ptr& a : n->args) deepest = std::max(deepest, levels.at(a.get()));
+        levels.emplace(n, deepest + 1);
     }
-    return nullptr;
+    return levels.at(e.get());
+}
+
+std::size_t node_count(const Ptr& e) {
+    std::unordered_set<const Node*> seen = {e.get()};
+    std::vector<const Node*> stack = {e.get()};
+    while (!stack.empty()) {
+        const Node* n = stack.back();
+        stack.pop_back();
+        for (const Ptr& a : n->args)
+            if (seen.insert(a.get()).second) stack.push_back(a.get());
+    }
+    return seen.size();
+}
+
+namespace {
+
+struct PairHash {
+    std::size_t operator()(const std::pair<const Node*, const Node*>& p) const {
+        return std::hash<const Node*>()(p.first) * 31 + std::hash<const Node*>()(p.second);
+    }
+};
+using EqualPairs = std::unordered_set<std::pair<const Node*, const Node*>, PairHash>;
+
+bool equal_shared(const Ptr& a, const Ptr& b, EqualPairs& same) {
+    if (a == b) return true;
+    if (a->kind != b->kind || a->args.size() != b->args.size() || a->name != b->name) return false;
+    if (a->kind == Kind::constant)
+        return a->value == b->value && std::signbit(a->value) == std::signbit(b->value);
+    if (same.count({a.get(), b.get()}) != 0) return true;
+    for (std::size_t k = 0; k < a->args.size(); ++k)
+        if (!equal_shared(a->args[k], b->args[k], same)) return false;
+    same.insert({a.get(), b.get()});
+    return true;
+}
+
+}  // namespace
+
+bool equal(const Ptr& a, const Ptr& b) {
+    EqualPairs same;
+    return equal_shared(a, b, same);
+}
+
+std::string to_string(const Ptr& e) {
+    std::string out;
+    print(e, out, std::string::npos);
+    return out;
+}
+
+std::string to_string(const Ptr& e, std::size_t max_chars) {
+    std::string out;
+    print(e, out, max_chars);
+    if (out.size() > max_chars) {
+        out.resize(max_chars);
+        out += "...";
+    }
+    return out;
+}
+
+namespace {
+
+// Memoised on node identity (inlined sub-expressions and solver stages share sub-trees), as is
+// the dependency test each node needs.
+struct Differentiator {
+    const std::string& name;
+    std::unordered_map<const Node*, Ptr> done;
+    std::unordered_set<const Node*> independent;
+
+    bool depends(const Ptr& e) { return depends_on_shared(e, name, independent); }
+
+    Ptr d(const Ptr& e) {
+        if (auto it = done.find(e.get()); it != done.end()) return it->second;
+        Ptr out = differentiate(e);
+        done.emplace(e.get(), out);
+        return out;
+    }
+
+    Ptr power(const Ptr& a, const Ptr& b) {
+        const Ptr da = d(a);
+        if (!da) return nullptr;
+        if (!depends(b)) {
+            // d(a^b) = b a^(b-1) da
+            const Ptr exponent = sub(b, constant(1.0));
+            const Ptr lowered = is_constant(exponent, 1.0) ? a : binary(Kind::pow, a, exponent);
+            return mul(mul(b, lowered), da);
+        }
+        const Ptr db = d(b);
+        if (!db) return nullptr;
+        // d(a^b) = a^b (db log(a) + b da / a)
+        return mul(binary(Kind::pow, a, b),
+                   add(mul(db, call("log", {a})), div(mul(b, da), a)));
+    }
+
+    Ptr differentiate(const Ptr& e) {
+        if (!depends(e)) return constant(0.0);
+        const Node& n = *e;
+        switch (n.kind) {
+            case Kind::constant: return constant(0.0);
+            case Kind::symbol: return constant(1.0);
+            case Kind::neg: {
+                const Ptr da = d(n.args[0]);
+                return da ? neg(da) : nullptr;
+            }
+            case Kind::add:
+            case Kind::sub: {
+                const Ptr da = d(n.args[0]);
+                const Ptr db = d(n.args[1]);
+                if (!da || !db) return nullptr;
+                return n.kind == Kind::add ? add(da, db) : sub(da, db);
+            }
+            case Kind::mul: {
+                const Ptr da = d(n.args[0]);
+                const Ptr db = d(n.args[1]);
+                if (!da || !db) return nullptr;
+                return add(mul(da, n.args[1]), mul(n.args[0], db));
+            }
+            case Kind::div: {
+                const Ptr& a = n.args[0];
+                const Ptr& b = n.args[1];
+                const Ptr da = d(a);
+                if (!da) return nullptr;
+                if (!depends(b)) return div(da, b);
+                const Ptr db = d(b);
+                if (!db) return nullptr;
+                return div(sub(mul(da, b), mul(a, db)), binary(Kind::pow, b, constant(2.0)));
+            }
+            case Kind::pow: return power(n.args[0], n.args[1]);
+            case Kind::lt: case Kind::le: case Kind::gt: case Kind::ge: case Kind::eq: case Kind::ne:
+            case Kind::logical_and: case Kind::logical_or: case Kind::logical_not:
+                // Piecewise constant: zero wherever it is defined.
+                return constant(0.0);
+            case Kind::call: {
+                if (n.name == "pow" && n.args.size() == 2)
+                    return power(n.args[0], n.args[1]);
+                if (n.args.size() != 1) return nullptr;
+                const Ptr da = d(n.args[0]);
+                if (!da) return nullptr;
+                return call_derivative(n, n.args[0], da);
+            }
+        }
+        return nullptr;
+    }
+};
+
+}  // namespace
+
+Ptr derivative(const Ptr& e, const std::string& name) {
+    Differentiator diff{name, {}, {}};
+    return diff.d(e);
 }
 
 }  // namespace spikegraph::expr

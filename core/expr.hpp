@@ -7,6 +7,7 @@
 // Numbers are in spikegraph's internal unit system (ms, mV, pA, pF, nS, GOhm, kHz; see
 // docs/units.md), so a dimensionally consistent expression needs no conversion factors.
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -60,7 +61,8 @@ Ptr neg(Ptr a);
 /// 0 / x -> 0, c1 op c2 -> c): what substitution leaves behind becomes small again.
 Ptr simplify(const Ptr& e);
 
-/// Replaces every symbol named in `names` by the matching tree in `with` (same length).
+/// Replaces every symbol named in `names` by the matching tree in `with` (same length). Each
+/// shared node is rewritten once, so the result shares as the input did.
 Ptr substitute(const Ptr& e, const std::vector<std::string>& names, const std::vector<Ptr>& with);
 
 /// True when `e` mentions symbol `name` anywhere.
@@ -74,6 +76,32 @@ bool uses_random(const Ptr& e);
 
 /// Readable text, fully parenthesised where needed: for schedules, errors and docs.
 std::string to_string(const Ptr& e);
+
+/// The same text cut after about `max_chars` characters (ending in "..."): for messages, where a
+/// tree that shares sub-trees (a solver's output, inlined sub-expressions) could print as text
+/// exponentially longer than the tree itself.
+std::string to_string(const Ptr& e, std::size_t max_chars);
+
+/// The deepest tree any input may produce: every pass over a tree (unit check, solvers,
+/// lowering, evaluation) recurses once per level, and this bound keeps that within a small
+/// stack. A sum or product of n terms is n - 1 levels deep. The parser and the inlining of
+/// sub-expressions refuse deeper trees.
+constexpr std::size_t k_max_depth = 1000;
+
+/// The deepest any text parser of spikegraph recurses (parentheses, calls, unary operators):
+/// expressions, statements and quantities such as "((20 ms))".
+constexpr int k_max_nesting = 256;
+
+/// Levels of the tree (a constant or symbol is 1), computed without recursion, each shared node
+/// once.
+std::size_t depth(const Ptr& e);
+
+/// Distinct nodes of the tree, each shared node counted once: the size of what a backend
+/// compiles.
+std::size_t node_count(const Ptr& e);
+
+/// True when `a` and `b` are the same tree (same kinds, values, names and operands).
+bool equal(const Ptr& a, const Ptr& b);
 
 /// Symbolic derivative d e / d name (for linearity detection and exact solvers); returns nullptr
 /// where a call has no derivative rule (min, max, where, rand, ...).

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <spikegraph/error.hpp>
+#include "core/expr.hpp"
 #include "core/text.hpp"
 
 namespace spikegraph {
@@ -93,7 +94,7 @@ std::string number_text(double v) {
 }
 
 [[noreturn]] void quantity_error(std::string_view text, const std::string& what) {
-    throw ConfigError("cannot read \"" + std::string(text) + "\" as a quantity: " + what +
+    throw ConfigError("cannot read \"" + detail::quote_input(text) + "\" as a quantity: " + what +
                       " (write a number and a unit, e.g. \"20 ms\", \"-65 mV\" or \"10 Hz\")");
 }
 
@@ -110,7 +111,8 @@ public:
         Quantity q = product();
         skip_space();
         if (pos_ != text_.size())
-            quantity_error(text_, "unexpected '" + std::string(1, text_[pos_]) + "' at column " +
+            quantity_error(text_, "unexpected '" + detail::quote_input(text_.substr(pos_, 1)) +
+                                      "' at column " +
                                       std::to_string(pos_ + 1));
         return q;
     }
@@ -154,9 +156,24 @@ private:
         return {a.value * b.value, a.dim * b.dim};
     }
 
+    // One level of recursion (a '(' or a sign), refused past expr::k_max_nesting.
+    struct Nested {
+        explicit Nested(QuantityReader& r) : r_(r) {
+            if (++r_.nesting_ > expr::k_max_nesting)
+                quantity_error(r_.text_, "it is nested more than " +
+                                             std::to_string(expr::k_max_nesting) +
+                                             " levels deep (parentheses and signs)");
+        }
+        ~Nested() { --r_.nesting_; }
+        Nested(const Nested&) = delete;
+        Nested& operator=(const Nested&) = delete;
+        QuantityReader& r_;
+    };
+
     Quantity signed_factor() {
         if (peek_is('-')) {
             ++pos_;
+            const Nested guard(*this);
             Quantity q = signed_factor();
             q.value = -q.value;
             return q;
@@ -195,6 +212,7 @@ private:
         const char c = text_[pos_];
         if (c == '(') {
             ++pos_;
+            const Nested guard(*this);
             Quantity q = product();
             if (!peek_is(')')) quantity_error(text_, "a '(' is not closed");
             ++pos_;
@@ -202,7 +220,8 @@ private:
         }
         if (std::isdigit(static_cast<unsigned char>(c)) || c == '.') return number();
         if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') return unit_name();
-        quantity_error(text_, "unexpected '" + std::string(1, c) + "' at column " +
+        quantity_error(text_, "unexpected '" + detail::quote_input(text_.substr(pos_, 1)) +
+                                  "' at column " +
                                   std::to_string(pos_ + 1));
     }
 
@@ -225,7 +244,7 @@ private:
         double v = 0.0;
         const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
         if (ec != std::errc{} || end != digits.data() + digits.size())
-            quantity_error(text_, "'" + digits + "' is not a number");
+            quantity_error(text_, "'" + detail::quote_input(digits) + "' is not a number");
         was_number_ = true;
         return {v, dim::none()};
     }
@@ -237,7 +256,7 @@ private:
             ++pos_;
         const std::string_view name = text_.substr(start, pos_ - start);
         if (const Unit* u = find_unit(name)) return {u->value, u->dim};
-        std::string what = "unknown unit '" + std::string(name) + "'";
+        std::string what = "unknown unit '" + detail::quote_input(name) + "'";
         std::vector<std::string> names;
         for (const Unit& u : known_units()) names.emplace_back(u.name);
         const std::string best = detail::closest_name(name, names);
@@ -248,6 +267,7 @@ private:
     std::string_view text_;
     std::size_t pos_ = 0;
     bool was_number_ = false;
+    int nesting_ = 0;
 };
 
 struct Named {

@@ -77,6 +77,10 @@ std::vector<std::string> split_flags(std::string_view inner) {
 }
 
 void check_name(std::string_view name, SourceLoc loc, const TextOrigin& origin) {
+    if (name.size() > k_max_identifier_bytes)
+        fail(origin, loc, "a name of " + std::to_string(name.size()) + " characters ('" +
+                              detail::quote_input(name, 40) + "'); names are at most " +
+                              std::to_string(k_max_identifier_bytes) + " characters");
     if (builtins().count(name) != 0)
         fail(origin, loc, "'" + std::string(name) + "' is a built-in variable and cannot be redefined");
     // Single-letter unit names (s, V, A, S, F) stay usable as variable names: a model's own
@@ -117,7 +121,7 @@ public:
         if (target.find('/') != std::string_view::npos) return define_ode(target, target_off, value);
         if (!detail::is_identifier(target))
             fail(origin_, at(target_off),
-                 "'" + std::string(target) +
+                 "'" + detail::quote_input(target) +
                      "' is not a name; write 'dx/dt = ...' for an equation or 'name = ...' for a "
                      "sub-expression");
         check_name(target, at(target_off), origin_);
@@ -143,18 +147,18 @@ private:
         try {
             unit_ = parse_quantity(rhs).dim;
         } catch (const ConfigError& e) {
-            fail(origin_, at(off), "invalid unit '" + std::string(rhs) + "': " + e.what());
+            fail(origin_, at(off), "invalid unit '" + detail::quote_input(rhs) + "': " + e.what());
         }
     }
 
     [[noreturn]] void unknown_flag(const std::string& flag, const std::string& allowed) const {
-        fail(origin_, at(flags_col_), "unknown flag '" + flag + "'; " + allowed);
+        fail(origin_, at(flags_col_), "unknown flag '" + detail::quote_input(flag) + "'; " + allowed);
     }
 
     void declare_parameter(std::string_view name, std::size_t off) {
         if (!detail::is_identifier(name))
             fail(origin_, at(off),
-                 "'" + std::string(name) + "' is not a name; a parameter reads 'tau : second'");
+                 "'" + detail::quote_input(name) + "' is not a name; a parameter reads 'tau : second'");
         check_name(name, at(off), origin_);
         ParameterDecl p{std::string(name), unit_, false, false, at(off)};
         for (const std::string& f : flags_) {
@@ -172,7 +176,7 @@ private:
         const std::string_view var = left.empty() ? left : trim(left.substr(1));
         if (left.empty() || left.front() != 'd' || right != "dt" || !detail::is_identifier(var))
             fail(origin_, at(off),
-                 "'" + std::string(target) + "' is not a derivative; write 'dv/dt = ...'");
+                 "'" + detail::quote_input(target) + "' is not a derivative; write 'dv/dt = ...'");
         check_name(var, at(off), origin_);
         OdeSpec ode{std::string(var), rhs, unit_, false, at(off)};
         for (const std::string& f : flags_) {
@@ -416,6 +420,10 @@ Equations parse_equations(std::string_view text, const TextOrigin& origin) {
         if (const std::size_t hash = line.find('#'); hash != std::string_view::npos)
             line = line.substr(0, hash);
         if (trim(line).empty()) continue;
+        if (seen.size() == k_max_definitions)
+            fail(origin, {line_no, 1},
+                 "more than " + std::to_string(k_max_definitions) +
+                     " definitions in one model's equations; split the model");
         const std::size_t odes = eq.odes.size(), subs = eq.subs.size();
         LineParser(line, line_no, origin, eq).run();
         // Exactly one definition was added; find its name to check that it is new.
@@ -454,6 +462,15 @@ Equations check_equations(const Equations& eq, const SymbolDims& extra, const Te
         }
     }
 
+    // The inlined right-hand sides are what the solvers and backends recurse over.
+    for (const OdeSpec& o : eq.odes) {
+        try {
+            inline_subexpressions(o.rhs, eq);
+        } catch (const ModelError& e) {
+            fail(origin, o.loc, "d" + o.var + "/dt: " + e.what());
+        }
+    }
+
     Equations out = eq;
     for (OdeSpec& o : out.odes) {
         Checked c = check_expression(o.rhs, dims, origin);
@@ -473,40 +490,6 @@ Equations check_equations(const Equations& eq, const SymbolDims& extra, const Te
         s.value = std::move(c.expr);
     }
     return out;
-}
-
-expr::Ptr inline_subexpressions(const expr::Ptr& e, const Equations& eq) {
-    std::vector<std::string> names;
-    std::vector<Ptr> values;
-    for (const SubExpression& s : eq.subs) {
-        names.push_back(s.name);
-        values.push_back(s.value);
-    }
-    // Depth-first: `path` holds the chain being expanded, so a name met again on it is a cycle.
-    std::vector<std::string> path;
-    std::function<Ptr(const Ptr&)> expand = [&](const Ptr& x) -> Ptr {
-        std::vector<std::string> used;
-        expr::collect_symbols(x, used);
-        std::vector<std::string> found;
-        std::vector<Ptr> with;
-        for (const std::string& u : used) {
-            const auto it = std::find(names.begin(), names.end(), u);
-            if (it == names.end()) continue;
-            if (std::find(path.begin(), path.end(), u) != path.end()) {
-                std::string chain;
-                for (auto p = std::find(path.begin(), path.end(), u); p != path.end(); ++p)
-                    chain += *p + " -> ";
-                throw ModelError("sub-expressions refer to each other in a cycle: " + chain + u +
-                                 "; define one of them without the others");
-            }
-            path.push_back(u);
-            with.push_back(expand(values[static_cast<std::size_t>(it - names.begin())]));
-            path.pop_back();
-            found.push_back(u);
-        }
-        return found.empty() ? x : expr::substitute(x, found, with);
-    };
-    return expand(e);
 }
 
 }  // namespace spikegraph

@@ -20,6 +20,9 @@
 
 namespace spikegraph {
 
+/// The most definitions (equations, sub-expressions, parameters) one model's equations may hold.
+constexpr std::size_t k_max_definitions = 1000;
+
 /// `dv/dt = rhs : unit [(unless refractory)]`.
 struct OdeSpec {
     std::string var;
@@ -81,7 +84,8 @@ SymbolDims symbol_dims(const Equations& eq);
 Equations check_equations(const Equations& eq, const SymbolDims& extra, const TextOrigin& origin);
 
 /// Replaces sub-expression names in `e` by their values, recursively.
-/// @throws ModelError when sub-expressions refer to each other in a cycle.
+/// @throws ModelError when sub-expressions refer to each other in a cycle, or when the result is
+///         nested deeper than expr::k_max_depth.
 expr::Ptr inline_subexpressions(const expr::Ptr& e, const Equations& eq);
 
 }  // namespace spikegraph

@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <unordered_map>
 #include <utility>
 
 #include <spikegraph/error.hpp>
@@ -67,6 +68,12 @@ public:
                        (std::isalnum(static_cast<unsigned char>(text_[pos_ + n])) ||
                         text_[pos_ + n] == '_'))
                     ++n;
+                if (n > k_max_identifier_bytes)
+                    fail(origin_, t.loc,
+                         "a name of " + std::to_string(n) + " characters ('" +
+                             detail::quote_input(text_.substr(pos_, n), 40) +
+                             "'); names are at most " + std::to_string(k_max_identifier_bytes) +
+                             " characters");
                 t.text = std::string(text_.substr(pos_, n));
                 advance(n);
             } else {
@@ -122,7 +129,7 @@ private:
         t.text = std::string(text_.substr(pos_, n));
         const auto [end, ec] = std::from_chars(t.text.data(), t.text.data() + t.text.size(), t.value);
         if (ec != std::errc{} || end != t.text.data() + t.text.size())
-            fail(origin_, t.loc, "'" + t.text + "' is not a number");
+            fail(origin_, t.loc, "'" + detail::quote_input(t.text) + "' is not a number");
         advance(n);
     }
 
@@ -145,7 +152,16 @@ private:
                 return;
             }
         }
-        fail(origin_, t.loc, "unexpected character '" + std::string(1, rest.front()) + "'");
+        if (static_cast<unsigned char>(rest.front()) >= 0x80) {
+            // The whole character when it is valid UTF-8, else the one byte, escaped.
+            std::size_t n = 1;
+            while (n < 4 && n < rest.size() && !detail::is_valid_utf8(rest.substr(0, n))) ++n;
+            if (!detail::is_valid_utf8(rest.substr(0, n))) n = 1;
+            fail(origin_, t.loc,
+                 "unexpected character '" + detail::quote_input(rest.substr(0, n)) +
+                     "'; names are ASCII letters, digits and '_'");
+        }
+        fail(origin_, t.loc, "unexpected character '" + detail::quote_input(rest.substr(0, 1)) + "'");
     }
 
     std::string_view text_;
@@ -157,8 +173,8 @@ private:
 
 std::string describe(const Token& t) {
     switch (t.kind) {
-        case Tok::number: return "number " + t.text;
-        case Tok::ident: return "'" + t.text + "'";
+        case Tok::number: return "number " + detail::quote_input(t.text);
+        case Tok::ident: return "'" + detail::quote_input(t.text) + "'";
         case Tok::op: return "'" + t.text + "'";
         case Tok::newline: return "end of line";
         case Tok::semicolon: return "';'";
@@ -173,6 +189,14 @@ public:
         : tokens_(std::move(tokens)), origin_(origin) {}
 
     Ptr expression() { return or_expr(); }
+
+    // The depth of a tree this parser built (leaves are 1): known for each node as it is made,
+    // so that a tree deeper than expr::k_max_depth is refused before it grows any deeper (its
+    // destruction, too, recurses once per level).
+    std::size_t depth_of(const Ptr& e) const {
+        const auto it = depth_.find(e.get());
+        return it == depth_.end() ? 1 : it->second;
+    }
 
     const Token& peek() const { return tokens_[pos_]; }
     Token next() { return tokens_[pos_ < tokens_.size() - 1 ? pos_++ : pos_]; }
@@ -190,7 +214,7 @@ private:
         Ptr a = and_expr();
         while (is_word("or")) {
             const SourceLoc loc = next().loc;
-            a = expr::binary(Kind::logical_or, a, and_expr(), loc);
+            a = track(expr::binary(Kind::logical_or, a, and_expr(), loc));
         }
         return a;
     }
@@ -199,7 +223,7 @@ private:
         Ptr a = not_expr();
         while (is_word("and")) {
             const SourceLoc loc = next().loc;
-            a = expr::binary(Kind::logical_and, a, not_expr(), loc);
+            a = track(expr::binary(Kind::logical_and, a, not_expr(), loc));
         }
         return a;
     }
@@ -207,7 +231,8 @@ private:
     Ptr not_expr() {
         if (is_word("not")) {
             const SourceLoc loc = next().loc;
-            return expr::unary(Kind::logical_not, not_expr(), loc);
+            const Nested guard(*this, loc);
+            return track(expr::unary(Kind::logical_not, not_expr(), loc));
         }
         return comparison();
     }
@@ -232,7 +257,7 @@ private:
         Kind kind{};
         if (!comparison_kind(peek(), kind)) return a;
         const SourceLoc loc = next().loc;
-        Ptr result = expr::binary(kind, a, arith(), loc);
+        Ptr result = track(expr::binary(kind, a, arith(), loc));
         if (comparison_kind(peek(), kind))
             fail(origin_, peek().loc,
                  "comparisons cannot be chained; combine them with 'and', as in "
@@ -244,7 +269,7 @@ private:
         Ptr a = term();
         while (is_op("+") || is_op("-")) {
             const Token op = next();
-            a = expr::binary(op.text == "+" ? Kind::add : Kind::sub, a, term(), op.loc);
+            a = track(expr::binary(op.text == "+" ? Kind::add : Kind::sub, a, term(), op.loc));
         }
         return a;
     }
@@ -253,7 +278,7 @@ private:
         Ptr a = unary();
         while (is_op("*") || is_op("/")) {
             const Token op = next();
-            a = expr::binary(op.text == "*" ? Kind::mul : Kind::div, a, unary(), op.loc);
+            a = track(expr::binary(op.text == "*" ? Kind::mul : Kind::div, a, unary(), op.loc));
         }
         return a;
     }
@@ -262,12 +287,13 @@ private:
     Ptr unary() {
         if (is_op("-")) {
             const SourceLoc loc = next().loc;
+            const Nested guard(*this, loc);
             Ptr a = unary();
             if (a->kind == Kind::constant) return expr::constant(-a->value, loc);
-            return expr::unary(Kind::neg, a, loc);
+            return track(expr::unary(Kind::neg, a, loc));
         }
         if (is_op("+")) {
-            next();
+            const Nested guard(*this, next().loc);
             return unary();
         }
         return power();
@@ -277,7 +303,8 @@ private:
         Ptr base = primary();
         if (!is_op("**")) return base;
         const SourceLoc loc = next().loc;
-        return expr::binary(Kind::pow, base, unary(), loc);
+        const Nested guard(*this, loc);
+        return track(expr::binary(Kind::pow, base, unary(), loc));
     }
 
     Ptr primary() {
@@ -287,6 +314,7 @@ private:
             case Tok::ident: return identifier(t);
             case Tok::op:
                 if (t.text == "(") {
+                    const Nested guard(*this, t.loc);
                     Ptr inner = expression();
                     expect_close(t, "'('");
                     return inner;
@@ -309,8 +337,9 @@ private:
             std::vector<std::string> names;
             for (const Unit& known : known_units()) names.emplace_back(known.name);
             const std::string best = detail::closest_name(u.text, names);
-            std::string msg = "'" + u.text + "' right after the number " + t.text +
-                              " is not a unit; write " + t.text + " * " + u.text + " to multiply";
+            const std::string number = detail::quote_input(t.text);
+            std::string msg = "'" + u.text + "' right after the number " + number +
+                              " is not a unit; write " + number + " * " + u.text + " to multiply";
             if (!best.empty()) msg += ", or did you mean the unit '" + best + "'?";
             fail(origin_, u.loc, msg);
         }
@@ -318,9 +347,10 @@ private:
         Ptr unit = expr::symbol(unit_token.text, unit_token.loc);
         if (is_op("**")) {
             const SourceLoc loc = next().loc;
-            unit = expr::binary(Kind::pow, unit, unary(), loc);
+            const Nested guard(*this, loc);
+            unit = track(expr::binary(Kind::pow, unit, unary(), loc));
         }
-        return expr::binary(Kind::mul, value, unit, t.loc);
+        return track(expr::binary(Kind::mul, value, unit, t.loc));
     }
 
     Ptr identifier(const Token& t) {
@@ -330,6 +360,7 @@ private:
         if (t.text == "False" || t.text == "false") return expr::constant(0.0, t.loc);
         if (!is_op("(")) return expr::symbol(t.text, t.loc);
         const Token open = next();
+        const Nested guard(*this, open.loc);
         std::vector<Ptr> args;
         if (!is_op(")")) {
             args.push_back(expression());
@@ -351,7 +382,7 @@ private:
                  t.text + "() takes " + std::to_string(arity) +
                      (arity == 1 ? " argument" : " arguments") + ", got " +
                      std::to_string(args.size()));
-        return expr::call(t.text, std::move(args), t.loc);
+        return track(expr::call(t.text, std::move(args), t.loc));
     }
 
     void expect_close(const Token& open, const std::string& what) {
@@ -371,9 +402,44 @@ private:
                  describe(peek()));
     }
 
+    // Every node with operands goes through here.
+    Ptr track(Ptr n) {
+        std::size_t deepest = 0;
+        for (const Ptr& a : n->args) deepest = std::max(deepest, depth_of(a));
+        if (deepest + 1 > expr::k_max_depth)
+            fail(origin_, n->loc,
+                 "the expression is nested more than " + std::to_string(expr::k_max_depth) +
+                     " levels deep here (a sum or product of n terms is n levels deep); group "
+                     "long sums in parentheses, (a + b + ...) + (c + d + ...), or split the "
+                     "expression into named sub-expressions");
+        depth_.emplace(n.get(), deepest + 1);
+        return n;
+    }
+
+    // Guards one level of the parser's own recursion: parentheses, call arguments, unary
+    // operators, `not` and the right side of `**`.
+    class Nested {
+    public:
+        Nested(Parser& p, SourceLoc loc) : p_(p) {
+            if (++p_.nesting_ > expr::k_max_nesting)
+                fail(p_.origin_, loc,
+                     "the expression is nested more than " + std::to_string(expr::k_max_nesting) +
+                         " levels deep here (parentheses, calls, unary '-', 'not' or '**'); "
+                         "split it into named sub-expressions");
+        }
+        ~Nested() { --p_.nesting_; }
+        Nested(const Nested&) = delete;
+        Nested& operator=(const Nested&) = delete;
+
+    private:
+        Parser& p_;
+    };
+
     std::vector<Token> tokens_;
     const TextOrigin& origin_;
     std::size_t pos_ = 0;
+    int nesting_ = 0;
+    std::unordered_map<const expr::Node*, std::size_t> depth_;
 };
 
 // Drops line breaks where they cannot end anything: everywhere in a lone expression, and inside
@@ -388,6 +454,15 @@ std::vector<Token> drop_newlines(std::vector<Token> tokens, bool everywhere) {
         out.push_back(std::move(t));
     }
     return out;
+}
+
+// Refused before lexing: the token list of a long text costs many times its size.
+void check_length(std::string_view text, const TextOrigin& origin, SourceLoc start) {
+    if (text.size() <= k_max_expression_bytes) return;
+    fail(origin, start,
+         "the expression is " + std::to_string(text.size()) + " bytes long; the limit is " +
+             std::to_string(k_max_expression_bytes) +
+             " bytes: split it into named sub-expressions");
 }
 
 }  // namespace
@@ -411,6 +486,7 @@ expr::Ptr parse_expression(std::string_view text, const TextOrigin& origin) {
 }
 
 std::vector<Statement> parse_statements(std::string_view text, const TextOrigin& origin) {
+    check_length(text, origin, {1, 1});
     Parser p(drop_newlines(Lexer(text, origin, {1, 1}).run(), false), origin);
     std::vector<Statement> out;
     static constexpr std::array<std::pair<std::string_view, Statement::Op>, 5> ops = {{
@@ -450,6 +526,7 @@ namespace detail {
 
 expr::Ptr parse_expression_at(std::string_view text, const TextOrigin& origin,
                               expr::SourceLoc start) {
+    check_length(text, origin, start);
     Parser p(drop_newlines(Lexer(text, origin, start).run(), true), origin);
     if (p.peek().kind == Tok::end) fail(origin, p.peek().loc, "expected an expression, found nothing");
     Ptr e = p.expression();

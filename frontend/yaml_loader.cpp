@@ -9,9 +9,11 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <spikegraph/error.hpp>
+#include "core/text.hpp"
 #include "frontend/yaml/loader.hpp"
 #include "frontend/yaml/set_overrides.hpp"
 
@@ -42,14 +44,29 @@ Network Loader::load(const YAML::Node& root) {
 
 }  // namespace detail::yaml_loader
 
+namespace detail::yaml_loader {
+
+std::string yaml_message(const YAML::Exception& e) {
+    // yaml-cpp stops its recursive parser at 2000 nested calls (DepthGuard) and then says only
+    // "bad file".
+    if (dynamic_cast<const YAML::DeepRecursion*>(&e) != nullptr)
+        return "the YAML is nested too deeply here (the YAML parser stops at 2000 nested calls, "
+               "a few hundred levels); a config needs a few levels (section, name, key, list)";
+    // The message may quote the input (an unknown escape character, a bad byte).
+    return quote_input(e.msg, 200);
+}
+
+}  // namespace detail::yaml_loader
+
 namespace {
 
 [[noreturn]] void yaml_error(const std::string& file_name, const YAML::Exception& e) {
+    const std::string what = detail::yaml_loader::yaml_message(e);
     if (e.mark.is_null())
-        throw ConfigError(fmt::format("{}: {}", file_name, e.msg),
+        throw ConfigError(fmt::format("{}: {}", file_name, what),
                           ConfigLocation{file_name, 0, 0, ""});
     throw ConfigError(
-        fmt::format("{}:{}:{}: {}", file_name, e.mark.line + 1, e.mark.column + 1, e.msg),
+        fmt::format("{}:{}:{}: {}", file_name, e.mark.line + 1, e.mark.column + 1, what),
         ConfigLocation{file_name, e.mark.line + 1, e.mark.column + 1, ""});
 }
 

@@ -164,7 +164,17 @@ struct Lowering {
         }
     }
 
-    Affine affine(const expr::Ptr& e) {
+    // Memoised like compile(): solver stages reach a shared sub-tree along many paths (rk4's
+    // stage k2 holds k1 once per occurrence of each variable), and a plain recursion would
+    // expand it once per path, exponentially in the number of stages.
+    std::map<const expr::Node*, std::pair<expr::Ptr, Affine>> affine_memo;
+    const Affine& affine(const expr::Ptr& e) {
+        if (auto it = affine_memo.find(e.get()); it != affine_memo.end()) return it->second.second;
+        Affine f = affine_node(e);
+        return affine_memo.emplace(e.get(), std::make_pair(e, std::move(f))).first->second.second;
+    }
+
+    Affine affine_node(const expr::Ptr& e) {
         using expr::Kind;
         Affine f;
         if (is_uniform(e)) {

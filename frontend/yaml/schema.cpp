@@ -67,7 +67,7 @@ std::string describe(const YAML::Node& n) {
     if (!n.IsDefined() || n.IsNull()) return "nothing";
     if (n.IsSequence()) return "a list";
     if (n.IsMap()) return "a mapping";
-    return fmt::format("\"{}\"", n.Scalar());
+    return fmt::format("\"{}\"", detail::quote_input(n.Scalar()));
 }
 
 std::string hint(const std::string& name, const Names& candidates, const std::string& list_intro) {
@@ -167,7 +167,7 @@ std::vector<std::pair<YAML::Node, YAML::Node>> Reader::entries(const YAML::Node&
         const auto [it, fresh] = seen.emplace(name, origin(kv.first, path).line);
         if (!fresh)
             fail(kv.first, child(path, name),
-                 fmt::format("duplicate key '{}' (first given on line {})", name, it->second));
+                 fmt::format("duplicate key '{}' (first given on line {})", detail::quote_input(name), it->second));
         out.emplace_back(kv.first, kv.second);
     }
     return out;
@@ -185,7 +185,8 @@ void Reader::check_keys(const YAML::Node& map, const std::string& path,
     for (const auto& [key, value] : entries(map, path, false))
         if (!contains(allowed, key.Scalar()))
             fail(key, child(path, key.Scalar()),
-                 fmt::format("unknown key '{}'; {}", key.Scalar(), hint(key.Scalar(), allowed)));
+                 fmt::format("unknown key '{}'; {}", detail::quote_input(key.Scalar()),
+                                 hint(key.Scalar(), allowed)));
 }
 
 YAML::Node Reader::required(const YAML::Node& map, const std::string& path, const std::string& key,
@@ -250,7 +251,7 @@ std::string Reader::choice(const YAML::Node& n, const std::string& path, const c
                            const Names& options) const {
     const std::string text = scalar(n, path);
     if (!contains(options, text))
-        fail(n, path, fmt::format("unknown {} '{}'; {}", what, text, hint(text, options)));
+        fail(n, path, fmt::format("unknown {} '{}'; {}", what, detail::quote_input(text), hint(text, options)));
     return text;
 }
 

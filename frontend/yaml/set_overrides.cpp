@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <spikegraph/error.hpp>
+#include "core/text.hpp"
 #include "frontend/yaml/schema.hpp"
 
 namespace spikegraph::detail::yaml_loader {
@@ -15,7 +16,7 @@ namespace {
 
 // The key is the one given (canonical once applied), so a program can tell which override failed.
 [[noreturn]] void set_error(const SetValue& s, const std::string& why) {
-    throw ConfigError(fmt::format("--set '{}': {}", s.argument, why),
+    throw ConfigError(fmt::format("--set '{}': {}", quote_input(s.argument), why),
                       ConfigLocation{"--set", 0, 0, s.key});
 }
 
@@ -47,7 +48,7 @@ void apply_set(YAML::Node& root, SetValue& s) {
     try {
         value = YAML::Load(s.value);
     } catch (const YAML::Exception& e) {
-        set_error(s, "cannot read the value as YAML: " + e.msg);
+        set_error(s, "cannot read the value as YAML: " + yaml_message(e));
     }
     Names parts;
     std::stringstream in(s.key);

@@ -17,6 +17,10 @@ struct SetValue {
     int value_column = 1;  // 1-based column of VALUE within the argument
 };
 
+/// What a YAML parse error says, fit for a message: deep nesting named as such, quoted bytes
+/// escaped and the text bounded.
+std::string yaml_message(const YAML::Exception& e);
+
 /// Splits "KEY=VALUE". @throws ConfigError (`--set 'x': expected KEY=VALUE ...`).
 SetValue parse_set(const std::string& argument);
 
