@@ -195,6 +195,9 @@ private:
     std::size_t flags_col_ = 0;
 };
 
+// How much of an expression a message quotes.
+constexpr std::size_t k_quoted = 80;
+
 bool is_zero_literal(const Ptr& e) { return e->kind == Kind::constant && e->value == 0.0; }
 
 // Walks a tree bottom-up, computing dimensions and replacing unit names by their values.
@@ -299,8 +302,8 @@ private:
         if (is_zero_literal(e->args[0])) return b.dim;
         fail(origin_, e->loc,
              "cannot " + verb + " " + a.dim.to_string() + " and " + b.dim.to_string() + ": '" +
-                 expr::to_string(e->args[0]) + "' is " + a.dim.to_string() + ", '" +
-                 expr::to_string(e->args[1]) + "' is " + b.dim.to_string());
+                 expr::to_string(e->args[0], k_quoted) + "' is " + a.dim.to_string() + ", '" +
+                 expr::to_string(e->args[1], k_quoted) + "' is " + b.dim.to_string());
     }
 
     Checked power(const Ptr& e, const Ptr& base_node, const Ptr& exp_node) {
@@ -309,15 +312,15 @@ private:
         const Ptr out = rebuild(e, {base.expr, ex.expr});
         if (!ex.dim.dimensionless())
             fail(origin_, e->loc,
-                 "the exponent '" + expr::to_string(exp_node) + "' must be dimensionless, got " +
+                 "the exponent '" + expr::to_string(exp_node, k_quoted) + "' must be dimensionless, got " +
                      ex.dim.to_string());
         if (base.dim.dimensionless()) return {out, dim::none()};
         const auto n = expr::try_evaluate(ex.expr, {});
         if (!n || *n != std::round(*n) || std::abs(*n) > 32)
             fail(origin_, e->loc,
-                 "'" + expr::to_string(base_node) + "' is " + base.dim.to_string() +
+                 "'" + expr::to_string(base_node, k_quoted) + "' is " + base.dim.to_string() +
                      ", so its exponent must be a constant whole number, got '" +
-                     expr::to_string(exp_node) + "'");
+                     expr::to_string(exp_node, k_quoted) + "'");
         return {out, base.dim.pow(static_cast<int>(*n))};
     }
 
@@ -327,7 +330,7 @@ private:
             Checked c = visit(a);
             if (!c.dim.dimensionless())
                 fail(origin_, e->loc,
-                     "'" + expr::to_string(a) + "' is " + c.dim.to_string() +
+                     "'" + expr::to_string(a, k_quoted) + "' is " + c.dim.to_string() +
                          "; 'and', 'or' and 'not' need conditions (comparisons) or plain numbers");
             args.push_back(c.expr);
         }
@@ -374,8 +377,8 @@ private:
                     continue;
                 }
                 fail(origin_, e->loc,
-                     f + "() needs arguments of one dimension: '" + expr::to_string(e->args[d_from]) +
-                         "' is " + d.to_string() + ", '" + expr::to_string(e->args[k]) + "' is " +
+                     f + "() needs arguments of one dimension: '" + expr::to_string(e->args[d_from], k_quoted) +
+                         "' is " + d.to_string() + ", '" + expr::to_string(e->args[k], k_quoted) + "' is " +
                          a[k].dim.to_string());
             }
             // uniform(lo, hi) and normal(mu, sigma) are sugar for draws from rand()/randn().
@@ -390,7 +393,7 @@ private:
         if (!a[0].dim.dimensionless())
             fail(origin_, e->loc,
                  f + "() needs a dimensionless argument, got " + a[0].dim.to_string() + " ('" +
-                     expr::to_string(e->args[0]) + "')");
+                     expr::to_string(e->args[0], k_quoted) + "')");
         return {out, dim::none()};
     }
 

@@ -17,6 +17,9 @@ namespace {
 using expr::Ptr;
 using Matrix = std::vector<std::vector<double>>;
 
+// How much of an equation a message quotes: the inlined right-hand side can be long.
+constexpr std::size_t k_quoted_chars = 200;
+
 // Derivatives with `not_refractory` applied: frozen variables stand still while refractory.
 std::vector<Ptr> effective_rhs(const OdeSystem& s) {
     std::vector<Ptr> out = s.rhs;
@@ -87,7 +90,7 @@ std::vector<Ptr> exponential_euler(const OdeSystem& s, double dt) {
             throw ModelError(fmt::format(
                 "method 'exponential_euler' needs each equation linear in its own variable, but "
                 "d{}/dt = {} is not linear in {}; use 'rk2' or 'rk4'",
-                x, expr::to_string(s.rhs[i]), x));
+                x, expr::to_string(s.rhs[i], k_quoted_chars), x));
         const Ptr a = expr::simplify(expr::substitute(f[i], {x}, {expr::constant(0.0)}));
         const Ptr bs = expr::simplify(b);
         const Ptr xs = expr::symbol(x);
@@ -211,7 +214,7 @@ std::vector<Ptr> exact(const OdeSystem& s, double dt, const expr::SymbolLookup& 
             throw ModelError(fmt::format(
                 "method 'exact' needs linear equations, but d{}/dt = {} uses a comparison, "
                 "condition or non-smooth function of the state; use method 'euler' or 'rk2'",
-                s.vars[i], expr::to_string(s.rhs[i])));
+                s.vars[i], expr::to_string(s.rhs[i], k_quoted_chars)));
     Matrix a(n, std::vector<double>(n, 0.0));
     std::vector<Ptr> c(n);
     std::vector<Ptr> zeros(n, expr::constant(0.0));
@@ -222,7 +225,7 @@ std::vector<Ptr> exact(const OdeSystem& s, double dt, const expr::SymbolLookup& 
                 throw ModelError(fmt::format(
                     "method 'exact' needs linear equations with constant coefficients, but "
                     "d{}/dt = {}: {}; use method 'euler' or 'rk2' for this group",
-                    s.vars[i], expr::to_string(s.rhs[i]), why));
+                    s.vars[i], expr::to_string(s.rhs[i], k_quoted_chars), why));
             };
             if (!d) fail(fmt::format("it cannot be differentiated with respect to {}", s.vars[j]));
             for (const auto& v : s.vars)
@@ -235,13 +238,15 @@ std::vector<Ptr> exact(const OdeSystem& s, double dt, const expr::SymbolLookup& 
                 expr::collect_symbols(d, syms);
                 fail(fmt::format("the coefficient of {} ({}) is not the same for every neuron "
                                  "(it uses {})",
-                                 s.vars[j], expr::to_string(d), fmt::join(syms, ", ")));
+                                 s.vars[j], expr::to_string(d, k_quoted_chars),
+                                 fmt::join(syms, ", ")));
             }
             if (!std::isfinite(*value))
                 throw ModelError(fmt::format(
                     "d{}/dt = {}: the coefficient of {} ({}) is {} with the parameters given "
                     "(a division by zero: is a time constant 0?); every method needs it finite",
-                    s.vars[i], expr::to_string(s.rhs[i]), s.vars[j], expr::to_string(d), *value));
+                    s.vars[i], expr::to_string(s.rhs[i], k_quoted_chars), s.vars[j],
+                    expr::to_string(d, k_quoted_chars), *value));
             a[i][j] = *value;
         }
         c[i] = expr::substitute(s.rhs[i], s.vars, zeros);
@@ -258,7 +263,7 @@ std::vector<Ptr> exact(const OdeSystem& s, double dt, const expr::SymbolLookup& 
     if (!any_frozen) return next;
     const auto frozen_next = linear_update(s.vars, a, c, dt);
     for (std::size_t i = 0; i < n; ++i) {
-        if (expr::to_string(next[i]) == expr::to_string(frozen_next[i])) continue;
+        if (expr::equal(next[i], frozen_next[i])) continue;
         next[i] = expr::call("where", {expr::symbol("not_refractory"), next[i], frozen_next[i]});
     }
     return next;

@@ -40,7 +40,8 @@ std::pair<GroupRef, Resolved> Loader::reference(const YAML::Node& n, const std::
         }
         const bool groups_only = kind == RefKind::group;
         fail_at(o, fmt::format("no {} named '{}'; {}",
-                               groups_only ? "group" : "group or spike input", ref.group,
+                               groups_only ? "group" : "group or spike input",
+                               detail::quote_input(ref.group),
                                hint(ref.group, candidates,
                                     groups_only ? "the groups are"
                                                 : "the groups and spike inputs are")));
@@ -81,7 +82,7 @@ void Loader::check_new_name(const YAML::Node& key, const std::string& path) cons
     const std::string& name = key.Scalar();
     if (!detail::is_identifier(name))
         fail(key, path, fmt::format("'{}' is not a valid name; use letters, digits and '_' "
-                                    "(e.g. exc_neurons)", name));
+                                    "(e.g. exc_neurons)", detail::quote_input(name)));
     const auto line_of = [&]() -> std::optional<int> {
         if (const NeuronGroup* g = net_.find_group(name)) return g->origin.line;
         for (const auto& p : net_.poisson_inputs)

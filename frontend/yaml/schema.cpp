@@ -234,7 +234,7 @@ std::uint64_t Reader::integer(const YAML::Node& n, const std::string& path, std:
         fail(n, path, fmt::format("expected {} integer{} (e.g. {}), got \"{}\"",
                                   min > 0 ? "a positive" : "a non-negative",
                                   bounded ? fmt::format(" of at most {}", max) : "", example,
-                                  text));
+                                  detail::quote_input(text)));
     }
     return v;
 }
@@ -243,7 +243,7 @@ bool Reader::boolean(const YAML::Node& n, const std::string& path) const {
     const std::string text = scalar(n, path);
     bool b = false;
     if (!YAML::convert<bool>::decode(n, b))
-        fail(n, path, fmt::format("expected true or false, got \"{}\"", text));
+        fail(n, path, fmt::format("expected true or false, got \"{}\"", detail::quote_input(text)));
     return b;
 }
 
@@ -267,7 +267,8 @@ Quantity Reader::quantity(const YAML::Node& n, const std::string& path, Dimensio
     }
     if (q.dim != want)
         fail(n, path, fmt::format("expected {} (e.g. \"{}\"), got \"{}\" ({})",
-                                  dimension_noun(want), example, text, dimension_noun(q.dim)));
+                                  dimension_noun(want), example, detail::quote_input(text),
+                                  dimension_noun(q.dim)));
     return q;
 }
 
@@ -276,7 +277,8 @@ double Reader::time_ms(const YAML::Node& n, const std::string& path, bool positi
     const double t = quantity(n, path, dim::time(), example).value;
     if (!std::isfinite(t) || (positive ? t <= 0 : t < 0))
         fail(n, path, fmt::format("expected a {} time (e.g. \"{}\"), got \"{}\"",
-                                  positive ? "positive" : "non-negative", example, n.Scalar()));
+                                  positive ? "positive" : "non-negative", example,
+                                  detail::quote_input(n.Scalar())));
     return t;
 }
 
@@ -297,7 +299,8 @@ void Reader::check_multiple_of_dt(const YAML::Node& n, const std::string& path, 
     const std::string use = (lo > 0 || zero_ok)
                                 ? fmt::format("{} or {}", ms_text(lo), ms_text(hi))
                                 : ms_text(hi);
-    fail(n, path, fmt::format("{} {} is not a multiple of dt = {}; use {}", what, n.Scalar(),
+    fail(n, path, fmt::format("{} {} is not a multiple of dt = {}; use {}", what,
+                              detail::quote_input(n.Scalar()),
                               ms_text(dt), use));
 }
 

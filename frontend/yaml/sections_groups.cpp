@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <spikegraph/model_library.hpp>
+#include "core/text.hpp"
 
 namespace spikegraph::detail::yaml_loader {
 
@@ -108,7 +109,7 @@ const NeuronModel& Loader::find_model(const YAML::Node& n, const std::string& pa
     if (has_library_model(name)) return library_model(name);
     Names names = library_model_names();
     for (const auto& [user, m] : net_.models) names.push_back(user);
-    fail(n, path, fmt::format("unknown model '{}'; {}", name,
+    fail(n, path, fmt::format("unknown model '{}'; {}", detail::quote_input(name),
                               hint(name, names, "define it under `models:` or use one of")));
 }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include "core/text.hpp"
 
 namespace spikegraph::detail::yaml_loader {
 
@@ -38,7 +39,7 @@ void Loader::read_poisson(const std::string& name, const YAML::Node& node,
         if (!(r >= 0) || !std::isfinite(r))
             fail(rate_node, rate_path,
                  fmt::format("expected a non-negative frequency (e.g. \"10 Hz\"), got \"{}\"",
-                             rate.text));
+                             detail::quote_input(rate.text)));
     }
     PoissonInput& p = net_.add_poisson(name, size, rate);
     p.origin = origin(node, path);

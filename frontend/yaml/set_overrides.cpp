@@ -53,10 +53,12 @@ void apply_set(YAML::Node& root, SetValue& s) {
     Names parts;
     std::stringstream in(s.key);
     for (std::string part; std::getline(in, part, '.');) {
-        if (trim(part).empty()) set_error(s, fmt::format("the key '{}' has an empty part", s.key));
+        if (trim(part).empty())
+            set_error(s, fmt::format("the key '{}' has an empty part", quote_input(s.key)));
         parts.emplace_back(trim(part));
     }
-    if (s.key.back() == '.') set_error(s, fmt::format("the key '{}' has an empty part", s.key));
+    if (s.key.back() == '.')
+        set_error(s, fmt::format("the key '{}' has an empty part", quote_input(s.key)));
 
     YAML::Node cur = root;
     std::string path;
@@ -68,7 +70,7 @@ void apply_set(YAML::Node& root, SetValue& s) {
             std::uint64_t k = 0;
             if (!parse_uint(part, k) || k >= cur.size())
                 set_error(s, fmt::format("{} is a list of {} entries; '{}' is not an index from 0 "
-                                         "to {}", where, cur.size(), part,
+                                         "to {}", where, cur.size(), quote_input(part),
                                          cur.size() == 0 ? 0 : cur.size() - 1));
             path = element(path, k);
             if (last) {
@@ -92,7 +94,7 @@ void apply_set(YAML::Node& root, SetValue& s) {
                 if (path == part)  // at the top: the sections that could be created too
                     for (const auto& section : k_creatable_sections)
                         if (!contains(known, section)) known.push_back(section);
-                set_error(s, fmt::format("{} has no key '{}'; {}", where, part,
+                set_error(s, fmt::format("{} has no key '{}'; {}", where, quote_input(part),
                                          hint(part, known, "its keys are")));
             }
             cur[part] = YAML::Node(YAML::NodeType::Map);
