@@ -97,10 +97,11 @@ TEST_F(CliInputLimits, DeepExpressionsFromSetAreRefused) {
 }
 
 TEST_F(CliInputLimits, DeepestAcceptedInitialValueRunsOnTheThreadPool) {
-    // 999 levels, 20 000 neurons: filled in parallel by the worker threads.
+    // About 1000 levels, 40 000 neurons: filled in parallel by the worker threads (from 32 768
+    // elements on).
     write_text(cwd() / "net.yaml", model_with("-v"));
     const CliResult r = run({"run", "net.yaml", "--out", "o", "--quiet", "--threads", "4",
-                             "--set", "groups.g.size=20000",
+                             "--set", "groups.g.size=40000",
                              "--set", "groups.g.init.v=0.001*(" + sum_of("rand()", 990) + ")"});
     EXPECT_EQ(r.exit_code, 0) << r;
 }
