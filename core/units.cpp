@@ -358,7 +358,21 @@ std::span<const Unit> known_units() { return unit_table(); }
 
 double internal_scale(Dimension d) { return si_scale(d); }
 
-Quantity parse_quantity(std::string_view text) { return QuantityReader(text).read(); }
+Quantity parse_quantity(std::string_view text) {
+    try {
+        return QuantityReader(text).read();
+    } catch (const ModelError& e) {  // a unit exponent out of range: a bad value, not a bad model
+        quantity_error(text, e.what());
+    }
+}
+
+namespace detail {
+void unit_exponent_overflow(long long exponent) {
+    throw ModelError("a unit's exponent would be " + std::to_string(exponent) +
+                     ", beyond the largest supported, " + std::to_string(k_max_unit_exponent) +
+                     " (no physical quantity needs it: check for a runaway product or power)");
+}
+}  // namespace detail
 
 std::string format_quantity(double internal_value, Dimension d) {
     if (d.dimensionless()) return number_text(internal_value);

@@ -14,7 +14,24 @@
 
 namespace spikegraph {
 
+/// Largest magnitude of a base exponent. Physical units stay far below it (farad is
+/// metre^-2 kilogram^-1 second^4 ampere^2); a product that goes past it (a product of 200 copies of
+/// `v`, `metre**100000`) is refused instead of wrapping round into a wrong dimension.
+inline constexpr int k_max_unit_exponent = 100;
+
+namespace detail {
+/// Throws ModelError: a dimension's exponent `exponent` exceeds k_max_unit_exponent.
+[[noreturn]] void unit_exponent_overflow(long long exponent);
+
+constexpr std::int8_t checked_exponent(long long e) {
+    if (e > k_max_unit_exponent || e < -k_max_unit_exponent) unit_exponent_overflow(e);
+    return static_cast<std::int8_t>(e);
+}
+}  // namespace detail
+
 /// Physical dimension as exponents of the SI base units metre, kilogram, second, ampere.
+/// Products, quotients and powers whose exponents would leave ±k_max_unit_exponent throw
+/// ModelError.
 struct Dimension {
     std::array<std::int8_t, 4> exp{};  // metre, kilogram, second, ampere
 
@@ -23,18 +40,22 @@ struct Dimension {
     constexpr Dimension operator*(const Dimension& o) const {
         Dimension r;
         for (std::size_t k = 0; k < exp.size(); ++k)
-            r.exp[k] = static_cast<std::int8_t>(exp[k] + o.exp[k]);
+            r.exp[k] = detail::checked_exponent(static_cast<long long>(exp[k]) + o.exp[k]);
         return r;
     }
     constexpr Dimension operator/(const Dimension& o) const {
         Dimension r;
         for (std::size_t k = 0; k < exp.size(); ++k)
-            r.exp[k] = static_cast<std::int8_t>(exp[k] - o.exp[k]);
+            r.exp[k] = detail::checked_exponent(static_cast<long long>(exp[k]) - o.exp[k]);
         return r;
     }
-    constexpr Dimension pow(int n) const {
+    constexpr Dimension pow(long long n) const {
         Dimension r;
-        for (std::size_t k = 0; k < exp.size(); ++k) r.exp[k] = static_cast<std::int8_t>(exp[k] * n);
+        for (std::size_t k = 0; k < exp.size(); ++k) {
+            if (exp[k] == 0) continue;
+            if (n > k_max_unit_exponent || n < -k_max_unit_exponent) detail::unit_exponent_overflow(n);
+            r.exp[k] = detail::checked_exponent(static_cast<long long>(exp[k]) * n);
+        }
         return r;
     }
     constexpr bool dimensionless() const { return exp == std::array<std::int8_t, 4>{}; }

@@ -223,7 +223,12 @@ public:
             case Kind::mul:
             case Kind::div: {
                 auto [a, b] = operands(e);
-                const Dimension d = e->kind == Kind::mul ? a.dim * b.dim : a.dim / b.dim;
+                Dimension d;
+                try {
+                    d = e->kind == Kind::mul ? a.dim * b.dim : a.dim / b.dim;
+                } catch (const ModelError& overflow) {
+                    fail(origin_, e->loc, overflow.what());
+                }
                 return {rebuild(e, {a.expr, b.expr}), d};
             }
             case Kind::pow: return power(e, e->args[0], e->args[1]);

@@ -204,3 +204,22 @@ TEST(Equations, SingleLetterUnitNamesStayUsableAsVariables) {
 
 }  // namespace
 }  // namespace spikegraph
+
+namespace spikegraph {
+namespace {
+
+// Regression: a product of 130 copies of a voltage wrapped the 8-bit exponents round and was
+// checked as some other unit; it is a located error now.
+TEST(Equations, RunawayUnitExponentIsALocatedError) {
+    std::string product = "v";
+    for (int k = 0; k < 130; ++k) product += "*v";
+    const Equations eq =
+        parse_equations("dv/dt = " + product + " / (volt**32 * volt**32 * volt**32 * ms) : volt\n",
+                        k_origin);
+    const std::string msg = model_error([&] { check_equations(eq, {}, k_origin); });
+    EXPECT_NE(msg.find("net.yaml:"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("beyond the largest supported, 100"), std::string::npos) << msg;
+}
+
+}  // namespace
+}  // namespace spikegraph

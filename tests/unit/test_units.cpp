@@ -134,3 +134,28 @@ TEST(Units, BadQuantitiesSayWhatIsWrong) {
 
 }  // namespace
 }  // namespace spikegraph
+
+namespace spikegraph {
+namespace {
+
+// Exponents are stored in 8 bits: before the check, a product of 256 copies of a voltage wrapped
+// round to a dimensionless number and metre**100000 was undefined behaviour.
+TEST(Units, ExponentsBeyondTheLimitAreRefusedNotWrapped) {
+    Dimension d = dim::voltage();
+    EXPECT_THROW(
+        {
+            for (int k = 0; k < 200; ++k) d = d * dim::voltage();
+        },
+        ModelError);
+    EXPECT_THROW(dim::length().pow(k_max_unit_exponent + 1), ModelError);
+    EXPECT_THROW(dim::capacitance() / dim::time().pow(-k_max_unit_exponent), ModelError);
+    EXPECT_EQ(dim::length().pow(k_max_unit_exponent).exp[0], k_max_unit_exponent);
+    EXPECT_TRUE(dim::none().pow(1'000'000).dimensionless());  // 1**n stays 1
+    EXPECT_THROW(parse_quantity("metre**100000"), ConfigError);
+    EXPECT_THROW(parse_quantity("metre**101"), ConfigError);
+    EXPECT_THROW(parse_quantity("metre**99999999999999999999"), ConfigError);
+    EXPECT_EQ(parse_quantity("metre**100").dim.exp[0], 100);
+}
+
+}  // namespace
+}  // namespace spikegraph
