@@ -239,6 +239,7 @@ void Simulation::finish() {
     write_json_atomically(options_.out_dir / "stats.json", stats());
     write_manifest(options_.out_dir, run, files);
     output_->end_commit();
+    output_.reset();  // committed: the directory is free for the next run
 }
 
 double Simulation::dt_ms() const { return build_->plan.dt_ms; }

@@ -38,8 +38,9 @@ class EvolveEngine;
 struct SimulationOptions {
     int threads = 0;                  // 0: the network's `simulation.threads`
     /// Where monitors write; empty: record nothing to disk. The simulation holds it locked
-    /// from construction to destruction (a second run into it is refused) and replaces an
-    /// earlier run's files there as a whole on finish() (docs/outputs.md).
+    /// from construction until finish() has committed its files (or destruction): a second
+    /// run into it is refused. finish() replaces an earlier run's files there as a whole
+    /// (docs/outputs.md).
     std::filesystem::path out_dir;
     std::string config;               // the config's path, for the manifest
     /// Explicit backend: wins over the network's `simulation.backend` and over the thread's
@@ -204,8 +205,9 @@ private:
     SimulationOptions options_;
     std::string backend_;
     std::shared_ptr<const BuildResult> build_;
-    // Locked from construction to destruction; declared before the executor and the monitors
-    // so that it is released after them (their temporary files are gone by then).
+    // Locked from construction until finish() commits, or destruction; declared before the
+    // executor and the monitors so that it is released after them (their temporary files are
+    // gone by then).
     std::unique_ptr<OutputDirectory> output_;
     std::unique_ptr<Executor> executor_;
     std::vector<std::unique_ptr<SpikeMonitor>> spike_monitors_;
