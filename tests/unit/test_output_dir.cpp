@@ -27,24 +27,20 @@
 #include "tests/support/delayed_network.hpp"
 #include "tests/support/temp_dir.hpp"
 
-#ifndef SPIKEGRAPH_SOURCE_DIR
-#error "SPIKEGRAPH_SOURCE_DIR must name the repository root (see CMakeLists.txt)"
-#endif
-
 namespace spikegraph {
 namespace {
 
 namespace fs = std::filesystem;
+using namespace testing_support;
 using nlohmann::json;
-using testing_support::CliOutcome;
-using testing_support::CliProcess;
-using testing_support::delayed_network;
-using testing_support::slurp;
 
+// SPIKEGRAPH_SOURCE_DIR: the repository root (CMakeLists.txt).
 const std::string k_cuba = SPIKEGRAPH_SOURCE_DIR "/configs/cuba.yaml";
 
-struct TempDir : testing_support::TempDir {
-    TempDir() : testing_support::TempDir("spikegraph_outdir", true) {}
+// A fresh directory, created, for each test (and for the captured output of the CLI).
+class TempDir : public testing_support::TempDir {
+public:
+    TempDir() : testing_support::TempDir("spikegraph_outdir", /*create=*/true) {}
 };
 
 void write_text(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
@@ -249,7 +245,7 @@ TEST(OutputDir, AManifestCannotMakeARunRemoveAnythingOutsideItsFiles) {
 class CliOutputDir : public ::testing::Test {
 protected:
     CliOutcome run(const std::vector<std::string>& args) {
-        return testing_support::run_cli(args, dir_.path(), capture_.path());
+        return run_cli(args, dir_.path(), capture_.path());
     }
     TempDir dir_, capture_;
 };
@@ -274,13 +270,13 @@ TEST_F(CliOutputDir, ASecondRunIntoTheSameDirectoryFailsAtOnceNamingTheHoldersPi
                       "--checkpoint", "c.ckpt", "--checkpoint-every", "50ms"},
                      dir_.path(), capture_.path());
     const fs::path lock = dir_ / "o" / k_output_lock_file;
-    ASSERT_TRUE(testing_support::wait_for([&] { return !slurp(lock).empty(); },
+    ASSERT_TRUE(wait_for([&] { return !slurp(lock).empty(); },
                                           std::chrono::seconds(60)));
     std::string holder = slurp(lock);
     holder.pop_back();  // the newline
     TempDir capture2;
     const auto start = std::chrono::steady_clock::now();
-    const CliOutcome second = testing_support::run_cli(
+    const CliOutcome second = run_cli(
         {"run", k_cuba, "--duration", "1ms", "--out", "o", "--seed", "2"}, dir_.path(),
         capture2.path());
     const double seconds =
@@ -290,7 +286,7 @@ TEST_F(CliOutputDir, ASecondRunIntoTheSameDirectoryFailsAtOnceNamingTheHoldersPi
               std::string::npos) << second;
     EXPECT_LT(seconds, 5.0) << "refused only after building";
     // Stopped once its loop runs (the first checkpoint is there), it ends with its own files.
-    ASSERT_TRUE(testing_support::wait_for([&] { return fs::exists(dir_ / "c.ckpt"); },
+    ASSERT_TRUE(wait_for([&] { return fs::exists(dir_ / "c.ckpt"); },
                                           std::chrono::seconds(60)));
     first.signal(SIGINT);
     const CliOutcome r = first.wait(std::chrono::seconds(60));
@@ -307,7 +303,7 @@ TEST_F(CliOutputDir, AKilledRunLeavesThePreviousCompleteOutputsAndTheNextRunClea
     {
         CliProcess p({"run", k_cuba, "--duration", "1000s", "--out", "o", "--quiet", "--seed",
                       "3"}, dir_.path(), capture_.path());
-        ASSERT_TRUE(testing_support::wait_for(
+        ASSERT_TRUE(wait_for(
             [&] { return !slurp(dir_ / "o" / k_output_lock_file).empty(); },
             std::chrono::seconds(60)));
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -350,7 +346,7 @@ TEST_F(CliOutputDir, ALateCheckpointFailureKeepsTheCompletedOutputs) {
     fs::create_directories(dir_ / "ck");
     CliProcess p({"run", k_cuba, "--duration", "1000s", "--out", "o", "--checkpoint", "ck/x.ckpt",
                   "--checkpoint-every", "50ms", "--quiet"}, dir_.path(), capture_.path());
-    ASSERT_TRUE(testing_support::wait_for([&] { return fs::exists(dir_ / "ck" / "x.ckpt"); },
+    ASSERT_TRUE(wait_for([&] { return fs::exists(dir_ / "ck" / "x.ckpt"); },
                                           std::chrono::seconds(60)));
     fs::rename(dir_ / "ck", dir_ / "ck-moved");  // atomic, even while a checkpoint is written
     const CliOutcome r = p.wait(std::chrono::seconds(60));
