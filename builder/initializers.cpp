@@ -13,6 +13,7 @@
 #include <oneapi/tbb/parallel_for.h>
 
 #include <spikegraph/error.hpp>
+#include "core/cancel.hpp"
 #include "core/expr_eval.hpp"
 #include "core/random.hpp"
 #include "core/text.hpp"
@@ -58,6 +59,7 @@ template <class T, class F>
 void fill_real(HostArray& buffer, const F& value) {
     T* out = static_cast<T*>(buffer.data);
     const auto range = [&](std::size_t begin, std::size_t end) {
+        throw_if_cancelled("while setting initial values; nothing was written");
         for (std::size_t e = begin; e < end; ++e) out[e] = static_cast<T>(value(e));
     };
     const std::size_t n = buffer.size;
@@ -164,6 +166,7 @@ void fill_sparse(HostArray& buffer, const VariableSpec& spec, const Args& args,
     std::vector<double> values(spec.size());
     const std::size_t columns = spec.size() / (rows * cols) * cols;  // over every matrix
     tbb::parallel_for(std::size_t{0}, columns, [&](std::size_t mc) {
+        throw_if_cancelled("while setting initial values; nothing was written");
         const std::size_t base = (mc / cols) * rows * cols + mc % cols;
         std::vector<std::pair<double, std::size_t>> keys(rows);
         for (std::size_t r = 0; r < rows; ++r) {

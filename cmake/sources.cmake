@@ -3,6 +3,7 @@
 
 set(SPIKEGRAPH_CORE_SOURCES
   core/atomic_file.cpp
+  core/cancel.cpp
   core/error.cpp
   core/expr.cpp
   core/expr_eval.cpp
@@ -68,6 +69,7 @@ set(SPIKEGRAPH_BACKEND_SOURCES
 set(SPIKEGRAPH_MONITORS_SOURCES
   monitors/manifest.cpp
   monitors/memory_recorder.cpp
+  monitors/output_dir.cpp
   monitors/npy_writer.cpp
   monitors/spike_monitor.cpp
   monitors/state_monitor.cpp
@@ -113,6 +115,7 @@ set(SPIKEGRAPH_TEST_SOURCES
   tests/unit/test_model_library.cpp
   tests/unit/test_monitors.cpp
   tests/unit/test_npy_writer.cpp
+  tests/unit/test_output_dir.cpp
   tests/unit/test_on_pre.cpp
   tests/unit/test_op_payloads.cpp
   tests/unit/test_philox.cpp
