@@ -21,13 +21,17 @@ std::string MemoryEstimate::breakdown(std::size_t shown) const {
     for (const auto& p : parts) order.push_back(&p);
     std::stable_sort(order.begin(), order.end(),
                      [](const MemoryPart* a, const MemoryPart* b) { return a->bytes > b->bytes; });
+    // Parts under 1% of the total add nothing to the picture; the largest is always shown.
+    const double least = total() / 100;
+    std::size_t listed = 0;
     std::string text;
-    for (std::size_t k = 0; k < order.size() && k < shown; ++k) {
+    for (std::size_t k = 0; k < order.size() && k < shown; ++k, ++listed) {
         const MemoryPart& p = *order[k];
+        if (k > 0 && p.bytes < least) break;
         text += fmt::format("{}{} {}{}", k == 0 ? "" : ", ", p.what, format_bytes(p.bytes),
                             p.how.empty() ? "" : " (" + p.how + ")");
     }
-    if (order.size() > shown) text += fmt::format(", and {} more", order.size() - shown);
+    if (order.size() > listed) text += fmt::format(", and {} more", order.size() - listed);
     return text;
 }
 

@@ -40,12 +40,12 @@ constexpr double state_time_bytes = 4096 * 8;
 /// kernel and the writer (8 bytes each).
 constexpr double recorded_index = 32;
 /// The program itself: code, libraries, the thread pool, the parsed config (measured: the
-/// peak resident size of `spikegraph run` on a network of 10 neurons).
-constexpr double program = 24.0 * (1 << 20);
+/// peak resident size of `spikegraph run` on a network of 10 neurons, 8.5 MiB).
+constexpr double program = 9.0 * (1 << 20);
 /// The C++ compiler that compiles the neuron updates (backend/cpu/native_compiler.hpp) runs
-/// beside the simulation once, unless its result is cached (measured peak of g++ -O3 on the
-/// update of a COBA group, rounded up).
-constexpr double native_compile = 160.0 * (1 << 20);
+/// beside the simulation once, unless its result is cached (measured: 60 MiB at the peak for
+/// the CUBA, COBA and COBAHH configs; rounded up for larger models).
+constexpr double native_compile = 80.0 * (1 << 20);
 }  // namespace memory_cost
 
 /// One part of the estimate: "synapses of 'ee'", "state of 'exc'", "delay ring of 'ee'".
@@ -62,8 +62,9 @@ struct MemoryEstimate {
     double disk_bytes = 0;
 
     double total() const;
-    /// The `shown` largest parts, largest first, and how many more there are: "synapses of 'ee'
-    /// 7.4 TiB (1e13 expected synapses x 12 bytes), state of 'n' 1.2 GiB (...), and 3 more".
+    /// At most `shown` largest parts, largest first (those of at least 1% of the total), and
+    /// how many more there are: "synapses of 'ee' 7.4 TiB (1e13 expected synapses x 12 bytes),
+    /// state of 'n' 1.2 GiB (...), and 3 more".
     std::string breakdown(std::size_t shown = 3) const;
 };
 

@@ -41,6 +41,13 @@ Network one_group(std::size_t n) {
     return net;
 }
 
+// A group of `n` connected to itself with probability `p` and `delay`.
+Network delayed(std::size_t n, double p, const char* delay) {
+    Network net = one_group(n);
+    net.connect("ee", "n", "n", "I_syn", "0.1 nA", Connectivity::fixed_probability(p)).delay = delay;
+    return net;
+}
+
 TEST(MemorySize, ParsesBinaryDecimalAndSingleLetterUnits) {
     EXPECT_EQ(parse_memory_size("4GiB", "--max-memory"), 4 * k_gib);
     EXPECT_EQ(parse_memory_size("4 gib", "--max-memory"), 4 * k_gib);
@@ -154,9 +161,7 @@ TEST(MemoryEstimate, ExpectedAndBuiltSynapsesAgreeWithinOnePercent) {
 
 // `delay: 10 s` where 10 ms was meant: at dt 0.1 ms a ring of 100001 steps of 3200 sources.
 TEST(MemoryEstimate, DelayRingIsInTheBreakdown) {
-    Network net = one_group(3200);
-    auto& c = net.connect("ee", "n", "n", "I_syn", "0.1 nA", Connectivity::fixed_probability(0.001));
-    c.delay = "10 s";
+    Network net = delayed(3200, 0.001, "10 s");
     net.settings.max_memory_bytes = 512u << 20;
     const std::string msg = refusal(net);
     EXPECT_NE(msg.find("delay ring of 'ee' 1.2 GiB (100001 steps x batch 1 x 3200 neurons"),
@@ -171,9 +176,7 @@ TEST(MemoryEstimate, DelayRingIsInTheBreakdown) {
 
 // A per-synapse delay's ring is known once the delays are drawn: the estimate after the build.
 TEST(MemoryEstimate, PerSynapseDelayRingIsCheckedBeforeTheBackendAllocates) {
-    Network net = one_group(1000);
-    auto& c = net.connect("ee", "n", "n", "I_syn", "0.1 nA", Connectivity::fixed_probability(0.01));
-    c.delay = "rand() * 100 s";
+    Network net = delayed(1000, 0.01, "rand() * 100 s");
     net.settings.max_memory_bytes = 256u << 20;
     const std::string msg = refusal(net);
     EXPECT_NE(msg.find("delay ring of 'ee' "), std::string::npos) << msg;

@@ -47,6 +47,13 @@ std::string wide_model() {
            "    threshold: x0 > 1\n    reset: x0 = 0\ngroups:\n  n:\n    size: 10\n    model: wide\n";
 }
 
+// A LIF group of `n` neurons connected to itself, with `more` keys for the connection.
+std::string lif_to_itself(std::size_t n, const std::string& more) {
+    return "groups:\n  n:\n    size: " + std::to_string(n) +
+           "\n    model: lif\nconnections:\n  ee:\n    pre: n\n    post: n\n    target: I_syn\n"
+           "    weight: 0.1 nA\n" + more;
+}
+
 std::vector<BadConfig> bad_configs() {
     static const std::string twice = with_group(R"(monitors:
   m:
@@ -95,30 +102,9 @@ monitors:
     size: 10000000000000
     model: lif
 )";
-    static const std::string all_to_all = R"(groups:
-  n:
-    size: 100000
-    model: lif
-connections:
-  ee:
-    pre: n
-    post: n
-    target: I_syn
-    weight: 0.1 nA
-)";
-    static const std::string typo_delay = R"(groups:
-  n:
-    size: 3200
-    model: lif
-connections:
-  ee:
-    pre: n
-    post: n
-    target: I_syn
-    weight: 0.1 nA
-    delay: 10 s
-    connectivity: {rule: fixed_probability, p: 0.02}
-)";
+    static const std::string all_to_all = lif_to_itself(100000, "");
+    static const std::string typo_delay = lif_to_itself(
+        3200, "    delay: 10 s\n    connectivity: {rule: fixed_probability, p: 0.02}\n");
     static const std::string wide = wide_model();
     return {
         {"variable_listed_twice", twice.c_str(), {}, "variable 'v' is listed twice"},
