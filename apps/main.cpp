@@ -28,6 +28,7 @@
 #include "builder/builder.hpp"
 #include <spikegraph/error.hpp>
 #include "core/cancel.hpp"
+#include "core/memory_size.hpp"
 #include "core/units.hpp"
 #include "monitors/output_dir.hpp"
 #include "simulator/checkpoint.hpp"
@@ -50,6 +51,7 @@ struct RunArgs {
     bool quiet = false;
     bool profile = false;
     std::string checkpoint, checkpoint_every, resume;
+    std::optional<std::string> max_memory;  // none: the machine's available memory
 };
 
 // SIGINT, SIGTERM and SIGHUP ask for a stop (core/cancel.hpp): the run loop stops at the end of
@@ -146,6 +148,8 @@ sg::Network load(const RunArgs& a) {
     if (a.seed) net.settings.seed = parse_seed_flag(*a.seed);
     if (a.threads > 0) net.settings.threads = a.threads;
     if (!a.backend.empty()) net.settings.backend = a.backend;
+    if (a.max_memory)
+        net.settings.max_memory_bytes = sg::parse_memory_size(*a.max_memory, "--max-memory");
     return net;
 }
 
@@ -259,11 +263,21 @@ int run_command(const RunArgs& a) {
     return 0;
 }
 
+// Everything `run` checks before it allocates the state and simulates, in the same order, so
+// that validate refuses what run would refuse, with the same message.
 int validate_command(const RunArgs& a) {
     sg::Network net = load(a);
+    sg::require_backend(sg::resolve_backend(net.settings.backend));
     sg::BuildResult built = sg::build(net);
-    std::cout << fmt::format("{}: valid ({} neurons, {} synapses, {} ops)\n", a.config,
-                             built.neurons, built.synapses, built.plan.ops.size());
+    sg::ms_to_steps(net.settings.duration_ms, net.settings.dt_ms);  // as the run counts its steps
+    std::cout << fmt::format("{}: valid ({} neurons, {} synapses, {} ops; needs about {} of "
+                             "memory{})\n",
+                             a.config, built.neurons, built.synapses, built.plan.ops.size(),
+                             sg::format_bytes(built.memory.total()),
+                             built.memory.disk_bytes > 0
+                                 ? fmt::format(", writes about {} of state records",
+                                               sg::format_bytes(built.memory.disk_bytes))
+                                 : "");
     return 0;
 }
 
@@ -292,6 +306,9 @@ void add_common(CLI::App* cmd, RunArgs& a) {
     cmd->add_option("--threads", a.threads, fmt::format("worker threads, 1 to {}", sg::k_max_threads))
         ->check(CLI::Range(1, sg::k_max_threads));
     cmd->add_option("--backend", a.backend, "cpu or cuda (default: the config's, else cpu)");
+    cmd->add_option("--max-memory", a.max_memory,
+                    "refuse a network needing more memory than SIZE, e.g. 4GiB or 512MB "
+                    "(default: the memory available now)");
 }
 
 }  // namespace

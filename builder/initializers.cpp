@@ -57,6 +57,7 @@ void check_expression(const expr::Ptr& e, const VariableSpec& spec) {
 // Calls value(e) for every element, converts to the buffer's dtype and stores it.
 template <class T, class F>
 void fill_real(HostArray& buffer, const F& value) {
+    if (buffer.data == nullptr) return;  // check_initializer: any real value fits
     T* out = static_cast<T*>(buffer.data);
     const auto range = [&](std::size_t begin, std::size_t end) {
         throw_if_cancelled("while setting initial values; nothing was written");
@@ -85,7 +86,7 @@ void fill_integer(HostArray& buffer, const VariableSpec& spec, const F& value) {
                                          spec.name, value(e), e, dtype_name(spec.dtype),
                                          std::numeric_limits<T>::min(),
                                          std::numeric_limits<T>::max()));
-        out[e] = static_cast<T>(v);
+        if (out != nullptr) out[e] = static_cast<T>(v);
     }
 }
 
@@ -160,6 +161,7 @@ void fill_sparse(HostArray& buffer, const VariableSpec& spec, const Args& args,
     if (!(s >= 0.0 && s < 1.0)) args.fail(fmt::format("sparsity {} is outside [0, 1)", s));
     if (!(sigma >= 0.0)) args.fail(fmt::format("sigma {} is negative", sigma));
     const auto [fan_in, fan_out] = args.fans();
+    if (buffer.data == nullptr) return;  // check_initializer: the arguments were the checks
     const auto rows = static_cast<std::size_t>(fan_in);
     const auto cols = static_cast<std::size_t>(fan_out);
     const std::size_t zeros = static_cast<std::size_t>(std::llround(s * fan_in));
@@ -277,6 +279,11 @@ void initialize(HostArray buffer, const VariableSpec& spec, std::uint64_t seed) 
                               detail::did_you_mean(kind, {k_kinds.begin(), k_kinds.end()}),
                               fmt::join(k_kinds, ", ")));
     }
+}
+
+void check_initializer(const VariableSpec& spec, std::uint64_t seed) {
+    // initialize() without a buffer checks everything and writes nothing.
+    initialize(HostArray{nullptr, spec.dtype, spec.size()}, spec, seed);
 }
 
 }  // namespace spikegraph

@@ -8,6 +8,7 @@ set(SPIKEGRAPH_CORE_SOURCES
   core/expr.cpp
   core/expr_eval.cpp
   core/log.cpp
+  core/memory_size.cpp
   core/text.cpp
   core/time_steps.cpp
   core/units.cpp
@@ -36,6 +37,8 @@ set(SPIKEGRAPH_BUILDER_SOURCES
   builder/group_builder.cpp
   builder/initializers.cpp
   builder/input_builder.cpp
+  builder/memory_builder.cpp
+  builder/memory_estimate.cpp
   builder/monitor_builder.cpp
   builder/op_payloads.cpp
   builder/plan.cpp
@@ -111,6 +114,7 @@ set(SPIKEGRAPH_TEST_SOURCES
   tests/unit/test_initializers.cpp
   tests/unit/test_input_limits.cpp
   tests/unit/test_interrupt.cpp
+  tests/unit/test_memory_estimate.cpp
   tests/unit/test_messages.cpp
   tests/unit/test_model_library.cpp
   tests/unit/test_monitors.cpp
@@ -127,6 +131,7 @@ set(SPIKEGRAPH_TEST_SOURCES
   tests/unit/test_state.cpp
   tests/unit/test_time_steps.cpp
   tests/unit/test_units.cpp
+  tests/unit/test_validate_parity.cpp
   tests/unit/test_yaml_loader.cpp
   tests/validation/test_benchmark_rates.cpp
   tests/validation/test_convergence.cpp
