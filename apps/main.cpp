@@ -27,7 +27,11 @@
 #include "core/time_steps.hpp"
 #include "builder/builder.hpp"
 #include <spikegraph/error.hpp>
+#include "core/cancel.hpp"
+#include "core/memory_size.hpp"
 #include "core/units.hpp"
+#include "monitors/output_dir.hpp"
+#include "simulator/checkpoint.hpp"
 #include <spikegraph/yaml_loader.hpp>
 #include <spikegraph/simulation.hpp>
 #include <spikegraph/config.hpp>
@@ -47,47 +51,33 @@ struct RunArgs {
     bool quiet = false;
     bool profile = false;
     std::string checkpoint, checkpoint_every, resume;
+    std::optional<std::string> max_memory;  // none: the machine's available memory
 };
 
-// Set by SIGINT / SIGTERM; the run loop checks it after every step. The handler is reset to the
-// default on first delivery (SA_RESETHAND), so a second Ctrl-C stops the program at once.
-std::atomic<bool> g_stop{false};
-volatile std::sig_atomic_t g_signal = 0;
-static_assert(std::atomic<bool>::is_always_lock_free, "the stop flag is set from a signal handler");
-
-extern "C" void on_stop_signal(int sig) {
-    g_signal = sig;
-    g_stop.store(true, std::memory_order_relaxed);
-}
+// SIGINT, SIGTERM and SIGHUP ask for a stop (core/cancel.hpp): the run loop stops at the end of
+// the current step with complete outputs; the build and the native compiler stop within a
+// second with none. The handler is reset to the default on first delivery (SA_RESETHAND), so a
+// second Ctrl-C stops the program at once.
+extern "C" void on_stop_signal(int sig) { sg::request_cancel(sig); }
 
 void install_stop_handlers() {
     struct sigaction sa {};
     sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESETHAND;
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
 }
 
-// Removes `dir` when this run created it and a failure left it empty: a run that fails writes
-// nothing.
-class OutputDirGuard {
-public:
-    explicit OutputDirGuard(std::filesystem::path dir)
-        : dir_(std::move(dir)), existed_(dir_.empty() || std::filesystem::exists(dir_)) {}
-    ~OutputDirGuard() {
-        if (existed_ || committed_) return;
-        std::error_code ec;
-        if (std::filesystem::is_directory(dir_, ec) && std::filesystem::is_empty(dir_, ec))
-            std::filesystem::remove(dir_, ec);
-    }
-    void commit() { committed_ = true; }
-
-private:
-    std::filesystem::path dir_;
-    bool existed_;
-    bool committed_ = false;
-};
+// --out and --checkpoint are checked before anything is built, so that a path that cannot be
+// written fails at once and not after the whole run.
+void check_paths(const std::filesystem::path& out, const RunArgs& a) {
+    if (!out.empty())
+        if (const std::string why = sg::detail::output_directory_problem(out); !why.empty())
+            throw sg::IoError(fmt::format("--out '{}': {}", out.string(), why));
+    if (!a.checkpoint.empty())
+        if (const std::string why = sg::checkpoint_path_problem(a.checkpoint); !why.empty())
+            throw sg::IoError(fmt::format("--checkpoint '{}': {}", a.checkpoint, why));
+}
 
 // "400ms", "0.4s", "400 ms" -> ms. Throws ConfigError naming the flag.
 // A seed is any unsigned 64-bit integer, taken whole: a value that does not fit is refused, never
@@ -158,14 +148,17 @@ sg::Network load(const RunArgs& a) {
     if (a.seed) net.settings.seed = parse_seed_flag(*a.seed);
     if (a.threads > 0) net.settings.threads = a.threads;
     if (!a.backend.empty()) net.settings.backend = a.backend;
+    if (a.max_memory)
+        net.settings.max_memory_bytes = sg::parse_memory_size(*a.max_memory, "--max-memory");
     return net;
 }
 
 int run_command(const RunArgs& a) {
     install_stop_handlers();
-    sg::Network net = load(a);
     std::filesystem::path out = a.out;
     if (out.empty()) out = std::filesystem::path("out") / std::filesystem::path(a.config).stem();
+    check_paths(a.print_schedule ? std::filesystem::path() : out, a);
+    sg::Network net = load(a);
     sg::require_backend(sg::resolve_backend(net.settings.backend));
     std::int64_t every_steps = 0;
     if (!a.checkpoint_every.empty()) {
@@ -184,7 +177,8 @@ int run_command(const RunArgs& a) {
     opts.out_dir = a.print_schedule ? std::filesystem::path() : out;
     opts.config = a.config;
     opts.profile = a.profile;
-    OutputDirGuard guard(opts.out_dir);
+    // The simulation locks the output directory, and removes it again when it created it and
+    // a failure (or a signal before the first step) leaves it empty.
     sg::Simulation sim(net, opts);
     if (a.print_schedule) {
         std::cout << sim.schedule();
@@ -194,25 +188,38 @@ int run_command(const RunArgs& a) {
         sim.resume(a.resume);
     else
         sim.initial_step();
+    // A signal that arrived during a part of the build that does not poll stops here, before
+    // the first step: no outputs.
+    sg::throw_if_cancelled("during the build; nothing was written");
     const bool show_bar = !a.quiet && isatty(STDERR_FILENO);
     ProgressBar bar(show_bar);
     sg::RunControl control;
     control.progress = [&](std::int64_t d, std::int64_t t) { bar(d, t); };
-    control.stop = &g_stop;
+    control.stop = &sg::cancel_flag();
     if (every_steps > 0) {
         control.every_steps = every_steps;
         control.every = [&] { sim.checkpoint(a.checkpoint); };
     }
-    sim.run_continue(net.settings.duration_ms, control);
-    if (!a.checkpoint.empty()) sim.checkpoint(a.checkpoint);
+    try {
+        sim.run_continue(net.settings.duration_ms, control);
+        if (!a.checkpoint.empty()) sim.checkpoint(a.checkpoint);
+    } catch (const sg::Error&) {
+        // A late failure (a checkpoint that cannot be written) never costs the outputs of the
+        // steps that ran: they are committed first, then the error is reported.
+        try {
+            sim.finish();
+        } catch (const std::exception& e) {
+            std::cerr << "spikegraph: error: " << e.what() << "\n";
+        }
+        throw;
+    }
     sim.finish();
-    guard.commit();
-    if (sim.interrupted()) {
-        const int sig = g_signal != 0 ? static_cast<int>(g_signal) : SIGINT;
+    if (sim.interrupted() || sg::cancel_requested()) {
+        const int sig = sg::cancel_signal() != 0 ? sg::cancel_signal() : SIGINT;
         std::cerr << fmt::format("{}spikegraph: interrupted by {} at t = {} ms (step {}); the "
                                  "outputs in {} are complete up to there{}\n",
-                                 show_bar ? "\n" : "", sig == SIGTERM ? "SIGTERM" : "SIGINT",
-                                 sim.t_ms(), sim.steps_done(), out.string(),
+                                 show_bar ? "\n" : "", sg::signal_name(sig), sim.t_ms(),
+                                 sim.steps_done(), out.string(),
                                  a.checkpoint.empty() ? "" : "; checkpoint written to " + a.checkpoint);
         return 128 + sig;
     }
@@ -256,11 +263,21 @@ int run_command(const RunArgs& a) {
     return 0;
 }
 
+// Everything `run` checks before it allocates the state and simulates, in the same order, so
+// that validate refuses what run would refuse, with the same message.
 int validate_command(const RunArgs& a) {
     sg::Network net = load(a);
+    sg::require_backend(sg::resolve_backend(net.settings.backend));
     sg::BuildResult built = sg::build(net);
-    std::cout << fmt::format("{}: valid ({} neurons, {} synapses, {} ops)\n", a.config,
-                             built.neurons, built.synapses, built.plan.ops.size());
+    sg::ms_to_steps(net.settings.duration_ms, net.settings.dt_ms);  // as the run counts its steps
+    std::cout << fmt::format("{}: valid ({} neurons, {} synapses, {} ops; needs about {} of "
+                             "memory{})\n",
+                             a.config, built.neurons, built.synapses, built.plan.ops.size(),
+                             sg::format_bytes(built.memory.total()),
+                             built.memory.disk_bytes > 0
+                                 ? fmt::format(", writes about {} of state records",
+                                               sg::format_bytes(built.memory.disk_bytes))
+                                 : "");
     return 0;
 }
 
@@ -289,6 +306,9 @@ void add_common(CLI::App* cmd, RunArgs& a) {
     cmd->add_option("--threads", a.threads, fmt::format("worker threads, 1 to {}", sg::k_max_threads))
         ->check(CLI::Range(1, sg::k_max_threads));
     cmd->add_option("--backend", a.backend, "cpu or cuda (default: the config's, else cpu)");
+    cmd->add_option("--max-memory", a.max_memory,
+                    "refuse a network needing more memory than SIZE, e.g. 4GiB or 512MB "
+                    "(default: the memory available now)");
 }
 
 }  // namespace
@@ -337,6 +357,9 @@ int main(int argc, char** argv) {
         if (run->parsed()) return run_command(a);
         if (validate->parsed()) return validate_command(a);
         return backends_command();
+    } catch (const sg::Interrupted& e) {
+        std::cerr << "spikegraph: " << e.what() << "\n";
+        return 128 + e.signal();
     } catch (const sg::Error& e) {
         // The last guard: whatever a message quotes, the terminal gets one line of valid UTF-8.
         std::cerr << "spikegraph: error: " << sg::detail::one_line_message(e.what()) << "\n";

@@ -1,5 +1,6 @@
 #include "builder/builder.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
@@ -7,10 +8,12 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "builder/initializers.hpp"
 #include "builder/plan_builder.hpp"
 #include "builder/schedule.hpp"
 #include <spikegraph/error.hpp>
 #include "core/log.hpp"
+#include "core/memory_size.hpp"
 #include "core/text.hpp"
 
 namespace spikegraph {
@@ -33,6 +36,7 @@ PlanBuilder::PlanBuilder(const Network& net) : net_(net) {
     plan_.seed = s.seed;
     plan_.precision = s.precision;
     real_ = real_dtype(s.precision);
+    limit_ = memory_limit(s.max_memory_bytes);
 }
 
 BuildResult PlanBuilder::run() {
@@ -44,6 +48,7 @@ BuildResult PlanBuilder::run() {
             config_error(with_key(g.origin, "groups." + g.name()), "size must be at least 1");
         auto built = detail::build_group(g, plan_.dt_ms, plan_.batch, plan_.precision,
                                          per_neuron[g.name()]);
+        check_per_neuron_symbols(g, built);
         for (auto& s : built.specs) add_var(std::move(s));
         built.specs.clear();
         populations_.push_back({g.name(), "neurons", built.spikes_var, built.count_var,
@@ -57,7 +62,13 @@ BuildResult PlanBuilder::run() {
     for (const auto& p : net_.poisson_inputs) add_poisson(p);
     for (const auto& s : net_.spike_inputs) add_spike_times(s);
     for (const auto& c : net_.current_inputs) add_current(c);
-    for (const auto& c : net_.connections) add_connection(c);
+    // Before any synapse is made: a network that cannot fit is refused from its expected size.
+    check_memory(estimate_memory(true), limit_);
+    for (const auto& c : net_.connections) {
+        const std::size_t before = result_.synapses;
+        add_connection(c);
+        synapse_counts_[c.name] = result_.synapses - before;
+    }
     for (const auto& m : net_.spike_monitors) add_spike_monitor(m);
     for (const auto& m : net_.state_monitors) add_state_monitor(m);
     for (const auto& op : net_.custom_ops) add_custom_op(op);
@@ -80,11 +91,34 @@ BuildResult PlanBuilder::run() {
     }
     plan_.snapshots = std::move(schedule.snapshots);
 
+    // As built (per-synapse delays known), before the backend allocates anything.
+    result_.memory = estimate_memory(false);
+    check_memory(result_.memory, limit_);
+    for (const auto& v : plan_.variables) check_initializer(v, plan_.seed);
     for (const auto& v : plan_.variables) result_.state_bytes += v.size() * dtype_size(v.dtype);
     for (const auto& p : populations_)
         result_.populations.push_back({p.name, p.kind, p.size, p.total_var});
     result_.plan = std::move(plan_);
     return std::move(result_);
+}
+
+void PlanBuilder::check_per_neuron_symbols(const NeuronGroup& g, const BuiltGroup& built) const {
+    const auto count = [](const std::vector<SymbolBinding>& symbols) {
+        return std::count_if(symbols.begin(), symbols.end(), [](const SymbolBinding& s) {
+            return s.source != SymbolBinding::Source::shared;
+        });
+    };
+    std::size_t most = static_cast<std::size_t>(
+        count(payload_as<NeuronUpdatePayload>(built.update).symbols));
+    if (!built.reset.kind.empty())
+        most = std::max(most, static_cast<std::size_t>(
+                                  count(payload_as<NeuronResetPayload>(built.reset).symbols)));
+    if (most > k_max_per_neuron_symbols)
+        config_error(with_key(g.origin, "groups." + g.name()),
+                     fmt::format("the model's equations use {} per-neuron variables and "
+                                 "parameters; at most {} are supported (make parameters shared "
+                                 "where they are the same for every neuron)",
+                                 most, k_max_per_neuron_symbols));
 }
 
 void PlanBuilder::check_names() {
@@ -220,9 +254,11 @@ BuildResult build(const Network& network) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     logger("spikegraph.builder")
-        ->info("built {} neurons, {} synapses, {} ops; {:.1f} MiB of state; {:.3f} s",
+        ->info("built {} neurons, {} synapses, {} ops; {:.1f} MiB of state; needs about {} of "
+               "memory ({}); {:.3f} s",
                result.neurons, result.synapses, result.plan.ops.size(),
-               static_cast<double>(result.state_bytes) / (1 << 20), seconds);
+               static_cast<double>(result.state_bytes) / (1 << 20),
+               format_bytes(result.memory.total()), result.memory.breakdown(), seconds);
     return result;
 }
 

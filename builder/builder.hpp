@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "builder/memory_estimate.hpp"
 #include "builder/plan.hpp"
 #include <spikegraph/network.hpp>
 
@@ -42,12 +43,17 @@ struct BuildResult {
     std::size_t neurons = 0;   // in neuron groups
     std::size_t synapses = 0;
     std::size_t state_bytes = 0;  // memory of all variables for the chosen precision and batch
+    /// What the network needs in all, by part (checked against the limit before the build
+    /// returns, so before the backend allocates).
+    MemoryEstimate memory;
     /// Shared parameters the build turned into constants of its ops (the 'exact' solver's
     /// coefficients, refractory periods, on_pre statements): they cannot be changed after the
     /// build (Simulation::with_parameters refuses them).
     std::set<std::string> folded_parameters;
 };
 
+/// Refuses, before making any synapse and again before returning, a network that needs more
+/// memory than network.settings.max_memory_bytes (0: what the machine has available).
 /// @throws ConfigError, ModelError or BuildError naming the object, the value and the fix.
 BuildResult build(const Network& network);
 

@@ -33,13 +33,21 @@ const SymbolDims& synapse_symbols() {
 // Dense storage pays off for all-to-all connections up to this many synapses.
 constexpr std::size_t k_dense_max_synapses = std::size_t(1) << 22;
 
-Storage storage_for(const Connection& c, std::size_t pre_n, std::size_t post_n,
-                    const TextOrigin& o) {
+const char* storage_name(Storage s) {
+    return s == Storage::sparse ? "sparse" : s == Storage::dense ? "dense" : "one_to_one";
+}
+
+}  // namespace
+
+DeliverPayload::Storage storage_for(const Connection& c, std::size_t pre_n, std::size_t post_n,
+                                    const TextOrigin& o) {
     switch (c.storage) {
         case SynapseStorage::automatic:
             if (c.connectivity.rule == Connectivity::Rule::one_to_one) return Storage::one_to_one;
             return c.connectivity.rule == Connectivity::Rule::all_to_all &&
-                           pre_n * post_n <= k_dense_max_synapses
+                           // in double: pre x post may not fit a size_t
+                           static_cast<double>(pre_n) * static_cast<double>(post_n) <=
+                               static_cast<double>(k_dense_max_synapses)
                        ? Storage::dense
                        : Storage::sparse;
         case SynapseStorage::sparse: return Storage::sparse;
@@ -51,12 +59,6 @@ Storage storage_for(const Connection& c, std::size_t pre_n, std::size_t post_n,
     }
     return Storage::sparse;
 }
-
-const char* storage_name(Storage s) {
-    return s == Storage::sparse ? "sparse" : s == Storage::dense ? "dense" : "one_to_one";
-}
-
-}  // namespace
 
 void PlanBuilder::add_connection(const Connection& c) {
     Wiring w = wire(c);

@@ -7,6 +7,7 @@
 #include <tbb/parallel_for.h>
 
 #include <spikegraph/error.hpp>
+#include "core/cancel.hpp"
 #include "core/random.hpp"
 
 namespace spikegraph {
@@ -14,6 +15,12 @@ namespace spikegraph {
 namespace {
 
 using Rows = std::vector<std::vector<std::int32_t>>;
+
+// Polled once per row (or column): a signal stops even a build of 10^10 pairs within a second.
+void poll_cancel(const std::string& where) {
+    if (cancel_requested())
+        throw_if_cancelled("while building the synapses of " + where + "; nothing was written");
+}
 
 SynapseTable to_csr(Rows rows, std::size_t cols) {
     SynapseTable t;
@@ -68,6 +75,7 @@ SynapseTable make_synapses(const Connectivity& rule, std::size_t pre_n, std::siz
     switch (rule.rule) {
         case Rule::all_to_all:
             tbb::parallel_for(std::size_t(0), pre_n, [&](std::size_t i) {
+                poll_cancel(where);
                 const std::int64_t s = self_of(i);
                 for (std::size_t j = 0; j < post_n; ++j)
                     if (static_cast<std::int64_t>(j) != s)
@@ -89,6 +97,7 @@ SynapseTable make_synapses(const Connectivity& rule, std::size_t pre_n, std::siz
             // Geometric gaps between successive synapses of a row: O(synapses), not O(pre*post).
             const double log_q = std::log1p(-rule.p);
             tbb::parallel_for(std::size_t(0), pre_n, [&](std::size_t i) {
+                poll_cancel(where);
                 const std::int64_t s = self_of(i);
                 std::uint64_t draw_no = 0;
                 std::int64_t j = -1;
@@ -114,6 +123,7 @@ SynapseTable make_synapses(const Connectivity& rule, std::size_t pre_n, std::siz
                 throw ConfigError(fmt::format("{}: out-degree {} is larger than the {} possible "
                                               "targets", where, rule.degree, pool));
             tbb::parallel_for(std::size_t(0), pre_n, [&](std::size_t i) {
+                poll_cancel(where);
                 rows[i] = choose(rule.degree, post_n, self_of(i), seed, object, i);
             });
             break;
@@ -125,6 +135,7 @@ SynapseTable make_synapses(const Connectivity& rule, std::size_t pre_n, std::siz
                                               "sources", where, rule.degree, pool));
             std::vector<std::vector<std::int32_t>> cols(post_n);
             tbb::parallel_for(std::size_t(0), post_n, [&](std::size_t j) {
+                poll_cancel(where);
                 std::int64_t skip = -1;
                 if (same_group && !rule.allow_self) skip = static_cast<std::int64_t>(j) - self_offset;
                 cols[j] = choose(rule.degree, pre_n, skip, seed, object ^ 0x1F3Du, j);

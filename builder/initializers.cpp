@@ -13,6 +13,7 @@
 #include <oneapi/tbb/parallel_for.h>
 
 #include <spikegraph/error.hpp>
+#include "core/cancel.hpp"
 #include "core/expr_eval.hpp"
 #include "core/random.hpp"
 #include "core/text.hpp"
@@ -56,8 +57,10 @@ void check_expression(const expr::Ptr& e, const VariableSpec& spec) {
 // Calls value(e) for every element, converts to the buffer's dtype and stores it.
 template <class T, class F>
 void fill_real(HostArray& buffer, const F& value) {
+    if (buffer.data == nullptr) return;  // check_initializer: any real value fits
     T* out = static_cast<T*>(buffer.data);
     const auto range = [&](std::size_t begin, std::size_t end) {
+        throw_if_cancelled("while setting initial values; nothing was written");
         for (std::size_t e = begin; e < end; ++e) out[e] = static_cast<T>(value(e));
     };
     const std::size_t n = buffer.size;
@@ -83,7 +86,7 @@ void fill_integer(HostArray& buffer, const VariableSpec& spec, const F& value) {
                                          spec.name, value(e), e, dtype_name(spec.dtype),
                                          std::numeric_limits<T>::min(),
                                          std::numeric_limits<T>::max()));
-        out[e] = static_cast<T>(v);
+        if (out != nullptr) out[e] = static_cast<T>(v);
     }
 }
 
@@ -158,12 +161,14 @@ void fill_sparse(HostArray& buffer, const VariableSpec& spec, const Args& args,
     if (!(s >= 0.0 && s < 1.0)) args.fail(fmt::format("sparsity {} is outside [0, 1)", s));
     if (!(sigma >= 0.0)) args.fail(fmt::format("sigma {} is negative", sigma));
     const auto [fan_in, fan_out] = args.fans();
+    if (buffer.data == nullptr) return;  // check_initializer: the arguments were the checks
     const auto rows = static_cast<std::size_t>(fan_in);
     const auto cols = static_cast<std::size_t>(fan_out);
     const std::size_t zeros = static_cast<std::size_t>(std::llround(s * fan_in));
     std::vector<double> values(spec.size());
     const std::size_t columns = spec.size() / (rows * cols) * cols;  // over every matrix
     tbb::parallel_for(std::size_t{0}, columns, [&](std::size_t mc) {
+        throw_if_cancelled("while setting initial values; nothing was written");
         const std::size_t base = (mc / cols) * rows * cols + mc % cols;
         std::vector<std::pair<double, std::size_t>> keys(rows);
         for (std::size_t r = 0; r < rows; ++r) {
@@ -274,6 +279,11 @@ void initialize(HostArray buffer, const VariableSpec& spec, std::uint64_t seed) 
                               detail::did_you_mean(kind, {k_kinds.begin(), k_kinds.end()}),
                               fmt::join(k_kinds, ", ")));
     }
+}
+
+void check_initializer(const VariableSpec& spec, std::uint64_t seed) {
+    // initialize() without a buffer checks everything and writes nothing.
+    initialize(HostArray{nullptr, spec.dtype, spec.size()}, spec, seed);
 }
 
 }  // namespace spikegraph

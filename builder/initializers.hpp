@@ -43,4 +43,10 @@ struct HostArray {
 ///         that does not fit an integer dtype.
 void initialize(HostArray out, const VariableSpec& spec, std::uint64_t seed);
 
+/// Every check of initialize() for `spec`, without a buffer: the Builder runs it on every
+/// variable, so that a value initial_step would refuse (a per-synapse delay that does not fit
+/// its i32 steps) is refused by the build, and by validate.
+/// @throws BuildError as initialize() would.
+void check_initializer(const VariableSpec& spec, std::uint64_t seed);
+
 }  // namespace spikegraph

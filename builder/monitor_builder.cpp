@@ -1,6 +1,8 @@
 // The builder's part for monitors: spike and state monitors, and what the simulator needs to
 // know about each (MonitorInfo).
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -43,6 +45,14 @@ void PlanBuilder::add_state_monitor(const StateMonitorSpec& m) {
     std::vector<std::string> names;
     for (const auto& v : g.variables) names.push_back(v.name);
     for (const auto& name : m.variables) {
+        // Each variable becomes the file NAME.VAR.npy beside NAME.t.npy and NAME.index.npy.
+        if (std::count(m.variables.begin(), m.variables.end(), name) > 1)
+            config_error(o, fmt::format("variable '{}' is listed twice; list each variable once",
+                                        name));
+        if (name == "t" || name == "index")
+            config_error(o, fmt::format("variable '{}' clashes with the monitor's own '{}' file "
+                                        "({}.{}.npy); record it through an alias",
+                                        name, name, m.name, name));
         const auto* v = g.find(name);
         if (!v)
             config_error(o, fmt::format("group '{}' has no variable '{}'{}; variables: {}",

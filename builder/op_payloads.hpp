@@ -24,6 +24,11 @@ struct SymbolBinding {
     Source source = Source::state;
 };
 
+/// The most symbols of one group's update or reset that are not shared (per neuron, or per neuron
+/// and batch entry): the backends keep a pointer per such array in fixed arrays. The Builder
+/// refuses a group with more, so that validate refuses it as a run would.
+constexpr std::size_t k_max_per_neuron_symbols = 63;
+
 /// A statement `target op= value` on a group's variables (resets).
 struct UpdateStatement {
     enum class Op : std::uint8_t { assign, add, sub, mul, div };

@@ -11,6 +11,7 @@
 #include "builder/builder.hpp"
 #include "builder/connectivity.hpp"
 #include "builder/group_builder.hpp"
+#include "builder/memory_estimate.hpp"
 #include "builder/op_payloads.hpp"
 #include "builder/values.hpp"
 #include <spikegraph/network.hpp>
@@ -25,6 +26,11 @@ struct Population {
     std::string name, kind, spikes_var, count_var, total_var;
     std::size_t size = 0;
 };
+
+/// How the synapses of `c` are stored, for `pre_n` x `post_n` neurons.
+/// @throws ConfigError (at `o`) for storage one_to_one with another rule.
+DeliverPayload::Storage storage_for(const Connection& c, std::size_t pre_n, std::size_t post_n,
+                                    const TextOrigin& o);
 
 class PlanBuilder {
 public:
@@ -56,6 +62,7 @@ private:
 
     // builder.cpp
     void check_names();
+    void check_per_neuron_symbols(const NeuronGroup& g, const BuiltGroup& built) const;
     void add_var(VariableSpec v);
     void add_data_var(const std::string& name, DType t, std::vector<double> data);
     void add_state_var(const std::string& name, DType t, std::vector<std::size_t> shape);
@@ -90,10 +97,18 @@ private:
     void add_spike_monitor(const SpikeMonitorSpec& m);
     void add_state_monitor(const StateMonitorSpec& m);
 
+    // memory_builder.cpp: `expected` counts the connections from their rules (before any
+    // synapse is made), else from the variables built.
+    MemoryEstimate estimate_memory(bool expected) const;
+    void add_expected_synapses(const Connection& c, MemoryEstimate& e) const;
+    void add_monitor_memory(MemoryEstimate& e) const;
+
     const Network& net_;
     Plan plan_;
     DType real_ = DType::f64;
     BuildResult result_;
+    MemoryLimit limit_;  // read once, before the build takes any memory
+    std::map<std::string, std::size_t> synapse_counts_;  // per connection, as made
     std::map<std::string, BuiltGroup> groups_;
     std::vector<Population> populations_;
     std::vector<OpSpec> currents_, state_monitors_, sources_, updates_, deliveries_, resets_,

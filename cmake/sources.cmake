@@ -3,10 +3,12 @@
 
 set(SPIKEGRAPH_CORE_SOURCES
   core/atomic_file.cpp
+  core/cancel.cpp
   core/error.cpp
   core/expr.cpp
   core/expr_eval.cpp
   core/log.cpp
+  core/memory_size.cpp
   core/text.cpp
   core/time_steps.cpp
   core/units.cpp
@@ -35,6 +37,8 @@ set(SPIKEGRAPH_BUILDER_SOURCES
   builder/group_builder.cpp
   builder/initializers.cpp
   builder/input_builder.cpp
+  builder/memory_builder.cpp
+  builder/memory_estimate.cpp
   builder/monitor_builder.cpp
   builder/op_payloads.cpp
   builder/plan.cpp
@@ -68,6 +72,7 @@ set(SPIKEGRAPH_BACKEND_SOURCES
 set(SPIKEGRAPH_MONITORS_SOURCES
   monitors/manifest.cpp
   monitors/memory_recorder.cpp
+  monitors/output_dir.cpp
   monitors/npy_writer.cpp
   monitors/spike_monitor.cpp
   monitors/state_monitor.cpp
@@ -109,10 +114,12 @@ set(SPIKEGRAPH_TEST_SOURCES
   tests/unit/test_initializers.cpp
   tests/unit/test_input_limits.cpp
   tests/unit/test_interrupt.cpp
+  tests/unit/test_memory_estimate.cpp
   tests/unit/test_messages.cpp
   tests/unit/test_model_library.cpp
   tests/unit/test_monitors.cpp
   tests/unit/test_npy_writer.cpp
+  tests/unit/test_output_dir.cpp
   tests/unit/test_on_pre.cpp
   tests/unit/test_op_payloads.cpp
   tests/unit/test_philox.cpp
@@ -124,6 +131,7 @@ set(SPIKEGRAPH_TEST_SOURCES
   tests/unit/test_state.cpp
   tests/unit/test_time_steps.cpp
   tests/unit/test_units.cpp
+  tests/unit/test_validate_parity.cpp
   tests/unit/test_yaml_loader.cpp
   tests/validation/test_benchmark_rates.cpp
   tests/validation/test_convergence.cpp

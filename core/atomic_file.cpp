@@ -1,5 +1,6 @@
 #include "core/atomic_file.hpp"
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -44,17 +45,39 @@ int sync_directory(const std::filesystem::path& file) {
 
 }  // namespace detail
 
+std::string unique_temp_suffix() {
+    static std::atomic<std::uint64_t> counter{0};
+    return ".part-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+}
+
+long temp_file_owner(std::string_view filename) {
+    const std::size_t at = filename.rfind(".part-");
+    if (at == std::string_view::npos) return 0;
+    const std::string_view tail = filename.substr(at + 6);
+    const std::size_t dash = tail.find('-');
+    const auto all_digits = [](std::string_view s) {
+        return !s.empty() && s.size() <= 18 &&
+               s.find_first_not_of("0123456789") == std::string_view::npos;
+    };
+    if (dash == std::string_view::npos || !all_digits(tail.substr(0, dash)) ||
+        !all_digits(tail.substr(dash + 1)))
+        return 0;
+    return std::stol(std::string(tail.substr(0, dash)));
+}
+
 void write_file_atomically(const std::filesystem::path& path, std::string_view content) {
-    AtomicFileWriter writer(path, ".tmp-" + std::to_string(::getpid()));
+    AtomicFileWriter writer(path);
     writer.write(content.data(), content.size());
     writer.commit();
 }
 
-AtomicFileWriter::AtomicFileWriter(std::filesystem::path path, std::string temp_suffix)
-    : path_(std::move(path)) {
+AtomicFileWriter::AtomicFileWriter(std::filesystem::path path) : path_(std::move(path)) {
     temp_path_ = path_;
-    temp_path_ += temp_suffix;
-    fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    temp_path_ += unique_temp_suffix();
+    // O_EXCL: the name is ours alone; a file already there (left by a dead process whose pid we
+    // now have) is replaced rather than shared.
+    ::unlink(temp_path_.c_str());
+    fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd_ < 0) {
         const int err = errno;
         throw IoError("cannot write '" + path_.string() + "': " + std::strerror(err) +

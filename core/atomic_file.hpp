@@ -12,18 +12,34 @@
 
 namespace spikegraph {
 
-/// Writes `content` to `path` atomically: the bytes go to `path.tmp-<pid>` in the same
-/// directory, which is synced and renamed over `path`; then the directory is synced.
+/// A temporary-name suffix that no other process and no other writer of this process uses:
+/// ".part-<pid>-<n>", n counting up from 0 in each process. Two runs writing the same file name
+/// at once therefore never write into one temporary file.
+std::string unique_temp_suffix();
+
+/// The process id in a file name that ends in a unique_temp_suffix(), 0 for any other name.
+/// (Lets a later run recognise, and remove, the temporary files of a process that died.)
+long temp_file_owner(std::string_view filename);
+
+/// Writes `content` to `path` atomically: the bytes go to `path` + unique_temp_suffix() in the
+/// same directory, which is synced and renamed over `path`; then the directory is synced.
 /// @throws IoError naming the path and the reason; the temporary file is removed.
 void write_file_atomically(const std::filesystem::path& path, std::string_view content);
 
-/// Streams a file of unknown length into `<path>.part` and renames it over `path` on commit().
+namespace detail {
+// Syncs the directory that holds `file`, so that a rename or unlink there is on disk. Returns 0
+// or the errno (file systems that refuse fsync on a directory count as success).
+int sync_directory(const std::filesystem::path& file);
+}  // namespace detail
+
+/// Streams a file of unknown length into `path` + unique_temp_suffix() and renames it over
+/// `path` on commit().
 /// Destroying the writer without commit() removes the temporary file and leaves `path` as it was.
 class AtomicFileWriter {
 public:
-    /// Opens (truncates) `<path><temp_suffix>`. The directory must exist.
+    /// Creates the temporary file beside `path`. The directory must exist.
     /// @throws IoError when the temporary file cannot be created.
-    explicit AtomicFileWriter(std::filesystem::path path, std::string temp_suffix = ".part");
+    explicit AtomicFileWriter(std::filesystem::path path);
     ~AtomicFileWriter();
 
     AtomicFileWriter(const AtomicFileWriter&) = delete;

@@ -25,8 +25,9 @@ std::string npy_header(std::string_view descr, const std::vector<std::size_t>& s
 /// @throws IoError when `descr` cannot be parsed.
 std::size_t npy_item_size(std::string_view descr);
 
-/// Streams rows into `path` (through `<path>.part`) and makes the file appear, complete, on
-/// finish(). Destroying it without finish() leaves no file at `path`.
+/// Streams rows into `path` (through a temporary file beside it, see AtomicFileWriter) and makes
+/// the file appear, complete, on finish(). Destroying it without finish() leaves no file at
+/// `path`.
 class NpyStreamWriter {
 public:
     /// The final shape is (rows, trailing_shape...); an empty trailing shape gives (rows,).

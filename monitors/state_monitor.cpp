@@ -24,7 +24,8 @@ constexpr std::size_t k_time_chunk_records = 4096;
 class StatePartFile {
 public:
     explicit StatePartFile(std::filesystem::path path) : path_(std::move(path)) {
-        file_ = std::fopen(path_.c_str(), "w+b");
+        // "e": close-on-exec, so a compiler started meanwhile does not inherit the file.
+        file_ = std::fopen(path_.c_str(), "w+be");
         if (file_ == nullptr) fail("creating");
     }
     ~StatePartFile() {
@@ -124,7 +125,7 @@ StateMonitor::StateMonitor(std::string name, std::filesystem::path out_dir, doub
         for (const std::string& v : variables_) {
             for (std::size_t b = 0; b < batch_; ++b) {
                 parts_.push_back(std::make_unique<detail::StatePartFile>(
-                    out_dir_ / (name_ + "." + v + ".b" + std::to_string(b) + ".part")));
+                    out_dir_ / (name_ + "." + v + ".b" + std::to_string(b) + unique_temp_suffix())));
             }
         }
     }

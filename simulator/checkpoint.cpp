@@ -8,6 +8,8 @@
 #include <map>
 #include <system_error>
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -228,11 +230,34 @@ void write_checkpoint(const std::filesystem::path& path, const Plan& plan,
     put_u64(header.data() + 40, checksum);
     put_u64(header.data() + 48, fnv1a64(header.data(), 48));
 
+    if (const std::string why = checkpoint_path_problem(path); !why.empty())
+        throw IoError(fmt::format("cannot write checkpoint '{}': {}", path.string(), why));
     AtomicFileWriter out(path);
     out.write(header.data(), header.size());
     out.write(meta_text.data(), meta_text.size());
     for (const auto& v : snapshot.variables) out.write(v.bytes.data(), v.bytes.size());
     out.commit();
+}
+
+std::string checkpoint_path_problem(const std::filesystem::path& path) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const auto status = fs::status(path, ec);
+    if (fs::is_directory(status))
+        return "is a directory; give a file name such as run.ckpt";
+    // The file is replaced by a rename: never over a device, a FIFO or a socket.
+    if (fs::exists(status) && !fs::is_regular_file(status))
+        return "exists and is not a regular file; give the name of a file to write";
+    const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+    const auto dir_status = fs::status(dir, ec);
+    if (!fs::exists(dir_status))
+        return fmt::format("its directory '{}' does not exist; create it first", dir.string());
+    if (!fs::is_directory(dir_status))
+        return fmt::format("'{}' is not a directory", dir.string());
+    if (::access(dir.c_str(), W_OK | X_OK) != 0)
+        return fmt::format("its directory '{}' is not writable ({})", dir.string(),
+                           std::strerror(errno));
+    return "";
 }
 
 StateSnapshot read_checkpoint(const std::filesystem::path& path, const Plan& plan) {

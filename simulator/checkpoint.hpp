@@ -41,6 +41,11 @@ std::uint64_t structure_hash(const nlohmann::json& structure);
 std::vector<std::string> structure_differences(const nlohmann::json& was,
                                                const nlohmann::json& now);
 
+/// Why a checkpoint cannot be written to `path` ("is a directory", "its directory 'd' does not
+/// exist", ...), or "" when it can. Creates and changes nothing: the command-line program asks
+/// before the run, so that an unusable path fails at once and not after the whole run.
+std::string checkpoint_path_problem(const std::filesystem::path& path);
+
 /// Writes `snapshot` of a simulation of `plan` to `path` atomically.
 /// @throws IoError naming the path and the reason; the previous file is then left as it was.
 void write_checkpoint(const std::filesystem::path& path, const Plan& plan,

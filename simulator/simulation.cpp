@@ -16,6 +16,7 @@
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "monitors/manifest.hpp"
+#include "monitors/output_dir.hpp"
 #include "monitors/spike_monitor.hpp"
 #include "monitors/state_monitor.hpp"
 #include "simulator/evolve.hpp"
@@ -46,6 +47,9 @@ Simulation::Simulation(const Network& network, SimulationOptions options)
     if (options_.threads < 0 || options_.threads > k_max_threads)
         throw ConfigError(fmt::format("SimulationOptions::threads must be between 0 (the "
                                       "network's) and {}, got {}", k_max_threads, options_.threads));
+    // The output directory is checked and locked before anything is built: a second run into
+    // it is refused at once, not after a long build.
+    if (!options_.out_dir.empty()) output_ = std::make_unique<OutputDirectory>(options_.out_dir);
     threads_ = options_.threads > 0 ? options_.threads : settings_.threads;
     if (threads_ <= 0) threads_ = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     // An explicit choice wins: the argument, then the config; else the thread's default.
@@ -192,7 +196,15 @@ void Simulation::finish() {
     executor_->flush_records();
     finished_ = true;
     if (options_.out_dir.empty()) return;
-    detail::create_output_directory(options_.out_dir, "the simulation");
+    // Until here the previous run's files in the directory are untouched (ours are temporary);
+    // from here they are replaced as a whole (monitors/output_dir.hpp).
+    std::vector<std::string> names = {"manifest.json", "stats.json"};
+    const auto add_names = [&](const nlohmann::json& entries) {
+        for (const auto& e : entries) names.push_back(e["file"].get<std::string>());
+    };
+    for (const auto& m : spike_monitors_) add_names(m->manifest_entries());
+    for (const auto& m : state_monitors_) add_names(m->manifest_entries());
+    output_->begin_commit(names);
     nlohmann::json files = nlohmann::json::array();
     for (auto& m : spike_monitors_) {
         m->finish();
@@ -223,8 +235,11 @@ void Simulation::finish() {
                           {"time_convention",
                            "a spike of step k is stamped t_k = k*dt; a state record of step k "
                            "holds the values at t_k, before step k runs (Brian2's schedule)"}};
-    write_manifest(options_.out_dir, run, files);
+    // The manifest goes last: once it is there, every file it lists is complete.
     write_json_atomically(options_.out_dir / "stats.json", stats());
+    write_manifest(options_.out_dir, run, files);
+    output_->end_commit();
+    output_.reset();  // committed: the directory is free for the next run
 }
 
 double Simulation::dt_ms() const { return build_->plan.dt_ms; }

@@ -25,6 +25,11 @@ void count_native_kernel();
 /// Compiles `source` (or finds it in the cache) and returns the address of the C function
 /// `symbol`, or nullptr with the reason in `why` (compiler missing or failing, cache not
 /// writable, dlopen error). Thread-safe; concurrent processes share the cache safely.
+/// The compiler runs as a child process (no shell) in a process group of its own; while it
+/// runs, a cancel request (core/cancel.hpp, e.g. Ctrl-C in the command-line program) stops it
+/// within a fraction of a second: the child's group gets the signal, then SIGKILL.
+/// @throws Interrupted when a cancel was requested before or during the compilation (its
+/// temporary files are removed first)
 void* compile_native(const std::string& source, const std::string& symbol, std::string& why);
 
 }  // namespace spikegraph::cpu

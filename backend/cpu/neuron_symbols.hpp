@@ -14,9 +14,9 @@
 
 namespace spikegraph::cpu {
 
-// At most this many per-neuron arrays (inputs plus state) per group: the kernels keep their
-// pointers in fixed arrays on the stack.
-constexpr std::size_t k_max_varying = 64;
+// At most this many per-neuron arrays (inputs plus state, plus one for `i` or `not_refractory`)
+// per group: the kernels keep their pointers in fixed arrays on the stack.
+constexpr std::size_t k_max_varying = k_max_per_neuron_symbols + 1;
 
 template <class T>
 struct BoundSymbols {

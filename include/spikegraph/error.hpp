@@ -138,4 +138,17 @@ public:
     using Error::Error;
 };
 
+/// The work was stopped by a signal (SIGINT, SIGTERM, SIGHUP) before it could finish: during
+/// the build, the native compilation, or anything else that polls for cancellation. The
+/// command-line program exits with 128 + signal().
+class Interrupted : public Error {
+public:
+    Interrupted(int signal, const std::string& what) : Error(what), signal_(signal) {}
+    /// The signal number that asked for the stop.
+    int signal() const { return signal_; }
+
+private:
+    int signal_;
+};
+
 }  // namespace spikegraph

@@ -31,6 +31,9 @@ struct SimulationSettings {
     std::size_t batch = 1;
     int threads = 1;  // 0: every core; at most k_max_threads
     std::string backend;  // "": the thread's default_backend() (see backend_registry.hpp)
+    /// The most memory the network may need [bytes]; a build that needs more is refused before
+    /// it allocates (BuildError). 0: the memory available on this machine (MemAvailable).
+    std::uint64_t max_memory_bytes = 0;
 };
 
 class Network {

@@ -28,6 +28,7 @@ struct Plan;
 struct StateSnapshot;
 struct VariableSpec;
 class Executor;
+class OutputDirectory;
 class SpikeMonitor;
 class StateMonitor;
 namespace detail {
@@ -36,7 +37,11 @@ class EvolveEngine;
 
 struct SimulationOptions {
     int threads = 0;                  // 0: the network's `simulation.threads`
-    std::filesystem::path out_dir;    // where monitors write; empty: record nothing to disk
+    /// Where monitors write; empty: record nothing to disk. The simulation holds it locked
+    /// from construction until finish() has committed its files (or destruction): a second
+    /// run into it is refused. finish() replaces an earlier run's files there as a whole
+    /// (docs/outputs.md).
+    std::filesystem::path out_dir;
     std::string config;               // the config's path, for the manifest
     /// Explicit backend: wins over the network's `simulation.backend` and over the thread's
     /// default backend. Empty: the network's when set, else default_backend().
@@ -68,7 +73,9 @@ class Simulation {
 public:
     /// Builds the network and binds it to its backend: `options.backend` if set, else the
     /// network's `simulation.backend` if set, else the calling thread's default_backend().
-    /// @throws ConfigError, ModelError, BuildError, BackendUnavailable
+    /// @throws ConfigError, ModelError, BuildError, BackendUnavailable; IoError when out_dir is
+    /// not a usable directory or another run holds it; Interrupted when the program was asked
+    /// to stop by a signal (as the command-line program is) during the build or compilation
     explicit Simulation(const Network& network, SimulationOptions options = {});
     /// Calls finish() when it has not run and at least one step was simulated (a simulation
     /// with an out_dir then leaves complete output files; one that never ran leaves none); an
@@ -198,6 +205,10 @@ private:
     SimulationOptions options_;
     std::string backend_;
     std::shared_ptr<const BuildResult> build_;
+    // Locked from construction until finish() commits, or destruction; declared before the
+    // executor and the monitors so that it is released after them (their temporary files are
+    // gone by then).
+    std::unique_ptr<OutputDirectory> output_;
     std::unique_ptr<Executor> executor_;
     std::vector<std::unique_ptr<SpikeMonitor>> spike_monitors_;
     std::vector<std::unique_ptr<StateMonitor>> state_monitors_;

@@ -2,6 +2,10 @@
 // resume, run T, bit for bit, with spikes in flight in the delay buffers at the cut; the file is
 // versioned, checksummed, tied to the network's structure and written atomically.
 
+#include <sys/resource.h>
+
+#include <csignal>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -163,7 +167,9 @@ TEST_P(Checkpoint, TheFileStartsWithItsSignatureAndADescription) {
     EXPECT_EQ(static_cast<unsigned char>(bytes[8]), k_checkpoint_version);
     EXPECT_TRUE(contains(bytes, "\"format\":\"spikegraph-checkpoint\""));
     EXPECT_TRUE(contains(bytes, "\"name\":\"neurons.v\""));
-    EXPECT_FALSE(fs::exists(dir / "x.ckpt.part")) << "the temporary file must be renamed away";
+    for (const auto& e : fs::directory_iterator(dir.path()))
+        EXPECT_EQ(e.path().filename().string().find(".part"), std::string::npos)
+            << "the temporary file must be renamed away: " << e.path();
 }
 
 TEST_P(Checkpoint, ADifferentNetworkIsRefusedSayingWhatDiffers) {
@@ -269,10 +275,20 @@ TEST_P(CorruptCheckpoint, AMissingFileIsAnIoError) {
 TEST_P(CorruptCheckpoint, AFailedWriteLeavesThePreviousCheckpoint) {
     Simulation sim(delayed_network());
     sim.run(1.0);
-    // A directory where the temporary file should go makes the write fail before the rename.
-    fs::create_directories(dir_ / "good.ckpt.part");
+    // A file-size limit makes the write fail halfway, before the rename (EFBIG instead of the
+    // SIGXFSZ that would end the process).
+    ::signal(SIGXFSZ, SIG_IGN);
+    rlimit old{};
+    ::getrlimit(RLIMIT_FSIZE, &old);
+    rlimit small = old;
+    small.rlim_cur = 100;
+    ::setrlimit(RLIMIT_FSIZE, &small);
     EXPECT_THROW(sim.checkpoint(dir_ / "good.ckpt"), IoError);
+    ::setrlimit(RLIMIT_FSIZE, &old);
     EXPECT_EQ(slurp(dir_ / "good.ckpt"), good_);
+    for (const auto& e : fs::directory_iterator(dir_.path()))
+        EXPECT_EQ(e.path().filename().string().find(".part"), std::string::npos)
+            << "temporary file left behind: " << e.path();
     EXPECT_THROW(sim.checkpoint(dir_ / "no_such_dir" / "x.ckpt"), IoError);
 }
 

@@ -1,7 +1,8 @@
-// Interrupting a run: SIGINT or SIGTERM during `spikegraph run` stops at the end of the current
-// step, leaves every output file complete and valid (the manifest says the run was interrupted
-// and when), writes the checkpoint if one was asked for, and exits non-zero (128 + signal).
-// In the library, RunControl::stop does the same for run_continue.
+// Interrupting a run: SIGINT, SIGTERM or SIGHUP during `spikegraph run` stops at the end of the
+// current step, leaves every output file complete and valid (the manifest says the run was
+// interrupted and when), writes the checkpoint if one was asked for, and exits non-zero
+// (128 + signal). During the build or native compilation it stops within a second, leaving no
+// outputs. In the library, RunControl::stop does the same for run_continue.
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -9,13 +10,17 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "core/cancel.hpp"
 #include "monitors/npy_writer.hpp"
+#include <spikegraph/error.hpp>
 #include <spikegraph/simulation.hpp>
 #include "tests/support/cli_process.hpp"
 #include "tests/support/delayed_network.hpp"
@@ -195,6 +200,89 @@ TEST_F(CliInterrupt, NumpyLoadsEveryFileAfterAnInterrupt) {
     std::ofstream(dir_ / "check.py") << script;
     const std::string cmd = "cd '" + dir_.path().string() + "' && /usr/bin/python3 check.py >/dev/null";
     EXPECT_EQ(std::system(cmd.c_str()), 0);
+}
+
+TEST_F(CliInterrupt, SighupStopsTheSameWayWithExit129) {
+    const CliOutcome r = interrupt(SIGHUP);
+    EXPECT_EQ(r.exit_code, 129) << r;
+    EXPECT_NE(r.err.find("interrupted by SIGHUP at t = "), std::string::npos) << r;
+    const json manifest = json::parse(slurp(dir_ / "out" / "manifest.json"));
+    EXPECT_EQ(manifest["run"]["interrupted"], true);
+    expect_every_output_file_valid(dir_ / "out", manifest);
+}
+
+// Sends `sig` to a run once its lock exists (so it is building or compiling) plus `delay`, and
+// checks that it ends within a second of the signal with exit code 128 + sig and no outputs.
+void expect_stopped_before_the_first_step(CliProcess& p, const fs::path& out, int sig,
+                                          std::chrono::milliseconds delay,
+                                          const std::string& during) {
+    ASSERT_TRUE(testing_support::wait_for([&] { return fs::exists(out / ".spikegraph.lock"); },
+                                          std::chrono::seconds(60)));
+    std::this_thread::sleep_for(delay);
+    const auto sent = std::chrono::steady_clock::now();
+    p.signal(sig);
+    const CliOutcome r = p.wait(std::chrono::seconds(30));
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+    EXPECT_EQ(r.exit_code, 128 + sig) << r;
+    EXPECT_LT(seconds, 1.0) << r;
+    EXPECT_NE(r.err.find("interrupted by " + signal_name(sig) + " " + during), std::string::npos)
+        << r;
+    EXPECT_FALSE(fs::exists(out)) << "a run stopped before its first step left " << out;
+}
+
+// Connecting 2000 of 3200 sources to each of 20000 neurons takes tens of seconds: long enough to
+// be interrupted in the middle of the build.
+TEST_F(CliInterrupt, SigintDuringTheBuildStopsWithinASecondLeavingNothing) {
+    CliProcess p({"run", k_cuba, "--out", "out", "--set", "groups.neurons.size=20000", "--set",
+                  "connections.excitatory.connectivity={rule: fixed_indegree, k: 2000}"},
+                 dir_.path(), capture_.path());
+    expect_stopped_before_the_first_step(p, dir_ / "out", SIGINT, std::chrono::milliseconds(700),
+                                         "while building the synapses of");
+}
+
+// The native compiler used to run through std::system, which ignores SIGINT in the caller: the
+// Ctrl-C was swallowed and the run went on interpreted. A stand-in compiler that sleeps shows
+// that the signal now stops the compiler (its whole process group) and the program.
+TEST_F(CliInterrupt, SigintDuringNativeCompilationStopsTheCompilerAndTheProgram) {
+    const fs::path cache = dir_ / "cache", pid_file = dir_ / "compiler.pid";
+    const fs::path compiler = dir_ / "slow-cxx";
+    std::ofstream(compiler) << "#!/bin/sh\necho $$ > '" << pid_file.string() << "'\nexec sleep 60\n";
+    fs::permissions(compiler, fs::perms::owner_all);
+    ::setenv("SPIKEGRAPH_CXX", compiler.c_str(), 1);
+    ::setenv("SPIKEGRAPH_CACHE_DIR", cache.c_str(), 1);
+    ::setenv("SPIKEGRAPH_NATIVE", "1", 1);
+    CliProcess p({"run", k_cuba, "--out", "out", "--duration", "10ms"}, dir_.path(),
+                 capture_.path());
+    ::unsetenv("SPIKEGRAPH_CXX");
+    ::unsetenv("SPIKEGRAPH_CACHE_DIR");
+    ::unsetenv("SPIKEGRAPH_NATIVE");
+    ASSERT_TRUE(testing_support::wait_for([&] { return !slurp(pid_file).empty(); },
+                                          std::chrono::seconds(60)));
+    const pid_t compiler_pid = std::stoi(slurp(pid_file));
+    expect_stopped_before_the_first_step(p, dir_ / "out", SIGINT, std::chrono::milliseconds(0),
+                                         "during native compilation");
+    EXPECT_NE(::kill(compiler_pid, 0), 0) << "the compiler still runs";
+    for (const auto& e : fs::directory_iterator(cache))
+        ADD_FAILURE() << "left in the compiler cache: " << e.path();
+}
+
+TEST(Cancel, ARequestStopsTheBuildWithInterruptedAndLeavesNoDirectory) {
+    TempDir dir;
+    SimulationOptions o;
+    o.out_dir = dir / "out";
+    request_cancel(SIGTERM);
+    try {
+        Simulation sim(delayed_network(), o);
+        ADD_FAILURE() << "the build went on after a cancel request";
+    } catch (const Interrupted& e) {
+        EXPECT_EQ(e.signal(), SIGTERM);
+        EXPECT_NE(std::string(e.what()).find("interrupted by SIGTERM while "), std::string::npos)
+            << e.what();
+    }
+    clear_cancel();
+    EXPECT_FALSE(fs::exists(dir / "out"));
+    Simulation again(delayed_network(), o);  // cleared: builds
 }
 
 }  // namespace
