@@ -6,6 +6,7 @@ set(SPIKEGRAPH_CORE_SOURCES
   core/error.cpp
   core/expr.cpp
   core/expr_eval.cpp
+  core/finite_check.cpp
   core/log.cpp
   core/text.cpp
   core/time_steps.cpp

@@ -32,10 +32,19 @@ double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-std::int64_t steps_for(double duration_ms, double dt_ms) {
+// The steps of a run of `duration_ms` that starts at step `now`; the step counter must stay
+// within k_max_steps.
+std::int64_t steps_for(double duration_ms, double dt_ms, std::int64_t now) {
     if (!(duration_ms >= 0))
         throw ConfigError(fmt::format("the duration must be a non-negative time, got {} ms", duration_ms));
-    return ms_to_steps(duration_ms, dt_ms);
+    const std::int64_t steps = ms_to_steps(duration_ms, dt_ms, k_max_steps, "duration");
+    if (steps > k_max_steps - now)
+        throw ConfigError(fmt::format("a run of {} ms from step {} would end past step {}, the "
+                                      "most a run can count; the longest duration is {:.6g} ms "
+                                      "at dt = {} ms",
+                                      duration_ms, now, k_max_steps,
+                                      static_cast<double>(k_max_steps - now) * dt_ms, dt_ms));
+    return steps;
 }
 
 }  // namespace
@@ -152,7 +161,7 @@ void Simulation::run_continue(double duration_ms, const RunControl& control) {
     if (finished_) throw SimulationError("the simulation was finished; its monitors are closed");
     ensure_initialised();
     interrupted_ = false;
-    const std::int64_t total = steps_for(duration_ms, dt_ms());
+    const std::int64_t total = steps_for(duration_ms, dt_ms(), executor_->current_step());
     // The loop runs in pieces only where something happens between them: about 200 progress
     // calls, and the periodic callback. The stop flag is checked inside, after every step.
     std::int64_t chunk = control.progress ? std::max<std::int64_t>(1, total / 200) : total;
