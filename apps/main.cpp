@@ -45,6 +45,7 @@ struct RunArgs {
     bool print_schedule = false;
     bool quiet = false;
     bool profile = false;
+    bool no_finite_check = false;
     std::string checkpoint, checkpoint_every, resume;
 };
 
@@ -183,6 +184,7 @@ int run_command(const RunArgs& a) {
     opts.out_dir = a.print_schedule ? std::filesystem::path() : out;
     opts.config = a.config;
     opts.profile = a.profile;
+    opts.check_finite = !a.no_finite_check;
     OutputDirGuard guard(opts.out_dir);
     sg::Simulation sim(net, opts);
     if (a.print_schedule) {
@@ -308,6 +310,8 @@ int main(int argc, char** argv) {
     run->add_flag("--quiet", a.quiet, "no progress bar and no summary");
     run->add_flag("--profile", a.profile,
                   "time every op of the loop: stats.json's op_seconds, and a table in the summary");
+    run->add_flag("--no-finite-check", a.no_finite_check,
+                  "do not stop when the state turns NaN or Inf (checked every 64 steps)");
     auto* ckpt = run->add_option("--checkpoint", a.checkpoint,
                                  "write a checkpoint to FILE at the end (and when interrupted)");
     run->add_option("--checkpoint-every", a.checkpoint_every,

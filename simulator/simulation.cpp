@@ -168,16 +168,15 @@ void Simulation::run_continue(double duration_ms, const RunControl& control) {
     if (control.every && control.every_steps > 0) chunk = std::min(chunk, control.every_steps);
     chunk = std::max<std::int64_t>(chunk, 1);
     std::int64_t done = 0;
+    stopped_ = nullptr;
+    const std::vector<std::string> watched = options_.check_finite ? finite_watch() : std::vector<std::string>{};
+    check_finite_now(watched, executor_->current_step());
     while (done < total) {
         std::int64_t n = std::min(chunk, total - done);
         if (control.every && control.every_steps > 0)
             n = std::min(n, control.every_steps - done % control.every_steps);
         const auto start = Clock::now();
-        std::int64_t ran = n;
-        if (control.stop)
-            ran = executor_->run_steps_until(n, *control.stop);
-        else
-            executor_->run_steps(n);
+        const std::int64_t ran = run_checked(n, control.stop, watched);
         run_seconds_ += seconds_since(start);
         done += ran;
         steps_run_ += ran;
@@ -224,6 +223,7 @@ void Simulation::finish() {
                           {"backend", backend_},
                           {"precision", build_->plan.precision == Precision::f32 ? "float" : "double"},
                           {"interrupted", interrupted_},
+                          {"stopped", stopped_},
                           {"interrupted_at_ms", interrupted_ ? nlohmann::json(t_ms()) : nlohmann::json(nullptr)},
                           {"resumed_from", resumed_from_.empty() ? nlohmann::json(nullptr)
                                                                  : nlohmann::json(resumed_from_.string())},
