@@ -311,7 +311,7 @@ int main(int argc, char** argv) {
     run->add_flag("--profile", a.profile,
                   "time every op of the loop: stats.json's op_seconds, and a table in the summary");
     run->add_flag("--no-finite-check", a.no_finite_check,
-                  "do not stop when the state turns NaN or Inf (checked every 64 steps)");
+                  "do not stop when the state turns NaN or Inf (checked every 128 steps)");
     auto* ckpt = run->add_option("--checkpoint", a.checkpoint,
                                  "write a checkpoint to FILE at the end (and when interrupted)");
     run->add_option("--checkpoint-every", a.checkpoint_every,

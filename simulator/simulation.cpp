@@ -176,7 +176,7 @@ void Simulation::run_continue(double duration_ms, const RunControl& control) {
         if (control.every && control.every_steps > 0)
             n = std::min(n, control.every_steps - done % control.every_steps);
         const auto start = Clock::now();
-        const std::int64_t ran = run_checked(n, control.stop, watched);
+        const std::int64_t ran = run_checked(n, control.stop, watched, done + n == total);
         run_seconds_ += seconds_since(start);
         done += ran;
         steps_run_ += ran;

@@ -34,17 +34,22 @@ void Simulation::check_finite_now(const std::vector<std::string>& watched, std::
 }
 
 std::int64_t Simulation::run_checked(std::int64_t n, const std::atomic<bool>* stop,
-                                     const std::vector<std::string>& watched) {
+                                     const std::vector<std::string>& watched, bool last_call) {
+    // Checks fall every k_finite_check_steps steps whatever pieces the caller runs (progress,
+    // periodic checkpoints): the cost does not grow with how often it calls.
     std::int64_t done = 0;
     while (done < n) {
-        const std::int64_t piece = watched.empty() ? n - done : std::min(n - done, k_finite_check_steps);
+        const std::int64_t due =
+            k_finite_check_steps - (executor_->current_step() - finite_at_step_);
+        const std::int64_t piece = watched.empty() ? n - done : std::min(n - done, std::max<std::int64_t>(due, 1));
         std::int64_t ran = piece;
         if (stop)
             ran = executor_->run_steps_until(piece, *stop);
         else
             executor_->run_steps(piece);
         done += ran;
-        if (!watched.empty()) {
+        const bool last_piece = last_call && (done == n || ran < piece);
+        if (!watched.empty() && (piece >= due || last_piece)) {
             if (const auto bad = executor_->find_non_finite(watched)) {
                 steps_run_ += done;  // the caller counts them only when this returns
                 simulated_ms_ = static_cast<double>(steps_run_) * dt_ms();

@@ -56,7 +56,7 @@ struct SimulationOptions {
 
 /// How often (in steps) run_continue checks the state for NaN and Inf (check_finite): a value
 /// found non-finite after step S became so in one of the steps since the check before.
-inline constexpr std::int64_t k_finite_check_steps = 64;
+inline constexpr std::int64_t k_finite_check_steps = 128;
 
 /// Called every few steps during run_continue: (steps done, steps asked for).
 using ProgressFn = std::function<void(std::int64_t done, std::int64_t total)>;
@@ -207,10 +207,11 @@ private:
     std::vector<std::string> finite_watch() const;
     // Throws as run_checked does when `watched` holds NaN or Inf now, before step `step`.
     void check_finite_now(const std::vector<std::string>& watched, std::int64_t step);
-    // Runs up to n steps in pieces of k_finite_check_steps, checking `watched` after each;
-    // returns the steps run (fewer when `stop` turned true). @throws SimulationError on NaN/Inf
+    // Runs up to n steps, checking `watched` every k_finite_check_steps steps and, when
+    // `last_call` (the run's last piece), at the end; returns the steps run (fewer when `stop`
+    // turned true). @throws SimulationError on NaN/Inf
     std::int64_t run_checked(std::int64_t n, const std::atomic<bool>* stop,
-                             const std::vector<std::string>& watched);
+                             const std::vector<std::string>& watched, bool last_call);
     [[noreturn]] void stop_on_non_finite(const std::string& var, std::size_t index, double value,
                                          double last_finite, std::int64_t checked_step);
     // Copies from `source` the snapshot variables selected by `keep`, and the step when `step`.
