@@ -50,6 +50,7 @@ struct RunArgs {
     bool print_schedule = false;
     bool quiet = false;
     bool profile = false;
+    bool no_finite_check = false;
     std::string checkpoint, checkpoint_every, resume;
     std::optional<std::string> max_memory;  // none: the machine's available memory
 };
@@ -179,6 +180,7 @@ int run_command(const RunArgs& a) {
     opts.profile = a.profile;
     // The simulation locks the output directory, and removes it again when it created it and
     // a failure (or a signal before the first step) leaves it empty.
+    opts.check_finite = !a.no_finite_check;
     sg::Simulation sim(net, opts);
     if (a.print_schedule) {
         std::cout << sim.schedule();
@@ -329,6 +331,8 @@ int main(int argc, char** argv) {
     run->add_flag("--quiet", a.quiet, "no progress bar and no summary");
     run->add_flag("--profile", a.profile,
                   "time every op of the loop: stats.json's op_seconds, and a table in the summary");
+    run->add_flag("--no-finite-check", a.no_finite_check,
+                  "do not stop when the state turns NaN or Inf (checked every 128 steps)");
     auto* ckpt = run->add_option("--checkpoint", a.checkpoint,
                                  "write a checkpoint to FILE at the end (and when interrupted)");
     run->add_option("--checkpoint-every", a.checkpoint_every,

@@ -2,10 +2,12 @@
 // A Plan instantiated on one backend: it owns the memory and runs the ops step by step.
 
 #include <atomic>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,15 @@ struct OpTime {
     std::string kind;    // its kind ("neuron_update", "synapse_deliver", ...)
     double seconds = 0;  // wall time inside the op, summed over the steps run
     int stage = -1;      // ops run together in one parallel stage share a number; -1: alone
+};
+
+/// An element of a variable that holds NaN or +-Inf (Executor::find_non_finite).
+struct NonFiniteValue {
+    std::string var;          // qualified name: "exc.v"
+    std::size_t index = 0;    // row-major element index
+    double value = 0;         // what it holds (NaN, inf or -inf)
+    double last_finite = 0;   // its value at the last check that found everything finite (NaN:
+                              // no such check)
 };
 
 class Executor {
@@ -89,9 +100,30 @@ public:
 
     /// Makes synaptic_events() count on from `events` (restoring a snapshot).
     virtual void set_synaptic_events(std::uint64_t events) = 0;
+    /// The first element, in the order of `vars` (real variables), that is NaN or +-Inf; nullopt
+    /// when every one is finite. Remembers the values of a call that finds none, for the next
+    /// one's `last_finite`. Called every few steps, so it must cost little next to a step.
+    virtual std::optional<NonFiniteValue> find_non_finite(const std::vector<std::string>& vars) {
+        last_finite_.resize(vars.size());
+        for (std::size_t v = 0; v < vars.size(); ++v) {
+            std::vector<double> values = read(vars[v]);
+            for (std::size_t k = 0; k < values.size(); ++k)
+                if (!std::isfinite(values[k])) {
+                    const auto& last = last_finite_[v];
+                    return NonFiniteValue{vars[v], k, values[k],
+                                          k < last.size() ? last[k] : std::nan("")};
+                }
+            last_finite_[v] = std::move(values);
+        }
+        return std::nullopt;
+    }
+
     /// Per-op times of the steps run so far, in plan order; empty unless profiling was asked
     /// for (a backend that cannot time its ops returns empty too).
     virtual std::vector<OpTime> op_times() const { return {}; }
+
+protected:
+    std::vector<std::vector<double>> last_finite_;  // per variable checked, as of the last check
 };
 
 }  // namespace spikegraph

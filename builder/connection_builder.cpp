@@ -13,6 +13,7 @@
 #include "builder/plan_builder.hpp"
 #include <spikegraph/error.hpp>
 #include "core/expr_eval.hpp"
+#include "core/finite_check.hpp"
 #include "core/random.hpp"
 #include "core/text.hpp"
 #include "frontend/equations.hpp"
@@ -168,6 +169,10 @@ std::vector<PlanBuilder::Increment> PlanBuilder::on_spike_increments(const Wirin
         if (expr::uses_random(value))
             throw detail::config_error_at(so, st.loc, "on_pre cannot draw random numbers; "
                                                   "put the randomness in the weight");
+        if (const auto bad = expr::find_non_finite(value))
+            throw detail::config_error_at(so, st.loc, fmt::format(
+                "{} += {}: {}; give a finite value", st.target, expr::to_string(st.value),
+                expr::describe(*bad)));
         if (st.op == Statement::Op::sub) value = expr::neg(value);
         out.push_back({target, expr::simplify(value)});
     }
@@ -206,7 +211,7 @@ std::vector<double> PlanBuilder::per_synapse(const Wiring& w, const ParsedValue&
             const double j = static_cast<double>(w.post.begin) + table.indices[k];
             draws.index = static_cast<std::uint64_t>(k);
             draws.next = 0;
-            values[static_cast<std::size_t>(k)] = expr::evaluate(
+            const double v = expr::evaluate(
                 value.expr,
                 [&](const std::string& s) -> double {
                     if (s == "i") return i;
@@ -214,6 +219,11 @@ std::vector<double> PlanBuilder::per_synapse(const Wiring& w, const ParsedValue&
                     throw detail::config_error_at(w.o, fmt::format("unknown symbol '{}'", s));
                 },
                 draws);
+            if (!std::isfinite(v))
+                config_error(w.o, fmt::format("{} is {} for the synapse {} -> {} (i = {}, j = {}); "
+                                              "every value must be a finite number",
+                                              var, v, i, j, i, j));
+            values[static_cast<std::size_t>(k)] = v;
         }
     return values;
 }
@@ -255,7 +265,7 @@ void PlanBuilder::add_delays(Wiring& w) {
             config_error(dorig, fmt::format(
                 "delay {} ms is not a multiple of dt = {} ms; use {} ms or {} ms", ms,
                 plan_.dt_ms, std::floor(exact) * plan_.dt_ms, std::ceil(exact) * plan_.dt_ms));
-        w.dp.delay_steps = to_steps(ms, plan_.dt_ms, dorig);
+        w.dp.delay_steps = to_steps(ms, plan_.dt_ms, dorig, k_max_delay_steps, "delay");
         return;
     }
     const std::vector<double> ms = per_synapse(w, delay, c.name + ".delay");
@@ -263,7 +273,7 @@ void PlanBuilder::add_delays(Wiring& w) {
     for (std::size_t k = 0; k < ms.size(); ++k) {
         // Random delays are rounded to the step, as Brian does.
         if (ms[k] < 0) config_error(dorig, "a delay cannot be negative");
-        const std::int64_t n = to_steps(ms[k], plan_.dt_ms, dorig);
+        const std::int64_t n = to_steps(ms[k], plan_.dt_ms, dorig, k_max_delay_steps, "delay");
         delay_steps[k] = static_cast<double>(n);
         w.dp.max_delay_steps = std::max<std::int64_t>(w.dp.max_delay_steps, n);
     }
@@ -286,10 +296,15 @@ void PlanBuilder::add_delivery(const Wiring& w, const Increment& inc, std::size_
     var.role = Role::weight;
     var.unit = display_unit(inc.target->dim);
     const auto apply = [&](double wk) {
-        return *expr::try_evaluate(inc.value, [&](const std::string& name) -> std::optional<double> {
+        const double v = *expr::try_evaluate(inc.value, [&](const std::string& name) -> std::optional<double> {
             if (name == "w") return wk;
             return std::nullopt;
         });
+        if (!std::isfinite(v))
+            config_error(w.o, fmt::format("{} += {} is {} for the weight w = {}; every value "
+                                          "added must be a finite number",
+                                          inc.target->name, expr::to_string(inc.value), v, wk));
+        return v;
     };
     if (weight.constant && !dense) {
         var.shape = {1};

@@ -11,6 +11,7 @@
 #include "builder/values.hpp"
 #include <spikegraph/error.hpp>
 #include "core/expr_eval.hpp"
+#include "core/finite_check.hpp"
 #include "core/text.hpp"
 #include "frontend/equations.hpp"
 #include "frontend/expression_parser.hpp"
@@ -182,6 +183,21 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
         return out;
     };
 
+    // A constant that folds to NaN or Inf with the parameters given (-v / tau with tau = 0,
+    // exp(1000)) is an error here, whatever the method, not an Inf in the state at step 1.
+    const auto require_finite = [&](const expr::Ptr& e, const std::string& what,
+                                    const TextOrigin& at) {
+        const auto bad = expr::find_non_finite(e, [&](const std::string& s) {
+            const auto it = shared_values.find(s);
+            return it == shared_values.end() ? std::nullopt : std::optional<double>(it->second);
+        });
+        if (!bad) return;
+        throw ModelError(located(at, {}, fmt::format(
+            "group '{}': {}: {} with the parameters given{}; every method needs it finite",
+            g.name(), what, expr::describe(*bad),
+            bad->zero_divisor ? " (a division by zero: is a time constant 0?)" : "")));
+    };
+
     // Refractory period: a time, possibly a shared parameter.
     std::int64_t refractory_steps = 0;
     expr::Ptr refractory_condition, checked_refractory;
@@ -204,7 +220,8 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
         if (!pv.constant)
             config_error(ro, "the refractory period must be one time for all neurons");
         if (*pv.constant < 0) config_error(ro, "the refractory period cannot be negative");
-        refractory_steps = to_steps(*pv.constant, dt_ms, ro);
+        refractory_steps = to_steps(*pv.constant, dt_ms, ro, k_max_refractory_steps,
+                                    "refractory period");
     }
 
     // Threshold and reset, with sub-expressions inlined.
@@ -217,6 +234,7 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
                 "the threshold must be a condition such as 'v > -50 mV', got a value in {}",
                 checked.dim.to_string())));
         threshold = finish(checked.expr);
+        require_finite(threshold, "threshold " + m.threshold, to);
     }
     std::vector<UpdateStatement> reset;
     const TextOrigin reset_origin = with_key(m.reset_origin, fmt::format("models.{}.reset", m.name));
@@ -235,6 +253,11 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
                 checked.dim.dimensionless() ? "1" : checked.dim.to_string())));
         reset.push_back({st.target, static_cast<UpdateStatement::Op>(st.op),
                          finish(checked.expr)});
+        const bool divides = st.op == Statement::Op::div;
+        require_finite(divides ? expr::binary(expr::Kind::div, expr::symbol(st.target),
+                                              reset.back().value)
+                               : reset.back().value,
+                       "reset of " + st.target, reset_origin);
     }
 
     // Solver.
@@ -248,6 +271,8 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
     for (const auto& o : eq.odes) {
         system.vars.push_back(o.var);
         system.rhs.push_back(finish(o.rhs));
+        require_finite(system.rhs.back(), fmt::format("d{}/dt = {}", o.var, expr::to_string(o.rhs)),
+                       eq_origin);
         system.frozen.push_back(o.unless_refractory);
     }
     system.refractory = refractory_steps > 0 || refractory_condition != nullptr;

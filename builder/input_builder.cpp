@@ -143,6 +143,10 @@ void PlanBuilder::add_current(const CurrentInput& c) {
     for (const auto& [at, value] : c.changes) {
         auto t = parse_value(at, with_key(o, key + ".steps.at"), none);
         expect_dimension(t, dim::time(), at, o, key + ".steps.at");
+        if (!t.constant)
+            config_error(detail::origin_of(at, o), "the time of a step must be one time, not a "
+                                                   "random or per-neuron value");
+        if (*t.constant < 0) config_error(detail::origin_of(at, o), "the time of a step cannot be negative");
         const std::int64_t step = to_steps(*t.constant, plan_.dt_ms, detail::origin_of(at, o));
         if (step < cp.change_steps.back())
             config_error(detail::origin_of(at, o), "steps must be in increasing time order");

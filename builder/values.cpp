@@ -6,6 +6,7 @@
 
 #include <spikegraph/error.hpp>
 #include "core/expr_eval.hpp"
+#include "core/finite_check.hpp"
 #include "frontend/config_location.hpp"
 #include "core/time_steps.hpp"
 #include "frontend/expression_parser.hpp"
@@ -40,6 +41,9 @@ ParsedValue parse_value(const ValueSpec& v, const TextOrigin& fallback, const Sy
         for (const auto& [k, c] : constants) names.push_back(k), values.push_back(expr::constant(c));
         out.expr = expr::substitute(out.expr, names, values);
     }
+    if (const auto bad = expr::find_non_finite(out.expr))
+        config_error(origin, fmt::format("\"{}\" is not a finite number: {}; give a finite value",
+                                         v.text, expr::describe(*bad)));
     if (!expr::uses_random(out.expr)) {
         out.constant = expr::try_evaluate(out.expr, [](const std::string&) -> std::optional<double> {
             return std::nullopt;
@@ -62,10 +66,11 @@ void expect_dimension(const ParsedValue& value, Dimension expected, const ValueS
                              value.dim.dimensionless() ? "dimensionless" : value.dim.to_string()));
 }
 
-std::int64_t to_steps(double ms, double dt_ms, const TextOrigin& at) {
-    if (const std::string problem = steps_problem(ms, dt_ms); !problem.empty())
+std::int64_t to_steps(double ms, double dt_ms, const TextOrigin& at, std::int64_t max_steps,
+                      const char* what) {
+    if (const std::string problem = steps_problem(ms, dt_ms, max_steps, what); !problem.empty())
         config_error(at, problem);
-    return ms_to_steps(ms, dt_ms);
+    return ms_to_steps(ms, dt_ms, max_steps, what);
 }
 
 }  // namespace spikegraph::detail

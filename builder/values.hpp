@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/expr.hpp"
+#include "core/time_steps.hpp"
 #include "core/units.hpp"
 #include "frontend/equations.hpp"
 #include <spikegraph/value_spec.hpp>
@@ -35,8 +36,9 @@ TextOrigin origin_of(const ValueSpec& v, const TextOrigin& fallback);
 /// A config error at `origin`: "file:line:col: key: message".
 [[noreturn]] void config_error(const TextOrigin& origin, const std::string& message);
 
-/// ms_to_steps (core/time_steps.hpp), with a time that cannot be counted in steps reported as
-/// a config error at `at`.
-std::int64_t to_steps(double ms, double dt_ms, const TextOrigin& at);
+/// ms_to_steps (core/time_steps.hpp), with a time that cannot be counted in at most
+/// `max_steps` steps reported as a config error at `at` naming the limit.
+std::int64_t to_steps(double ms, double dt_ms, const TextOrigin& at,
+                      std::int64_t max_steps = k_max_steps, const char* what = "time");
 
 }  // namespace spikegraph::detail

@@ -7,6 +7,7 @@ set(SPIKEGRAPH_CORE_SOURCES
   core/error.cpp
   core/expr.cpp
   core/expr_eval.cpp
+  core/finite_check.cpp
   core/log.cpp
   core/memory_size.cpp
   core/text.cpp
@@ -81,6 +82,7 @@ set(SPIKEGRAPH_SIMULATOR_SOURCES
   simulator/checkpoint.cpp
   simulator/evolve.cpp
   simulator/simulation.cpp
+  simulator/simulation_finite.cpp
   simulator/simulation_state.cpp
   simulator/state_snapshot.cpp
   simulator/variable_map.cpp
@@ -108,6 +110,7 @@ set(SPIKEGRAPH_TEST_SOURCES
   tests/unit/test_config_files.cpp
   tests/unit/test_connectivity.cpp
   tests/unit/test_custom_op.cpp
+  tests/unit/test_divergence.cpp
   tests/unit/test_equations.cpp
   tests/unit/test_errors.cpp
   tests/unit/test_expression_parser.cpp
@@ -119,6 +122,7 @@ set(SPIKEGRAPH_TEST_SOURCES
   tests/unit/test_model_library.cpp
   tests/unit/test_monitors.cpp
   tests/unit/test_npy_writer.cpp
+  tests/unit/test_numbers.cpp
   tests/unit/test_output_dir.cpp
   tests/unit/test_on_pre.cpp
   tests/unit/test_op_payloads.cpp

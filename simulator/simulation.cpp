@@ -33,10 +33,19 @@ double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-std::int64_t steps_for(double duration_ms, double dt_ms) {
+// The steps of a run of `duration_ms` that starts at step `now`; the step counter must stay
+// within k_max_steps.
+std::int64_t steps_for(double duration_ms, double dt_ms, std::int64_t now) {
     if (!(duration_ms >= 0))
         throw ConfigError(fmt::format("the duration must be a non-negative time, got {} ms", duration_ms));
-    return ms_to_steps(duration_ms, dt_ms);
+    const std::int64_t steps = ms_to_steps(duration_ms, dt_ms, k_max_steps, "duration");
+    if (steps > k_max_steps - now)
+        throw ConfigError(fmt::format("a run of {} ms from step {} would end past step {}, the "
+                                      "most a run can count; the longest duration is {:.6g} ms "
+                                      "at dt = {} ms",
+                                      duration_ms, now, k_max_steps,
+                                      static_cast<double>(k_max_steps - now) * dt_ms, dt_ms));
+    return steps;
 }
 
 }  // namespace
@@ -156,23 +165,22 @@ void Simulation::run_continue(double duration_ms, const RunControl& control) {
     if (finished_) throw SimulationError("the simulation was finished; its monitors are closed");
     ensure_initialised();
     interrupted_ = false;
-    const std::int64_t total = steps_for(duration_ms, dt_ms());
+    const std::int64_t total = steps_for(duration_ms, dt_ms(), executor_->current_step());
     // The loop runs in pieces only where something happens between them: about 200 progress
     // calls, and the periodic callback. The stop flag is checked inside, after every step.
     std::int64_t chunk = control.progress ? std::max<std::int64_t>(1, total / 200) : total;
     if (control.every && control.every_steps > 0) chunk = std::min(chunk, control.every_steps);
     chunk = std::max<std::int64_t>(chunk, 1);
     std::int64_t done = 0;
+    stopped_ = nullptr;
+    const std::vector<std::string> watched = options_.check_finite ? finite_watch() : std::vector<std::string>{};
+    check_finite_now(watched, executor_->current_step());
     while (done < total) {
         std::int64_t n = std::min(chunk, total - done);
         if (control.every && control.every_steps > 0)
             n = std::min(n, control.every_steps - done % control.every_steps);
         const auto start = Clock::now();
-        std::int64_t ran = n;
-        if (control.stop)
-            ran = executor_->run_steps_until(n, *control.stop);
-        else
-            executor_->run_steps(n);
+        const std::int64_t ran = run_checked(n, control.stop, watched, done + n == total);
         run_seconds_ += seconds_since(start);
         done += ran;
         steps_run_ += ran;
@@ -227,6 +235,7 @@ void Simulation::finish() {
                           {"backend", backend_},
                           {"precision", build_->plan.precision == Precision::f32 ? "float" : "double"},
                           {"interrupted", interrupted_},
+                          {"stopped", stopped_},
                           {"interrupted_at_ms", interrupted_ ? nlohmann::json(t_ms()) : nlohmann::json(nullptr)},
                           {"resumed_from", resumed_from_.empty() ? nlohmann::json(nullptr)
                                                                  : nlohmann::json(resumed_from_.string())},

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -36,6 +37,34 @@ bool fusion_enabled() {
 template <class Dst, class Src>
 void convert(Dst* dst, const Src* src, std::size_t n) {
     for (std::size_t k = 0; k < n; ++k) dst[k] = static_cast<Dst>(src[k]);
+}
+
+// The index of the first element of x[0, n) that is NaN or +-Inf, or n; the elements before it
+// are copied to last[0, index). A value is not finite exactly when its exponent bits are all
+// ones, and then adding the lowest exponent bit to them carries into the sign bit: each block is
+// tested with one branch-free integer loop the compiler vectorises, then copied while it is in
+// L1, and only a block that has one is searched element by element.
+template <class T, class Bits>
+std::size_t first_non_finite(const T* x, std::size_t n, double* last) {
+    static_assert(sizeof(T) == sizeof(Bits));
+    constexpr Bits exponent = sizeof(T) == 8 ? Bits(0x7ff0000000000000ULL) : Bits(0x7f800000U);
+    constexpr Bits lowest = exponent & (~exponent + 1);
+    constexpr Bits sign = Bits(1) << (8 * sizeof(Bits) - 1);
+    constexpr std::size_t block = 1024;
+    for (std::size_t b = 0; b < n; b += block) {
+        const std::size_t e = std::min(n, b + block);
+        Bits any = 0;
+        for (std::size_t k = b; k < e; ++k) {
+            Bits u;
+            std::memcpy(&u, x + k, sizeof u);
+            any |= (u & exponent) + lowest;
+        }
+        if ((any & sign) != 0)
+            for (std::size_t k = b; k < e; ++k)
+                if (!std::isfinite(x[k])) return k;
+        for (std::size_t k = b; k < e; ++k) last[k] = static_cast<double>(x[k]);
+    }
+    return n;
 }
 
 // Kernels run as one (plan_stages): in plan order, those flagged `next` for the step after the
@@ -168,6 +197,26 @@ public:
 
     void flush_records() override {
         for (auto& k : kernels_) k->flush_records();
+    }
+
+    std::optional<NonFiniteValue> find_non_finite(const std::vector<std::string>& vars) override {
+        last_finite_.resize(vars.size());
+        for (std::size_t v = 0; v < vars.size(); ++v) {
+            const Buffer& b = ws_.buffer(vars[v]);
+            std::vector<double>& last = last_finite_[v];
+            // Until a first check has filled it, an element has no last finite value (NaN).
+            if (last.size() != b.size()) last.assign(b.size(), std::nan(""));
+            std::size_t at = b.size();
+            if (b.type() == DType::f64)
+                at = first_non_finite<double, std::uint64_t>(b.as<double>(), b.size(), last.data());
+            else if (b.type() == DType::f32)
+                at = first_non_finite<float, std::uint32_t>(b.as<float>(), b.size(), last.data());
+            if (at < b.size()) {
+                const double value = b.type() == DType::f64 ? b.as<double>()[at] : b.as<float>()[at];
+                return NonFiniteValue{vars[v], at, value, last[at]};
+            }
+        }
+        return std::nullopt;
     }
 
     std::vector<OpTime> op_times() const override {

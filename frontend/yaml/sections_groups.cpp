@@ -9,6 +9,7 @@
 
 #include <spikegraph/model_library.hpp>
 #include "core/text.hpp"
+#include "core/time_steps.hpp"
 
 namespace spikegraph::detail::yaml_loader {
 
@@ -18,8 +19,12 @@ void Loader::read_simulation(const YAML::Node& sim) {
                {"dt", "duration", "seed", "precision", "batch", "threads", "backend"});
     SimulationSettings& s = net_.settings;
     if (const auto n = sim["dt"]) s.dt_ms = time_ms(n, "simulation.dt", true, "0.1 ms");
-    if (const auto n = sim["duration"])
+    if (const auto n = sim["duration"]) {
         s.duration_ms = time_ms(n, "simulation.duration", true, "1 s");
+        // Here, not only when the run starts, so that `validate` refuses it too.
+        const std::string why = steps_problem(s.duration_ms, s.dt_ms, k_max_steps, "duration");
+        if (!why.empty()) fail(n, "simulation.duration", why);
+    }
     if (const auto n = sim["seed"]) s.seed = integer(n, "simulation.seed", 0, "seed: 1");
     if (const auto n = sim["precision"])
         s.precision = choice(n, "simulation.precision", "precision", {"double", "float"}) == "float"

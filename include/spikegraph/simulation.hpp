@@ -52,7 +52,16 @@ struct SimulationOptions {
     /// Most steps the backend gathers before handing records to the monitors (0: its choice);
     /// the output files do not depend on it.
     std::int64_t record_block_steps = 0;
+    /// Check the state for NaN and Inf every k_finite_check_steps steps of run_continue: on the
+    /// first one found the run stops, the monitors are finished (complete outputs up to there,
+    /// the manifest's "stopped" says why) and a SimulationError names the variable, neuron,
+    /// batch entry and step. Off: the run goes on to the end whatever the state holds.
+    bool check_finite = true;
 };
+
+/// How often (in steps) run_continue checks the state for NaN and Inf (check_finite): a value
+/// found non-finite after step S became so in one of the steps since the check before.
+inline constexpr std::int64_t k_finite_check_steps = 128;
 
 /// Called every few steps during run_continue: (steps done, steps asked for).
 using ProgressFn = std::function<void(std::int64_t done, std::int64_t total)>;
@@ -129,6 +138,9 @@ public:
     double start_ms() const { return static_cast<double>(start_step_) * dt_ms(); }
     /// Whether the last run_continue was stopped through RunControl::stop.
     bool interrupted() const { return interrupted_; }
+    /// Why a run stopped on a fault (the manifest's "stopped"), or null: {"reason":
+    /// "non-finite", "variable", "neuron", "batch_entry", "step", "value", "last_finite", ...}.
+    const nlohmann::json& stopped() const { return stopped_; }
 
     /// The figures of stats.json.
     nlohmann::json stats() const;
@@ -198,6 +210,17 @@ private:
     // const (the values step() starts from do not change), so const accessors may call it.
     void initialise_values() const;
     void apply_overrides() const;
+    // The real state variables [batch, n] of the groups, which check_finite watches.
+    std::vector<std::string> finite_watch() const;
+    // Throws as run_checked does when `watched` holds NaN or Inf now, before step `step`.
+    void check_finite_now(const std::vector<std::string>& watched, std::int64_t step);
+    // Runs up to n steps, checking `watched` every k_finite_check_steps steps and, when
+    // `last_call` (the run's last piece), at the end; returns the steps run (fewer when `stop`
+    // turned true). @throws SimulationError on NaN/Inf
+    std::int64_t run_checked(std::int64_t n, const std::atomic<bool>* stop,
+                             const std::vector<std::string>& watched, bool last_call);
+    [[noreturn]] void stop_on_non_finite(const std::string& var, std::size_t index, double value,
+                                         double last_finite, std::int64_t checked_step);
     // Copies from `source` the snapshot variables selected by `keep`, and the step when `step`.
     void copy_from(const Simulation& source, bool (*keep)(const VariableSpec&), bool step);
 
@@ -227,6 +250,8 @@ private:
     std::int64_t start_step_ = 0;  // step at which this object's recording started
     std::filesystem::path resumed_from_;
     std::filesystem::path last_checkpoint_;
+    nlohmann::json stopped_;           // null, or why the last run stopped on a fault
+    std::int64_t finite_at_step_ = 0;  // the state was last seen finite before this step
 };
 
 }  // namespace spikegraph
