@@ -3,7 +3,8 @@
 set -euo pipefail
 packages=(build-essential cmake libboost-graph-dev libtbb-dev libspdlog-dev libfmt-dev
           libyaml-cpp-dev nlohmann-json3-dev libcli11-dev librandom123-dev libgtest-dev
-          libbenchmark-dev python3-numpy)
+          libbenchmark-dev python3-numpy
+          clang-14 libclang-rt-14-dev libfuzzer-14-dev)  # the sanitizer and fuzz build (docs/testing.md)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
