@@ -84,6 +84,7 @@ set(SPIKEGRAPH_SIMULATOR_SOURCES
   simulator/simulation.cpp
   simulator/simulation_finite.cpp
   simulator/simulation_state.cpp
+  simulator/snapshot_checks.cpp
   simulator/state_snapshot.cpp
   simulator/variable_map.cpp
 )
@@ -104,6 +105,7 @@ set(SPIKEGRAPH_TEST_SOURCES
   tests/unit/test_bad_models.cpp
   tests/unit/test_c_emitter.cpp
   tests/unit/test_checkpoint.cpp
+  tests/unit/test_checkpoint_values.cpp
   tests/unit/test_cli.cpp
   tests/unit/test_cli_bad_config.cpp
   tests/unit/test_cli_input_limits.cpp

@@ -4,12 +4,14 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <utility>
 #include <vector>
 
 #include <fmt/format.h>
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <spikegraph/error.hpp>
@@ -21,6 +23,38 @@
 // locations, typed readers, did-you-mean), references and one file per group of sections.
 
 namespace spikegraph {
+
+namespace {
+
+// Records where each document starts; ignores the content.
+class DocumentStarts final : public YAML::EventHandler {
+public:
+    std::vector<YAML::Mark> starts;
+    void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+};
+
+// Where a second document starts, if the text has one. At most two documents are parsed.
+std::optional<YAML::Mark> second_document_start(const std::string& yaml) {
+    std::istringstream in(yaml);
+    YAML::Parser parser(in);
+    DocumentStarts starts;
+    for (int k = 0; k < 2 && parser.HandleNextDocument(starts); ++k) {
+    }
+    if (starts.starts.size() < 2) return std::nullopt;
+    return starts.starts[1];
+}
+
+}  // namespace
 
 namespace detail::yaml_loader {
 
@@ -106,18 +140,19 @@ Network load_network_from_string(const std::string& yaml, const std::string& fil
     for (const auto& o : overrides) sets.push_back(parse_set(o));
     YAML::Node root;
     try {
-        const std::vector<YAML::Node> documents = YAML::LoadAll(yaml);
-        if (documents.size() > 1) {
-            // A second document would be ignored silently by a plain load.
-            const YAML::Mark at = documents[1].Mark();
-            const int line = at.is_null() ? 0 : at.line + 1, column = at.is_null() ? 0 : at.column + 1;
+        root = YAML::Load(yaml);
+        // A second document would be ignored silently by a plain load. YAML::LoadAll is not used
+        // to find it: on some garbage (`,:::6`) yaml-cpp 0.7 reports documents without end, so
+        // the documents are counted with a bounded loop of the parser.
+        if (const auto second = second_document_start(yaml)) {
+            const int line = second->line + 1, column = second->column + 1;
             throw ConfigError(
-                fmt::format("{}{}: a second YAML document starts here; a config is one document "
-                            "(remove the '---' and what follows, or put it in a file of its own)",
-                            file_name, line > 0 ? fmt::format(":{}:{}", line, column) : ""),
+                fmt::format("{}:{}:{}: a second YAML document starts here; a config is one "
+                            "document (remove the '---' and what follows, or put it in a file of "
+                            "its own)",
+                            file_name, line, column),
                 ConfigLocation{file_name, line, column, ""});
         }
-        if (!documents.empty()) root = documents.front();
     } catch (const YAML::Exception& e) {
         yaml_error(file_name, e);
     }

@@ -15,6 +15,7 @@
 
 #include "core/atomic_file.hpp"
 #include <spikegraph/error.hpp>
+#include "simulator/snapshot_checks.hpp"
 #include "simulator/variable_sets.hpp"
 #include <spikegraph/config.hpp>
 
@@ -356,7 +357,7 @@ StateSnapshot read_checkpoint(const std::filesystem::path& path, const Plan& pla
     } catch (const nlohmann::json::exception& e) {
         corrupted(path, fmt::format("its description lacks an entry ({})", e.what()));
     }
-    if (s.step < 0) corrupted(path, "its step counter is negative");
+    detail::check_snapshot_values(plan, s, [&](const std::string& why) { corrupted(path, why); });
     // The structure matched, so the variables to restore are the plan's snapshot variables.
     if (s.variables.size() != detail::variables_of(plan, detail::VariableSet::snapshot).size())
         corrupted(path, "it does not hold every variable of the network's state");

@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -83,7 +84,8 @@ TEST(ConfigFiles, ASecondYamlDocumentIsRefusedWhereItStarts) {
         load_network(two);
         ADD_FAILURE() << "a second document was accepted";
     } catch (const ConfigError& e) {
-        EXPECT_EQ(e.line(), 4) << e.what();
+        EXPECT_EQ(e.line(), 3) << e.what();  // the '---' line
+        EXPECT_EQ(e.column(), 1) << e.what();
         EXPECT_NE(std::string(e.what()).find("a second YAML document starts here"),
                   std::string::npos)
             << e.what();
@@ -92,6 +94,14 @@ TEST(ConfigFiles, ASecondYamlDocumentIsRefusedWhereItStarts) {
     write(two, std::string("---\n") + k_valid);
     EXPECT_EQ(load_network(two).groups.size(), 1u);
     EXPECT_EQ(load_network_from_string(k_valid, "net.yaml").groups.size(), 1u);
+}
+
+// Found by fuzz_yaml_loader: on these five bytes YAML::LoadAll produced documents without end
+// (memory grew until the fuzzer's limit). The loader now counts at most two documents.
+TEST(ConfigFiles, GarbageThatMakesYamlCppReportEndlessDocumentsIsRefusedAtOnce) {
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_THROW(load_network_from_string(",:::6", "net.yaml"), ConfigError);
+    EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 1.0);
 }
 
 }  // namespace

@@ -109,14 +109,14 @@ monitors:
     return {
         {"variable_listed_twice", twice.c_str(), {}, "variable 'v' is listed twice"},
         {"variable_named_like_a_monitor_file", clash.c_str(), {}, "clashes with the monitor's own 'index' file"},
-        {"nan_per_synapse_delay", nan_delay.c_str(), {}, "is not a finite number of steps"},
-        {"delay_steps_beyond_i32", delay_steps.c_str(), {"--max-memory", "1000TiB"}, "does not fit its dtype int32"},
+        {"nan_per_synapse_delay", nan_delay.c_str(), {}, "every value must be a finite number"},
+        {"delay_steps_beyond_i32", delay_steps.c_str(), {"--max-memory", "1000TiB"}, "the longest delay is 2147483647 steps"},
         {"group_of_1e13_neurons", huge_group.c_str(), {}, "state of 'n'"},
         {"all_to_all_1e5_by_1e5", all_to_all.c_str(), {}, "(1e10 expected synapses x 12 bytes)"},
         {"delay_ring_over_the_limit", typo_delay.c_str(), {"--max-memory", "512MiB"}, "delay ring of 'ee' 1.2 GiB"},
         {"too_many_per_neuron_variables", wide.c_str(), {}, "at most 63 are supported"},
         {"unknown_backend", k_group, {"--backend", "tpu"}, "tpu"},
-        {"duration_beyond_the_step_counter", k_group, {"--duration", "1e300s"}, "more than a step counter holds"},
+        {"duration_beyond_the_step_counter", k_group, {"--duration", "1e300s"}, "the longest duration is 4611686018427387904 steps"},
         {"bad_max_memory", k_group, {"--max-memory", "4XB"}, "--max-memory '4XB'"},
         {"bad_seed", k_group, {"--seed", "-3"}, "--seed '-3'"},
     };
