@@ -10,24 +10,15 @@
 
 #include "core/text.hpp"
 #include "tests/support/cli_test.hpp"
+#include "tests/support/text_builders.hpp"
 
 namespace spikegraph {
 namespace {
 
 using namespace cli_test;
 
-std::string repeat(const std::string& s, std::size_t n) {
-    std::string out;
-    out.reserve(s.size() * n);
-    for (std::size_t k = 0; k < n; ++k) out += s;
-    return out;
-}
-
-std::string sum_of(const std::string& term, std::size_t n) {
-    std::string out = term;
-    for (std::size_t k = 1; k < n; ++k) out += "+" + term;
-    return out;
-}
+using test_text::repeat;
+using test_text::sum_of;
 
 // A one-group model whose equation is `rhs` (dimensionless per time after `/ tau`).
 std::string model_with(const std::string& rhs, const std::string& method = "euler") {

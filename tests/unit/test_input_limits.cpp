@@ -18,6 +18,7 @@
 #include "core/expr.hpp"
 #include "core/expr_eval.hpp"
 #include "core/units.hpp"
+#include "tests/support/text_builders.hpp"
 #include "frontend/equations.hpp"
 #include "frontend/expression_parser.hpp"
 
@@ -26,19 +27,8 @@ namespace {
 
 const TextOrigin k_origin{"net.yaml", 7, 5, "models.m.equations"};
 
-std::string repeat(const std::string& s, std::size_t n) {
-    std::string out;
-    out.reserve(s.size() * n);
-    for (std::size_t k = 0; k < n; ++k) out += s;
-    return out;
-}
-
-// "v + v + ... + v" with n terms.
-std::string sum_of(const std::string& term, std::size_t n) {
-    std::string out = term;
-    for (std::size_t k = 1; k < n; ++k) out += " + " + term;
-    return out;
-}
+using test_text::repeat;
+using test_text::sum_of;
 
 std::string parse_error(const std::string& text) {
     try {
