@@ -84,19 +84,22 @@ TEST(MemorySize, AvailableMemoryIsReadOnLinux) {
 }
 
 TEST(MemoryEstimate, HugeGroupIsRefusedWithTheTotalThePartAndTheLimit) {
-    Network net = one_group(10'000'000'000'000);  // 10^13 neurons: "valid" before the estimate
+    // Two billion neurons (just under the largest group, 2^31 - 1): "valid" before the estimate.
+    Network net = one_group(2'000'000'000);
     net.settings.max_memory_bytes = k_gib;
     const std::string msg = refusal(net);
     EXPECT_NE(msg.find("the network needs about "), std::string::npos) << msg;
     EXPECT_NE(msg.find("state of 'n' "), std::string::npos) << msg;
-    EXPECT_NE(msg.find("(1e13 neurons x "), std::string::npos) << msg;
+    EXPECT_NE(msg.find("(2e9 neurons x "), std::string::npos) << msg;
     EXPECT_NE(msg.find("the limit is 1.0 GiB (--max-memory"), std::string::npos) << msg;
     EXPECT_EQ(msg.find('\n'), std::string::npos) << "one line";
     EXPECT_LT(msg.size(), 400u) << msg;
 }
 
 TEST(MemoryEstimate, NoExplicitLimitMeansTheAvailableMemory) {
-    Network net = one_group(10'000'000'000'000);
+    // 2e9 neurons in a batch of 10^5: petabytes, more than any machine has.
+    Network net = one_group(2'000'000'000);
+    net.settings.batch = 100'000;
     const std::string msg = refusal(net);
     EXPECT_NE(msg.find("available "), std::string::npos) << msg;
     EXPECT_NE(msg.find("(MemAvailable; set --max-memory"), std::string::npos) << msg;
@@ -204,6 +207,28 @@ TEST(MemoryEstimate, SmallNetworkFitsAndListsEveryPart) {
     for (const char* part : {"state of 'n'", "monitor 's'", "native compilation", "program"})
         EXPECT_NE(find_part(built.memory, part), nullptr) << part;
     EXPECT_GT(built.memory.total(), static_cast<double>(built.state_bytes));
+}
+
+}  // namespace
+}  // namespace spikegraph
+
+namespace spikegraph {
+namespace {
+
+// Neuron indices are int32 (spike lists, spike rings, synapse tables): a group past 2^31 - 1 would
+// index wrongly on a machine with the memory for it, so it is refused whatever the memory.
+TEST(GroupSize, AGroupPastTheLargestIndexIsRefusedWhateverTheMemory) {
+    Network net;
+    net.settings.max_memory_bytes = std::uint64_t{1} << 62;
+    net.add_group("n", 2'147'483'648, library_model("lif"));
+    try {
+        (void)build(net);
+        ADD_FAILURE() << "a group of 2^31 neurons was accepted";
+    } catch (const ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("is more than the largest group, 2147483647"),
+                  std::string::npos)
+            << e.what();
+    }
 }
 
 }  // namespace

@@ -111,7 +111,7 @@ monitors:
         {"variable_named_like_a_monitor_file", clash.c_str(), {}, "clashes with the monitor's own 'index' file"},
         {"nan_per_synapse_delay", nan_delay.c_str(), {}, "every value must be a finite number"},
         {"delay_steps_beyond_i32", delay_steps.c_str(), {"--max-memory", "1000TiB"}, "the longest delay is 2147483647 steps"},
-        {"group_of_1e13_neurons", huge_group.c_str(), {}, "state of 'n'"},
+        {"group_of_1e13_neurons", huge_group.c_str(), {}, "is more than the largest group, 2147483647"},
         {"all_to_all_1e5_by_1e5", all_to_all.c_str(), {}, "(1e10 expected synapses x 12 bytes)"},
         {"delay_ring_over_the_limit", typo_delay.c_str(), {"--max-memory", "512MiB"}, "delay ring of 'ee' 1.2 GiB"},
         {"too_many_per_neuron_variables", wide.c_str(), {}, "at most 63 are supported"},
