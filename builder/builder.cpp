@@ -44,8 +44,7 @@ BuildResult PlanBuilder::run() {
     std::map<std::string, std::set<std::string>> per_neuron;
     for (const auto& c : net_.current_inputs) per_neuron[c.target.group].insert(c.variable);
     for (const auto& g : net_.groups) {
-        if (g.size() == 0)
-            config_error(with_key(g.origin, "groups." + g.name()), "size must be at least 1");
+        check_population_size(g.size(), with_key(g.origin, "groups." + g.name()));
         auto built = detail::build_group(g, plan_.dt_ms, plan_.batch, plan_.precision,
                                          per_neuron[g.name()]);
         check_per_neuron_symbols(g, built);

@@ -41,7 +41,7 @@ void PlanBuilder::add_spike_source_vars(const std::string& name, std::size_t n, 
 
 void PlanBuilder::add_poisson(const PoissonInput& p) {
     const TextOrigin o = with_key(p.origin, "inputs." + p.name);
-    if (p.size == 0) config_error(o, "size must be at least 1");
+    check_population_size(p.size, o);
     SymbolDims idx;
     auto rate = parse_value(p.rate, with_key(o, "inputs." + p.name + ".rate"), idx);
     expect_dimension(rate, dim::frequency(), p.rate, o, "inputs." + p.name + ".rate");
@@ -75,7 +75,7 @@ void PlanBuilder::add_poisson(const PoissonInput& p) {
 
 void PlanBuilder::add_spike_times(const SpikeTimesInput& s) {
     const TextOrigin o = with_key(s.origin, "inputs." + s.name);
-    if (s.size == 0) config_error(o, "size must be at least 1");
+    check_population_size(s.size, o);
     if (s.indices.size() != s.times_ms.size())
         config_error(o, fmt::format("indices has {} entries but times has {}; they pair up "
                                     "one to one", s.indices.size(), s.times_ms.size()));

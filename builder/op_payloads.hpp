@@ -29,6 +29,10 @@ struct SymbolBinding {
 /// refuses a group with more, so that validate refuses it as a run would.
 constexpr std::size_t k_max_per_neuron_symbols = 63;
 
+/// Most neurons (or sources) of one group or input: spike lists, spike rings and synapse indices
+/// hold neuron indices as int32, so a larger group would index wrongly instead of failing.
+constexpr std::size_t k_max_population_size = 2'147'483'647;
+
 /// A statement `target op= value` on a group's variables (resets).
 struct UpdateStatement {
     enum class Op : std::uint8_t { assign, add, sub, mul, div };

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <spikegraph/error.hpp>
+#include "builder/op_payloads.hpp"
 #include "core/expr_eval.hpp"
 #include "core/finite_check.hpp"
 #include "frontend/config_location.hpp"
@@ -20,6 +21,14 @@ TextOrigin origin_of(const ValueSpec& v, const TextOrigin& fallback) {
 
 void config_error(const TextOrigin& origin, const std::string& message) {
     throw config_error_at(origin, message);
+}
+
+void check_population_size(std::size_t size, const TextOrigin& origin) {
+    if (size == 0) config_error(origin, "size must be at least 1");
+    if (size > k_max_population_size)
+        config_error(origin, fmt::format("size {} is more than the largest group, {} (2^31 - 1: "
+                                         "neuron indices are 32-bit); split it into several groups",
+                                         size, k_max_population_size));
 }
 
 ParsedValue parse_value(const ValueSpec& v, const TextOrigin& fallback, const SymbolDims& symbols,

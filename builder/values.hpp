@@ -36,6 +36,10 @@ TextOrigin origin_of(const ValueSpec& v, const TextOrigin& fallback);
 /// A config error at `origin`: "file:line:col: key: message".
 [[noreturn]] void config_error(const TextOrigin& origin, const std::string& message);
 
+/// A group's or input's size: at least 1 and at most k_max_population_size; else a config error
+/// at `origin`.
+void check_population_size(std::size_t size, const TextOrigin& origin);
+
 /// ms_to_steps (core/time_steps.hpp), with a time that cannot be counted in at most
 /// `max_steps` steps reported as a config error at `at` naming the limit.
 std::int64_t to_steps(double ms, double dt_ms, const TextOrigin& at,
