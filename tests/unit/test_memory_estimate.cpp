@@ -90,7 +90,7 @@ TEST(MemoryEstimate, HugeGroupIsRefusedWithTheTotalThePartAndTheLimit) {
     const std::string msg = refusal(net);
     EXPECT_NE(msg.find("the network needs about "), std::string::npos) << msg;
     EXPECT_NE(msg.find("state of 'n' "), std::string::npos) << msg;
-    EXPECT_NE(msg.find("(2e9 neurons x "), std::string::npos) << msg;
+    EXPECT_NE(msg.find("(2000000000 neurons x 28 bytes)"), std::string::npos) << msg;
     EXPECT_NE(msg.find("the limit is 1.0 GiB (--max-memory"), std::string::npos) << msg;
     EXPECT_EQ(msg.find('\n'), std::string::npos) << "one line";
     EXPECT_LT(msg.size(), 400u) << msg;
