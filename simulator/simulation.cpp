@@ -206,22 +206,18 @@ void Simulation::finish() {
     if (options_.out_dir.empty()) return;
     // Until here the previous run's files in the directory are untouched (ours are temporary);
     // from here they are replaced as a whole (monitors/output_dir.hpp).
-    std::vector<std::string> names = {"manifest.json", "stats.json"};
-    const auto add_names = [&](const nlohmann::json& entries) {
-        for (const auto& e : entries) names.push_back(e["file"].get<std::string>());
-    };
-    for (const auto& m : spike_monitors_) add_names(m->manifest_entries());
-    for (const auto& m : state_monitors_) add_names(m->manifest_entries());
-    output_->begin_commit(names);
+    // The entries are known once the records are flushed; the files they name are committed by
+    // the monitors' finish().
     nlohmann::json files = nlohmann::json::array();
-    for (auto& m : spike_monitors_) {
-        m->finish();
+    for (const auto& m : spike_monitors_)
         for (auto& f : m->manifest_entries()) files.push_back(f);
-    }
-    for (auto& m : state_monitors_) {
-        m->finish();
+    for (const auto& m : state_monitors_)
         for (auto& f : m->manifest_entries()) files.push_back(f);
-    }
+    std::vector<std::string> names = {"manifest.json", "stats.json"};
+    for (const auto& f : files) names.push_back(f["file"].get<std::string>());
+    output_->begin_commit(names);
+    for (auto& m : spike_monitors_) m->finish();
+    for (auto& m : state_monitors_) m->finish();
     nlohmann::json run = {{"config", options_.config},
                           {"spikegraph_version", SPIKEGRAPH_VERSION},
                           {"dt_ms", dt_ms()},
