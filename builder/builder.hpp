@@ -24,7 +24,9 @@ struct MonitorInfo {
     std::size_t begin = 0, end = 0;           // monitored slice
     std::vector<std::string> variables;       // state monitor: variable names in the group
     std::vector<std::string> units;           // their display units
-    std::vector<std::int64_t> indices;        // recorded neurons, within the slice
+    std::vector<std::int64_t> indices;        // recorded neurons, within the slice; for a
+                                              // connection (`synapses`): synapse indices
+    bool synapses = false;                    // records a connection's synapse variables
     std::int64_t every_steps = 1;
 };
 
@@ -36,10 +38,37 @@ struct PopulationInfo {
     std::string total_var;  // i64 [B]: spikes since initial_step
 };
 
+/// A connection with a synapse model: where its synapses and their variables live.
+struct SynapseGroupInfo {
+    std::string name;                           // the connection
+    std::string pre, post;                      // the pre population and the post group
+    std::size_t pre_begin = 0, post_begin = 0;  // slice starts: group index = begin + local
+    std::size_t synapses = 0;                   // nnz, in CSR order (pre-major)
+    std::string pre_index_var;                  // i32 [nnz]: pre neuron within the pre slice
+    std::string post_index_var;                 // i32 [nnz]: post neuron within the post slice
+    struct Variable {
+        std::string name;  // in the model ("w")
+        std::string var;   // plan variable ("ee.w"): [B, nnz] when batched, else [nnz] or [1]
+        std::string unit;  // display unit
+        bool batched = true;
+        bool shared = false;  // one value for every synapse: [1]
+    };
+    std::vector<Variable> variables;  // the model's variables and parameters (not lastupdate)
+};
+
+/// A SynapseStateSpec resolved: which variables of which connection to write at the end.
+struct SynapseStateInfo {
+    std::string name;
+    std::string connection;
+    std::vector<std::string> variables;  // names in the model
+};
+
 struct BuildResult {
     Plan plan;
     std::vector<MonitorInfo> monitors;
     std::vector<PopulationInfo> populations;
+    std::vector<SynapseGroupInfo> synapse_groups;
+    std::vector<SynapseStateInfo> synapse_states;
     std::size_t neurons = 0;   // in neuron groups
     std::size_t synapses = 0;
     std::size_t state_bytes = 0;  // memory of all variables for the chosen precision and batch

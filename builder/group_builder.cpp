@@ -48,6 +48,17 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
     } catch (const ModelError&) {
         throw;
     }
+    for (const auto& o : eq.odes)
+        if (o.event_driven)
+            throw ModelError(located(eq_origin, o.loc, fmt::format(
+                "'{}' is flagged (event-driven), which only synapse models know; a neuron "
+                "group integrates every equation each step: remove the flag", o.var)));
+    for (const auto& sub : eq.subs)
+        if (sub.summed)
+            throw ModelError(located(eq_origin, sub.loc, fmt::format(
+                "'{}' is flagged (summed), which only synapse models know (it sums over a "
+                "connection's synapses into the post group): declare it in the connection's "
+                "model, and '{} : <unit>' in this group", sub.name, sub.name)));
     if (eq.odes.empty())
         throw ModelError(located(eq_origin, {}, fmt::format(
             "model '{}' has no differential equation (dX/dt = ...)", m.name)));

@@ -50,8 +50,8 @@ std::optional<std::size_t> flags_start(std::string_view rhs) {
     if (open == std::string_view::npos || open == 0) return std::nullopt;
     const std::string_view inner = rhs.substr(open + 1, rhs.size() - open - 2);
     const bool words = std::all_of(inner.begin(), inner.end(), [](char c) {
-        return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == ',' || c == ' ' ||
-               c == '\t';
+        return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == ',' ||
+               c == ' ' || c == '\t';
     });
     if (!words || trim(rhs.substr(0, open)).empty()) return std::nullopt;
     return open;
@@ -125,8 +125,12 @@ public:
                      "' is not a name; write 'dx/dt = ...' for an equation or 'name = ...' for a "
                      "sub-expression");
         check_name(target, at(target_off), origin_);
-        if (!flags_.empty()) unknown_flag(flags_.front(), "a sub-expression takes no flags");
-        eq_.subs.push_back({std::string(target), value, unit_, at(target_off)});
+        bool summed = false;
+        for (const std::string& f : flags_) {
+            if (f == "summed") summed = true;
+            else unknown_flag(f, "a sub-expression knows only 'summed' (in synapse models)");
+        }
+        eq_.subs.push_back({std::string(target), value, unit_, at(target_off), summed});
     }
 
 private:
@@ -178,10 +182,13 @@ private:
             fail(origin_, at(off),
                  "'" + detail::quote_input(target) + "' is not a derivative; write 'dv/dt = ...'");
         check_name(var, at(off), origin_);
-        OdeSpec ode{std::string(var), rhs, unit_, false, at(off)};
+        OdeSpec ode{std::string(var), rhs, unit_, false, false, at(off)};
         for (const std::string& f : flags_) {
             if (f == "unless refractory") ode.unless_refractory = true;
-            else unknown_flag(f, "an equation knows 'unless refractory'");
+            else if (f == "event-driven") ode.event_driven = true;
+            else if (f == "clock-driven") continue;
+            else unknown_flag(f, "an equation knows 'unless refractory', and in synapse models "
+                                 "'event-driven' and 'clock-driven'");
         }
         eq_.odes.push_back(std::move(ode));
     }

@@ -29,6 +29,9 @@ struct OdeSpec {
     expr::Ptr rhs;
     Dimension unit;  // of `var`; the rhs is unit/second
     bool unless_refractory = false;
+    // Synapse models only: `(event-driven)` advances the variable in closed form at the
+    // synapse's events instead of every step; `(clock-driven)` is the default, said explicitly.
+    bool event_driven = false;
     expr::SourceLoc loc;
 };
 
@@ -38,6 +41,9 @@ struct SubExpression {
     expr::Ptr value;
     Dimension unit;
     expr::SourceLoc loc;
+    // Synapse models only: `(summed)` sets the post group's variable `name` every step to the
+    // sum of `value` over its synapses (Brian's summed variables).
+    bool summed = false;
 };
 
 /// `name : unit [(shared)|(constant)|(shared, constant)]`, a parameter (per neuron unless shared).

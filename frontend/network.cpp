@@ -65,6 +65,15 @@ StateMonitorSpec& Network::monitor_state(const std::string& name, const GroupRef
     return m;
 }
 
+SynapseStateSpec& Network::save_synapses(const std::string& name, const std::string& connection,
+                                         std::vector<std::string> variables) {
+    SynapseStateSpec& s = synapse_states.emplace_back();
+    s.name = name;
+    s.connection = connection;
+    s.variables = std::move(variables);
+    return s;
+}
+
 CustomOp& Network::add_op(CustomOp op) { return custom_ops.emplace_back(std::move(op)); }
 
 NeuronGroup* Network::find_group(const std::string& name) {

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -60,6 +61,26 @@ struct Connection {
     SynapseStorage storage = SynapseStorage::automatic;
     TextOrigin origin;
     TextOrigin delay_origin;
+
+    // Synapses with equations of their own (Brian's `Synapses(model=..., on_pre=...,
+    // on_post=...)`); docs/plasticity.md. Any of `model`, `on_post` or `plasticity`, or on_pre
+    // statements beyond `X += f(w)`, make the connection a synapse model: then `on_pre` and
+    // `on_post` are any statements over synapse variables, `x_pre`/`x_post` (unsuffixed names
+    // resolve to the synapse, then to the post group), t, dt, i, j, rand(), run in order at each
+    // event after the event-driven variables are brought up to date.
+    ValueSpec model;       // "w : 1\n dApre/dt = -Apre/taupre : 1 (event-driven)\n ..."
+    ValueSpec on_post;     // statements run when the post neuron spikes
+    ValueSpec post_delay;  // delay of the on_post pathway (like `delay` for on_pre)
+    // Values of the model's parameters and initial values of its variables: a constant, or an
+    // expression per synapse of i, j and rand(). `weight` sets `w` when the model has one.
+    std::map<std::string, ValueSpec> values;
+    std::string method = "auto";  // solver of the clock-driven synapse ODEs
+    TextOrigin method_origin;
+    // A rule of the plasticity library (frontend/synapse_library.hpp: stdp_additive, ...) with
+    // its parameters; it supplies model, on_pre and on_post (and `target += w`).
+    std::string plasticity;
+    std::map<std::string, ValueSpec> plasticity_parameters;
+    TextOrigin plasticity_origin;
 };
 
 }  // namespace spikegraph

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <spikegraph/group_ref.hpp>
@@ -18,10 +19,24 @@ struct SpikeMonitorSpec {
 
 struct StateMonitorSpec {
     std::string name;
-    GroupRef group;
+    GroupRef group;  // a neuron group (or slice), or a connection with a synapse model
     std::vector<std::string> variables;
     std::vector<std::int64_t> indices;  // within the slice; empty: every neuron of the slice
+    // A connection's synapses, by synapse index (CSR order, as in the final-state files) or
+    // by (pre, post) pairs of indices in the pre and post groups. Empty: every synapse.
+    std::vector<std::int64_t> synapses;
+    std::vector<std::pair<std::int64_t, std::int64_t>> pairs;
     ValueSpec every;                    // record interval; empty: every step
+    TextOrigin origin;
+};
+
+/// The final values of a connection's synapse variables, written at the end of a run (and by
+/// Simulation::write_synapses on demand) as `<name>.<var>.npy` with `<name>.pre.npy` and
+/// `<name>.post.npy` (indices in the pre and post groups), described in the manifest.
+struct SynapseStateSpec {
+    std::string name;
+    std::string connection;
+    std::vector<std::string> variables;  // empty: every variable of the synapse model
     TextOrigin origin;
 };
 

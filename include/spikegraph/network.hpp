@@ -55,6 +55,10 @@ public:
     SpikeMonitorSpec& monitor_spikes(const std::string& name, const GroupRef& source);
     StateMonitorSpec& monitor_state(const std::string& name, const GroupRef& group,
                                     std::vector<std::string> variables);
+    /// Writes the final values of connection `connection`'s synapse variables at the end of a
+    /// run (every variable when `variables` is empty).
+    SynapseStateSpec& save_synapses(const std::string& name, const std::string& connection,
+                                    std::vector<std::string> variables = {});
 
     /// Places a user op (its kind registered with register_op) into every step.
     CustomOp& add_op(CustomOp op);
@@ -69,6 +73,7 @@ public:
     std::deque<CurrentInput> current_inputs;
     std::deque<SpikeMonitorSpec> spike_monitors;
     std::deque<StateMonitorSpec> state_monitors;
+    std::deque<SynapseStateSpec> synapse_states;
     std::deque<CustomOp> custom_ops;
     std::map<std::string, NeuronModel> models;  // user models by name (YAML `models:`)
 };
