@@ -3,7 +3,9 @@
 // parameter-set options; and each kind of bad request a located ConfigError naming the fix.
 
 #include <algorithm>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,6 +17,10 @@
 #include "frontend/equations.hpp"
 #include "frontend/expression_parser.hpp"
 #include "frontend/synapse_library.hpp"
+
+#ifndef SPIKEGRAPH_SOURCE_DIR
+#define SPIKEGRAPH_SOURCE_DIR "."
+#endif
 
 namespace spikegraph {
 namespace {
@@ -226,6 +232,22 @@ TEST(SynapseLibrary, RuleWithItsOwnModelOrWithoutTargetIsRefused) {
     EXPECT_TRUE(contains(expand_error(twice).what(), "'tau_e' is a parameter of plasticity rule "
                                                      "'rstdp'; set it among the plasticity "
                                                      "parameters"));
+}
+
+// docs/plasticity-library.md shows each rule's statements as the library writes them.
+TEST(SynapseLibrary, DocsShowEachRulesStatements) {
+    std::ifstream file(SPIKEGRAPH_SOURCE_DIR "/docs/plasticity-library.md");
+    ASSERT_TRUE(file) << "docs/plasticity-library.md not found";
+    std::stringstream text;
+    text << file.rdbuf();
+    for (const std::string& name : synapse_rule_names()) {
+        EXPECT_TRUE(contains(text.str(), "## " + name + "\n"));
+        for (const std::string* pathway : {&synapse_rule(name).on_pre, &synapse_rule(name).on_post}) {
+            std::stringstream lines(*pathway);
+            for (std::string line; std::getline(lines, line);)
+                EXPECT_TRUE(contains(text.str(), "  " + line + "\n")) << name;
+        }
+    }
 }
 
 }  // namespace

@@ -158,6 +158,15 @@ TEST(YamlSynapses, PlasticityAsANameOrAMappingOfParameters) {
     EXPECT_TRUE(contains(e.on_pre.text, "I_syn += w\nApre = dApre"));
 }
 
+TEST(YamlSynapses, SetOverridesAPlasticityParameter) {
+    const Network net = load_network_from_string(
+        k_head + k_plastic + "    plasticity: {rule: rstdp}\n", "net.yaml",
+        {"connections.syn.plasticity.reward=0.5"});
+    const ValueSpec& reward = net.connections.front().plasticity_parameters.at("reward");
+    EXPECT_EQ(reward.text, "0.5");
+    EXPECT_EQ(reward.origin.file, "--set");
+}
+
 TEST(YamlSynapses, BadPlasticityIsLocatedWithTheFix) {
     EXPECT_TRUE(contains(connection_error(k_plastic + "    plasticity: stdp_additve\n"),
                          "net.yaml:11:17: connections.syn.plasticity: unknown plasticity rule "
