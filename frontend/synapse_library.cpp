@@ -48,38 +48,39 @@ std::map<std::string, std::string> pair_defaults() {
 
 const std::vector<std::string> k_pairings = {"all_to_all", "nearest"};
 
-SynapseRule make_stdp_additive() {
+// A pair rule: the traces above, and the weight updates at pre and post spikes.
+SynapseRule pair_rule(std::string name, std::string description, std::string source,
+                      const std::string& pre_update, const std::string& post_update) {
     SynapseRule r;
-    r.name = "stdp_additive";
-    r.description = "pair-based STDP, additive, weights clipped to [wmin, wmax]";
-    r.source = "Song, Miller & Abbott (2000), Nat. Neurosci. 3:919-926; as in Brian2's "
-               "examples/synapses/STDP.py";
+    r.name = std::move(name);
+    r.description = std::move(description);
+    r.source = std::move(source);
     r.model = std::string("w : weight_unit\n") + k_pair_traces;
-    r.on_pre = "Apre += dApre\nw = clip(w + Apost, wmin, wmax)";
-    r.on_post = "Apost += dApost\nw = clip(w + Apre, wmin, wmax)";
+    r.on_pre = "Apre += dApre\nw = clip(" + pre_update + ", wmin, wmax)";
+    r.on_post = "Apost += dApost\nw = clip(" + post_update + ", wmin, wmax)";
     r.defaults = pair_defaults();
     r.options = {{"pairing", k_pairings}};
     r.traces = {"Apre", "Apost"};
     return r;
 }
 
+SynapseRule make_stdp_additive() {
+    return pair_rule("stdp_additive", "pair-based STDP, additive, weights clipped to [wmin, wmax]",
+                     "Song, Miller & Abbott (2000), Nat. Neurosci. 3:919-926; as in Brian2's "
+                     "examples/synapses/STDP.py",
+                     "w + Apost", "w + Apre");
+}
+
 // Soft bounds: depression scales with w, potentiation with (wmax - w); the form of Guetig,
 // Aharonov, Rotter & Sompolinsky (2003) with mu = 1 (van Rossum, Bi & Turrigiano 2000 scale the
 // depression only).
 SynapseRule make_stdp_multiplicative() {
-    SynapseRule r;
-    r.name = "stdp_multiplicative";
-    r.description = "pair-based STDP with soft bounds: depression proportional to w, "
-                    "potentiation to wmax - w";
-    r.source = "Guetig, Aharonov, Rotter & Sompolinsky (2003), J. Neurosci. 23:3697-3714, "
-               "mu = 1; van Rossum, Bi & Turrigiano (2000), J. Neurosci. 20:8812-8821";
-    r.model = std::string("w : weight_unit\n") + k_pair_traces;
-    r.on_pre = "Apre += dApre\nw = clip(w + Apost * w / wmax, wmin, wmax)";
-    r.on_post = "Apost += dApost\nw = clip(w + Apre * (wmax - w) / wmax, wmin, wmax)";
-    r.defaults = pair_defaults();
-    r.options = {{"pairing", k_pairings}};
-    r.traces = {"Apre", "Apost"};
-    return r;
+    return pair_rule("stdp_multiplicative",
+                     "pair-based STDP with soft bounds: depression proportional to w, "
+                     "potentiation to wmax - w",
+                     "Guetig, Aharonov, Rotter & Sompolinsky (2003), J. Neurosci. 23:3697-3714, "
+                     "mu = 1; van Rossum, Bi & Turrigiano (2000), J. Neurosci. 20:8812-8821",
+                     "w + Apost * w / wmax", "w + Apre * (wmax - w) / wmax");
 }
 
 // Pfister & Gerstner (2006), Table 4, visual cortex data (Sjoestroem et al. 2001), full
@@ -333,10 +334,10 @@ Connection expand_plasticity(const Connection& c) {
                              detail::quote_input(c.plasticity),
                              detail::did_you_mean(c.plasticity, synapse_rule_names()),
                              fmt::join(synapse_rule_names(), ", ")));
-    if (c.target.empty())
-        fail(at, fmt::format("plasticity rule '{}' needs a target, the post variable each spike "
-                             "adds w to (e.g. target: ge); it writes on_pre itself",
-                             rule->name));
+    if (!c.on_pre.empty() && c.target.empty())
+        fail(at, fmt::format("plasticity rule '{}' writes on_pre itself (TARGET += w, then its "
+                             "statements); replace on_pre by target, the post variable each spike "
+                             "adds w to (e.g. target: ge)", rule->name));
     const std::pair<const char*, const ValueSpec*> own[] = {
         {"on_pre", &c.on_pre}, {"model", &c.model}, {"on_post", &c.on_post}};
     for (const auto& [field, text] : own)
@@ -345,6 +346,10 @@ Connection expand_plasticity(const Connection& c) {
                                  "connection's {}, or drop plasticity and write the whole synapse "
                                  "model (docs/plasticity-library.md gives each rule's text)",
                                  rule->name, field, field));
+    if (c.target.empty())
+        fail(at, fmt::format("plasticity rule '{}' needs a target, the post variable each spike "
+                             "adds w to (e.g. target: ge); it writes on_pre itself",
+                             rule->name));
     const std::vector<std::string> known = synapse_rule_parameters(*rule);
     for (const auto& [name, v] : c.plasticity_parameters)
         if (std::find(known.begin(), known.end(), name) == known.end())

@@ -227,6 +227,10 @@ TEST(SynapseLibrary, RuleWithItsOwnModelOrWithoutTargetIsRefused) {
     no_target.target.clear();
     EXPECT_TRUE(contains(expand_error(no_target).what(), "needs a target, the post variable "
                                                          "each spike adds w to (e.g. target: ge)"));
+    Connection statements = plastic("rstdp");
+    statements.target.clear();
+    statements.on_pre = "ge += w";
+    EXPECT_TRUE(contains(expand_error(statements).what(), "replace on_pre by target"));
     Connection twice = plastic("rstdp");
     twice.values["tau_e"] = "2 s";
     EXPECT_TRUE(contains(expand_error(twice).what(), "'tau_e' is a parameter of plasticity rule "
