@@ -133,23 +133,23 @@ SynapseRule make_stdp_triplet() {
     return r;
 }
 
-// Pair STDP writes an eligibility trace e instead of w; w follows reward * e. tau_e = 1 s is
+// Pair STDP writes an eligibility trace elig instead of w; w follows reward * elig. tau_e = 1 s is
 // Izhikevich's (2007) tau_c. tau_r = tau_e makes a pairing followed by a reward of 1 held for
-// good change w by the eligibility the pairing left (the integral of e / tau_r).
+// good change w by the eligibility the pairing left (the integral of elig / tau_r).
 SynapseRule make_rstdp() {
     SynapseRule r;
     r.name = "rstdp";
     r.description = "reward-modulated pair STDP with an eligibility trace and a global reward";
     r.source = "Izhikevich (2007), Cereb. Cortex 17:2443-2452; Florian (2007), Neural Comput. "
                "19:1468-1502";
-    r.model = std::string("dw/dt = reward * e / tau_r : weight_unit (clock-driven)\n"
-                          "de/dt = -e / tau_e : weight_unit (clock-driven)\n") +
+    r.model = std::string("dw/dt = reward * elig / tau_r : weight_unit (clock-driven)\n"
+                          "delig/dt = -elig / tau_e : weight_unit (clock-driven)\n") +
               k_pair_traces +
               "tau_e : second (shared)\n"
               "tau_r : second (shared)\n"
               "reward : 1 (shared)\n";
-    r.on_pre = "w = clip(w, wmin, wmax)\nApre += dApre\ne += Apost";
-    r.on_post = "w = clip(w, wmin, wmax)\nApost += dApost\ne += Apre";
+    r.on_pre = "w = clip(w, wmin, wmax)\nApre += dApre\nelig += Apost";
+    r.on_post = "w = clip(w, wmin, wmax)\nApost += dApost\nelig += Apre";
     r.defaults = pair_defaults();
     r.defaults["tau_e"] = "1000 ms";
     r.defaults["tau_r"] = "1000 ms";

@@ -121,6 +121,16 @@ TEST(SynapseLibrary, EveryRuleAndPairingExpandsIntoTextWhoseUnitsAgree) {
             }
 }
 
+// The rules' text also runs in Brian2, which reserves the names of its constants.
+TEST(SynapseLibrary, NoRuleNamesAVariableAfterABrianConstant) {
+    for (const std::string& name : synapse_rule_names()) {
+        const SymbolDims dims =
+            symbol_dims(parse_equations(expand_plasticity(plastic(name)).model.text, {}));
+        for (const char* reserved : {"e", "pi", "inf", "True", "False"})
+            EXPECT_EQ(dims.count(reserved), 0u) << name << " defines " << reserved;
+    }
+}
+
 TEST(SynapseLibrary, AdditiveDefaultsFollowSongEtAlAsInBrian) {
     const Connection e = expand_plasticity(plastic("stdp_additive"));
     EXPECT_EQ(e.values.at("taupre").text, "20 ms");
