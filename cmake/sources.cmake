@@ -143,10 +143,12 @@ set(SPIKEGRAPH_TEST_SOURCES
   tests/unit/test_schedule.cpp
   tests/unit/test_solvers.cpp
   tests/unit/test_state.cpp
+  tests/unit/test_synapse_library.cpp
   tests/unit/test_time_steps.cpp
   tests/unit/test_units.cpp
   tests/unit/test_validate_parity.cpp
   tests/unit/test_yaml_loader.cpp
+  tests/unit/test_yaml_synapses.cpp
   tests/validation/test_benchmark_rates.cpp
   tests/validation/test_convergence.cpp
   tests/validation/test_determinism.cpp
