@@ -1,0 +1,463 @@
+// Monitors of synapse variables (issue 14): state monitors of a synapse model's synapses (by
+// index, by (pre, post) pair, every synapse; with `every`; batched), the final synapse state
+// written at the end of a run and by Simulation::write_synapses, the errors for what cannot be
+// recorded, and resumed or restored plastic runs giving the same synapse files bit for bit.
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include <spikegraph/error.hpp>
+#include <spikegraph/simulation.hpp>
+#include "monitors/npy_writer.hpp"
+#include "monitors/state_monitor.hpp"
+#include "monitors/synapse_state.hpp"
+#include "tests/support/record_blocks.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace spikegraph {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct TempDir : testing_support::TempDir {
+    TempDir() : testing_support::TempDir("spikegraph_synmon", true) {}
+};
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+nlohmann::json entry(const nlohmann::json& manifest, const std::string& file) {
+    for (const auto& f : manifest["files"])
+        if (f["file"] == file) return f;
+    ADD_FAILURE() << "manifest lists no " << file;
+    return nullptr;
+}
+
+template <class E>
+std::string error_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const E& e) {
+        return e.what();
+    }
+    ADD_FAILURE() << "expected " << typeid(E).name();
+    return "";
+}
+
+::testing::AssertionResult contains(const std::string& text, const std::string& part) {
+    if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "\"" << text << "\" does not contain \"" << part << "\"";
+}
+
+NeuronModel counter() {  // v changes only by delivery
+    NeuronModel m;
+    m.name = "counter";
+    m.equations = "dv/dt = 0 / ms : 1";
+    return m;
+}
+
+// Sources src[1:4] onto dst[2:5] by the pairs below (indices within the slices), so that every
+// synapse's neurons and weight w = i + 10 j (group indices) are known. CSR order:
+//   synapse  0   1   2   3   4   5      (4 and 5: a multapse)
+//   pre      1   1   2   3   3   3      (in src)
+//   post     2   4   3   2   4   4      (in dst)
+//   w       21  41  32  23  43  43
+// Source 1 fires at 1 and 3 ms, source 3 at 2 ms; dt = 0.1 ms. `on_pre` decides what a spike
+// does: "v_post += w; w += 1" makes the connection plastic.
+Network synapse_net(const std::string& on_pre = "v_post += w") {
+    Network net;
+    net.settings.dt_ms = 0.1;
+    net.settings.threads = 1;
+    net.add_spike_times("src", 4, {1, 3, 1}, {1.0, 2.0, 3.0});
+    net.add_group("dst", 5, counter());
+    Connection& c = net.connect("syn", "src[1:4]", "dst[2:5]", "", "1",
+                                Connectivity::from_list({{0, 0}, {0, 2}, {1, 1}, {2, 0}, {2, 2}, {2, 2}}));
+    c.model = "w : 1";
+    c.on_pre = on_pre;
+    c.values["w"] = "i + 10*j";
+    return net;
+}
+
+const std::vector<std::int64_t> k_pre = {1, 1, 2, 3, 3, 3}, k_post = {2, 4, 3, 2, 4, 4};
+const std::vector<double> k_w = {21, 41, 32, 23, 43, 43};
+
+TEST(SynapseMonitors, RecordEverySynapseWithItsNeurons) {
+    TempDir dir;
+    Network net = synapse_net();
+    net.monitor_state("all", "syn", {"w"});
+    SimulationOptions o;
+    o.out_dir = dir.path();
+    Simulation sim(net, o);
+    sim.run(0.5);
+    sim.finish();
+    const NpyArray w = read_npy(dir / "all.w.npy");
+    ASSERT_EQ(w.shape, (std::vector<std::size_t>{5, 6}));
+    const auto values = w.as<double>();
+    for (std::size_t r = 0; r < 5; ++r)
+        EXPECT_EQ(std::vector<double>(values.begin() + r * 6, values.begin() + (r + 1) * 6), k_w);
+    EXPECT_EQ(read_npy(dir / "all.index.npy").as<std::int64_t>(),
+              (std::vector<std::int64_t>{0, 1, 2, 3, 4, 5}));
+    EXPECT_EQ(read_npy(dir / "all.pre.npy").as<std::int64_t>(), k_pre);
+    EXPECT_EQ(read_npy(dir / "all.post.npy").as<std::int64_t>(), k_post);
+    const auto manifest = nlohmann::json::parse(slurp(dir / "manifest.json"));
+    const auto e = entry(manifest, "all.w.npy");
+    EXPECT_EQ(e["kind"], "state");
+    EXPECT_EQ(e["synapses"], true);
+    EXPECT_EQ(e["connection"], "syn");
+    EXPECT_EQ(e["axes"], (nlohmann::json{"record", "synapse"}));
+    EXPECT_EQ(entry(manifest, "all.pre.npy")["neuron_group"], "src");
+    EXPECT_EQ(entry(manifest, "all.post.npy")["neuron_group"], "dst");
+}
+
+TEST(SynapseMonitors, SynapsesByIndexAndByPairIncludingMultapses) {
+    TempDir dir;
+    Network net = synapse_net();
+    net.monitor_state("by_index", "syn", {"w"}).synapses = {4, 0};
+    // Pairs in group indices: (3, 4) has two synapses, recorded in CSR order.
+    net.monitor_state("by_pair", "syn", {"w"}).pairs = {{2, 3}, {3, 4}};
+    SimulationOptions o;
+    o.out_dir = dir.path();
+    Simulation sim(net, o);
+    sim.run(0.2);
+    sim.finish();
+    EXPECT_EQ(read_npy(dir / "by_index.w.npy").as<double>(),
+              (std::vector<double>{43, 21, 43, 21}));
+    EXPECT_EQ(read_npy(dir / "by_index.pre.npy").as<std::int64_t>(),
+              (std::vector<std::int64_t>{3, 1}));
+    EXPECT_EQ(read_npy(dir / "by_pair.index.npy").as<std::int64_t>(),
+              (std::vector<std::int64_t>{2, 4, 5}));
+    EXPECT_EQ(read_npy(dir / "by_pair.post.npy").as<std::int64_t>(),
+              (std::vector<std::int64_t>{3, 4, 4}));
+    EXPECT_EQ(read_npy(dir / "by_pair.w.npy").shape, (std::vector<std::size_t>{2, 3}));
+}
+
+TEST(SynapseMonitors, EveryIntervalShowsAPlasticWeightBeforeTheStepThatChangesIt) {
+    TempDir dir;
+    Network net = synapse_net("v_post += w; w += 1");
+    auto& m = net.monitor_state("w0", "syn", {"w"});
+    m.synapses = {0};
+    m.every = "0.5 ms";
+    SimulationOptions o;
+    o.out_dir = dir.path();
+    Simulation sim(net, o);
+    sim.run(4.0);
+    sim.finish();
+    // Records at steps 0, 5, ..., 35; source 1 fires in steps 10 and 30, and a record of step k
+    // holds the value before step k runs.
+    const auto t = read_npy(dir / "w0.t.npy").as<double>();
+    ASSERT_EQ(t.size(), 8u);
+    EXPECT_DOUBLE_EQ(t[1], 0.5);
+    EXPECT_EQ(read_npy(dir / "w0.w.npy").as<double>(),
+              (std::vector<double>{21, 21, 21, 22, 22, 22, 22, 23}));
+}
+
+TEST(SynapseMonitors, FinalStateIsWrittenAtTheEndAndDescribed) {
+    TempDir dir;
+    Network net = synapse_net("v_post += w; w += 1");
+    net.save_synapses("final", "syn");
+    SimulationOptions o;
+    o.out_dir = dir.path();
+    Simulation sim(net, o);
+    sim.run(5.0);
+    sim.finish();
+    EXPECT_EQ(read_npy(dir / "final.w.npy").as<double>(),
+              (std::vector<double>{23, 43, 32, 24, 44, 44}));
+    EXPECT_EQ(read_npy(dir / "final.pre.npy").as<std::int64_t>(), k_pre);
+    EXPECT_EQ(read_npy(dir / "final.post.npy").as<std::int64_t>(), k_post);
+    const auto manifest = nlohmann::json::parse(slurp(dir / "manifest.json"));
+    const auto e = entry(manifest, "final.w.npy");
+    EXPECT_EQ(e["kind"], "synapse_state");
+    EXPECT_EQ(e["connection"], "syn");
+    EXPECT_EQ(e["shape"], (nlohmann::json{6}));
+    EXPECT_EQ(e["synapses"], 6);
+    EXPECT_EQ(e["t_ms"], 5.0);
+    EXPECT_EQ(entry(manifest, "final.pre.npy")["dtype"], "int64");
+}
+
+TEST(SynapseMonitors, WriteSynapsesOnDemandAndNotIntoTheOutputDirectory) {
+    TempDir dir;
+    Network net = synapse_net("v_post += w; w += 1");
+    SimulationOptions o;
+    o.out_dir = dir / "out";
+    Simulation sim(net, o);
+    sim.run(2.5);
+    // No synapse state declared: every synapse model's variables, named after the connection.
+    sim.write_synapses(dir / "now");
+    EXPECT_EQ(read_npy(dir / "now" / "syn.w.npy").as<double>(),
+              (std::vector<double>{22, 42, 32, 24, 44, 44}));
+    EXPECT_EQ(read_npy(dir / "now" / "syn.pre.npy").as<std::int64_t>(), k_pre);
+    const auto index = nlohmann::json::parse(slurp(dir / "now" / "synapses.json"));
+    EXPECT_EQ(index["format"], "spikegraph-synapses");
+    EXPECT_EQ(index["step"], 25);
+    EXPECT_EQ(entry(index, "syn.w.npy")["unit"], "");
+    EXPECT_TRUE(contains(error_of<SimulationError>([&] { sim.write_synapses(dir / "out"); }),
+                         "output directory"));
+    sim.finish();
+    EXPECT_FALSE(fs::exists(dir / "out" / "syn.w.npy")) << "nothing declared, nothing written";
+}
+
+// Poisson drive (its own spikes per batch entry) onto a plastic connection with a delay.
+Network plastic_net(std::size_t batch) {
+    Network net;
+    net.settings.dt_ms = 0.1;
+    net.settings.batch = batch;
+    net.settings.seed = 5;
+    net.settings.threads = 1;
+    net.add_poisson("drive", 4, "200 Hz");
+    net.add_group("dst", 3, counter());
+    Connection& c = net.connect("syn", "drive", "dst", "", "1");
+    c.model = "w : 1";
+    c.on_pre = "v_post += w; w += 1";
+    c.values["w"] = "i + 10*j";
+    c.delay = "1.5 ms";
+    net.save_synapses("final", "syn");
+    net.monitor_spikes("spikes", "drive");
+    net.monitor_state("trace", "syn", {"w"}).every = "1 ms";
+    return net;
+}
+
+TEST(SynapseMonitors, BatchEntriesKeepTheirOwnWeights) {
+    TempDir dir;
+    SimulationOptions o;
+    o.out_dir = dir.path();
+    Simulation sim(plastic_net(2), o);
+    sim.run(20.0);
+    sim.finish();
+    const NpyArray w = read_npy(dir / "final.w.npy");
+    ASSERT_EQ(w.shape, (std::vector<std::size_t>{2, 12}));
+    EXPECT_EQ(read_npy(dir / "trace.w.npy").shape, (std::vector<std::size_t>{2, 20, 12}));
+    // All-to-all 4 x 3: synapse k joins drive k / 3 to dst k % 3. Each delivered spike adds 1;
+    // spikes of the last 1.5 ms are still in flight.
+    const auto pre = read_npy(dir / "final.pre.npy").as<std::int64_t>();
+    const auto t = read_npy(dir / "spikes.t.npy").as<double>();
+    const auto i = read_npy(dir / "spikes.i.npy").as<std::int64_t>();
+    const auto b = read_npy(dir / "spikes.b.npy").as<std::int64_t>();
+    std::vector<double> expected(24);
+    for (std::size_t e = 0; e < 2; ++e)
+        for (std::size_t k = 0; k < 12; ++k)
+            expected[e * 12 + k] = static_cast<double>(k / 3 + 10 * (k % 3));
+    for (std::size_t s = 0; s < t.size(); ++s)
+        if (t[s] + 1.5 < 20.0 - 1e-9)
+            for (std::size_t k = 0; k < 12; ++k)
+                if (pre[k] == i[s]) expected[static_cast<std::size_t>(b[s]) * 12 + k] += 1;
+    EXPECT_EQ(w.as<double>(), expected);
+    const auto values = w.as<double>();
+    EXPECT_NE(std::vector<double>(values.begin(), values.begin() + 12),
+              std::vector<double>(values.begin() + 12, values.end()));
+}
+
+TEST(SynapseMonitors, AResumedPlasticRunWritesTheSameSynapseFiles) {
+    TempDir dir;
+    const Network net = plastic_net(2);
+    SimulationOptions whole_o, first_o, second_o;
+    whole_o.out_dir = dir / "whole";
+    first_o.out_dir = dir / "first";
+    second_o.out_dir = dir / "second";
+    Simulation whole(net, whole_o);
+    whole.run(30.0);
+    whole.finish();
+    {
+        Simulation first(net, first_o);
+        first.run(15.0);
+        first.checkpoint(dir / "cut.ckpt");
+        first.finish();
+    }
+    Simulation second(net, second_o);
+    second.resume(dir / "cut.ckpt");
+    second.run_continue(15.0);
+    second.finish();
+    for (const char* file : {"final.w.npy", "final.pre.npy", "final.post.npy"})
+        EXPECT_EQ(slurp(dir / "whole" / file), slurp(dir / "second" / file)) << file;
+    EXPECT_NE(slurp(dir / "whole" / "final.w.npy"), slurp(dir / "first" / "final.w.npy"));
+    EXPECT_EQ(second.state(), whole.state());
+}
+
+TEST(SynapseMonitors, RestoreRepeatsAPlasticRunBitForBit) {
+    TempDir dir;
+    Simulation sim(plastic_net(2));
+    sim.run(10.0);
+    sim.store();
+    sim.run_continue(10.0);
+    sim.write_synapses(dir / "a");
+    sim.restore();
+    sim.run_continue(10.0);
+    sim.write_synapses(dir / "b");
+    EXPECT_EQ(slurp(dir / "a" / "final.w.npy"), slurp(dir / "b" / "final.w.npy"));
+    sim.restore();
+    sim.write_synapses(dir / "c");
+    EXPECT_NE(slurp(dir / "a" / "final.w.npy"), slurp(dir / "c" / "final.w.npy"));
+}
+
+// --- The writers alone, on a connection laid out as the builder lays one out ---------------
+
+// Connection "c" from a[10:] to b[20:] with 3 synapses (0, 1), (0, 2), (1, 0) in its slices; a
+// variable of each batch entry (w), one per synapse (d) and a shared one (tau); batch 2.
+struct LaidOut {
+    Plan plan;
+    SynapseGroupInfo group;
+    LaidOut() {
+        plan.batch = 2;
+        for (const auto& [name, data] : std::map<std::string, std::vector<double>>{
+                 {"c.pre_index", {0, 0, 1}}, {"c.indices", {1, 2, 0}}}) {
+            VariableSpec v;
+            v.name = name;
+            v.dtype = DType::i32;
+            v.shape = {3};
+            v.role = Role::constant;
+            v.init.kind = "data";
+            v.init.data = std::make_shared<const std::vector<double>>(data);
+            plan.variables.push_back(v);
+        }
+        group.name = "c";
+        group.pre = "a";
+        group.post = "b";
+        group.pre_begin = 10;
+        group.post_begin = 20;
+        group.synapses = 3;
+        group.pre_index_var = "c.pre_index";
+        group.post_index_var = "c.indices";
+        group.variables = {{"w", "c.w", "", true, false},
+                           {"d", "c.d", "ms", false, false},
+                           {"tau", "c.tau", "ms", false, true}};
+    }
+    std::vector<double> read(const std::string& var) const {
+        if (var == "c.w") return {1, 2, 3, 4, 5, 6};
+        if (var == "c.d") return {0.5, 1.5, 2.5};
+        return {20};
+    }
+};
+
+TEST(SynapseStateWriter, WritesShapesNeuronsAndManifestEntries) {
+    TempDir dir;
+    const LaidOut c;
+    EXPECT_EQ(synapse_neurons(c.plan, c.group, true), (std::vector<std::int64_t>{10, 10, 11}));
+    EXPECT_EQ(synapse_neurons(c.plan, c.group, false, {2, 0}), (std::vector<std::int64_t>{20, 21}));
+    EXPECT_THROW(synapse_neurons(c.plan, c.group, false, {3}), BuildError);
+    const SynapseStateWriter w({"s", "c", {"w", "d", "tau"}}, c.group, 2);
+    w.write(dir.path(), c.plan, [&](const std::string& var) { return c.read(var); });
+    const NpyArray weights = read_npy(dir / "s.w.npy");
+    EXPECT_EQ(weights.shape, (std::vector<std::size_t>{2, 3}));
+    EXPECT_EQ(weights.as<double>(), (std::vector<double>{1, 2, 3, 4, 5, 6}));
+    EXPECT_EQ(read_npy(dir / "s.d.npy").shape, (std::vector<std::size_t>{3}));
+    EXPECT_EQ(read_npy(dir / "s.tau.npy").as<double>(), (std::vector<double>{20}));
+    EXPECT_EQ(read_npy(dir / "s.pre.npy").as<std::int64_t>(), (std::vector<std::int64_t>{10, 10, 11}));
+    EXPECT_EQ(read_npy(dir / "s.post.npy").as<std::int64_t>(), (std::vector<std::int64_t>{21, 22, 20}));
+    nlohmann::json manifest = {{"files", w.manifest_entries(7.5)}};
+    ASSERT_EQ(manifest["files"].size(), 5u);
+    EXPECT_EQ(entry(manifest, "s.w.npy")["axes"], (nlohmann::json{"batch", "synapse"}));
+    EXPECT_EQ(entry(manifest, "s.tau.npy")["shared"], true);
+    EXPECT_EQ(entry(manifest, "s.d.npy")["unit"], "ms");
+    EXPECT_EQ(entry(manifest, "s.post.npy")["neuron_group"], "b");
+    EXPECT_EQ(entry(manifest, "s.pre.npy")["t_ms"], 7.5);
+    // With one batch entry a batched variable has no batch axis, as state monitors have none.
+    const SynapseStateWriter one({"s", "c", {"w"}}, c.group, 1);
+    EXPECT_EQ(one.manifest_entries(0)[2]["shape"], (nlohmann::json{3}));
+    EXPECT_THROW(SynapseStateWriter({"s", "c", {"x"}}, c.group, 1), BuildError);
+}
+
+TEST(SynapseStateWriter, AStateMonitorOfSynapsesWritesTheirNeurons) {
+    TempDir dir;
+    StateMonitor m("m", dir.path(), 0.1, 1, {"w"}, {""}, {2, 0});
+    m.set_group("c");
+    EXPECT_THROW(m.set_synapses("a", "b", {11}, {20, 21}), ConfigError);
+    m.set_synapses("a", "b", {11, 10}, {20, 21});
+    testing_support::StateFeeder feed(m, 1, 1, 2);
+    feed.record(0, [](std::size_t, std::size_t, std::size_t k) { return 1.0 + k; });
+    feed.flush();
+    const nlohmann::json manifest = {{"files", m.manifest_entries()}};
+    m.finish();
+    EXPECT_EQ(read_npy(dir / "m.pre.npy").as<std::int64_t>(), (std::vector<std::int64_t>{11, 10}));
+    EXPECT_EQ(read_npy(dir / "m.post.npy").as<std::int64_t>(), (std::vector<std::int64_t>{20, 21}));
+    EXPECT_EQ(read_npy(dir / "m.index.npy").as<std::int64_t>(), (std::vector<std::int64_t>{2, 0}));
+    EXPECT_EQ(entry(manifest, "m.w.npy")["axes"], (nlohmann::json{"record", "synapse"}));
+    EXPECT_EQ(entry(manifest, "m.index.npy")["axes"], (nlohmann::json{"synapse"}));
+    EXPECT_EQ(entry(manifest, "m.pre.npy")["connection"], "c");
+    StateMonitor clash("k", dir.path(), 0.1, 1, {"pre"}, {""}, {0});
+    EXPECT_THROW(clash.set_synapses("a", "b", {0}, {0}), ConfigError);
+}
+
+// --- What cannot be recorded: located errors ---------------------------------------------
+
+std::string build_error(Network net) {
+    return error_of<ConfigError>([&] { Simulation sim(net); });
+}
+
+TEST(SynapseMonitorErrors, AStaticConnectionHasNoSynapseVariables) {
+    Network net = synapse_net();
+    Connection& c = net.connections.front();
+    c.model = {};
+    c.values.clear();
+    c.on_pre = {};
+    c.target = "v";
+    net.monitor_state("m", "syn", {"w"});
+    const std::string e = build_error(net);
+    EXPECT_TRUE(contains(e, "monitors.m")) << e;
+    EXPECT_TRUE(contains(e, "connection 'syn' has no synapse model")) << e;
+    EXPECT_TRUE(contains(e, "give the connection a model")) << e;
+}
+
+TEST(SynapseMonitorErrors, UnknownConnectionOfASynapseState) {
+    Network net = synapse_net();
+    net.save_synapses("final", "sin");
+    const std::string e = build_error(net);
+    EXPECT_TRUE(contains(e, "synapse_states.final")) << e;
+    EXPECT_TRUE(contains(e, "'sin' is not a connection (did you mean 'syn'?)")) << e;
+}
+
+TEST(SynapseMonitorErrors, ASynapseStateNamedLikeAMonitor) {
+    Network net = synapse_net();
+    net.monitor_state("m", "dst", {"v"});
+    net.save_synapses("m", "syn");
+    EXPECT_TRUE(contains(build_error(net), "would collide"));
+}
+
+TEST(SynapseMonitorErrors, UnknownVariableListsTheModelsVariables) {
+    Network net = synapse_net();
+    net.monitor_state("m", "syn", {"ww"});
+    const std::string e = build_error(net);
+    EXPECT_TRUE(contains(e, "monitors.m")) << e;
+    EXPECT_TRUE(contains(e, "no variable 'ww' (did you mean 'w'?); variables: w")) << e;
+    Network again = synapse_net();
+    again.save_synapses("final", "syn", {"W"});
+    EXPECT_TRUE(contains(build_error(again), "no variable 'W'"));
+}
+
+TEST(SynapseMonitorErrors, APairWithoutASynapseIsNamed) {
+    Network net = synapse_net();
+    net.monitor_state("m", "syn", {"w"}).pairs = {{1, 2}, {1, 3}};
+    const std::string e = build_error(net);
+    EXPECT_TRUE(contains(e, "monitors.m.pairs")) << e;
+    EXPECT_TRUE(contains(e, "no synapse from neuron 1 of 'src' to neuron 3 of 'dst'")) << e;
+}
+
+TEST(SynapseMonitorErrors, SynapseIndexOutOfRangeAndWrongSelectors) {
+    Network net = synapse_net();
+    net.monitor_state("m", "syn", {"w"}).synapses = {6};
+    EXPECT_TRUE(contains(build_error(net), "synapse 6 is out of range: connection 'syn' has 6"));
+    Network both = synapse_net();
+    auto& m = both.monitor_state("m", "syn", {"w"});
+    m.synapses = {0};
+    m.pairs = {{1, 2}};
+    EXPECT_TRUE(contains(build_error(both), "not both"));
+    Network neurons = synapse_net();
+    neurons.monitor_state("m", "syn", {"w"}).indices = {0};
+    EXPECT_TRUE(contains(build_error(neurons), "'indices' choose neurons"));
+    Network group = synapse_net();
+    group.monitor_state("m", "dst", {"v"}).synapses = {0};
+    EXPECT_TRUE(contains(build_error(group), "'dst' is a neuron group"));
+}
+
+}  // namespace
+}  // namespace spikegraph
