@@ -241,7 +241,7 @@ const SynapseGroupInfo::Variable* PlanBuilder::synapse_variable(const SynapseGro
 }
 
 void PlanBuilder::add_synapse_state(const SynapseStateSpec& s) {
-    const TextOrigin o = with_key(s.origin, "synapse_states." + s.name);
+    const TextOrigin o = with_key(s.origin, "monitors." + s.name);
     if (!is_identifier(s.name))
         config_error(o, fmt::format("synapse state name '{}' is not a valid name; use letters, "
                                     "digits and '_', starting with a letter or '_'", s.name));

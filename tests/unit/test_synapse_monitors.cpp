@@ -412,7 +412,7 @@ TEST(SynapseMonitorErrors, UnknownConnectionOfASynapseState) {
     Network net = synapse_net();
     net.save_synapses("final", "sin");
     const std::string e = build_error(net);
-    EXPECT_TRUE(contains(e, "synapse_states.final")) << e;
+    EXPECT_TRUE(contains(e, "monitors.final")) << e;
     EXPECT_TRUE(contains(e, "'sin' is not a connection (did you mean 'syn'?)")) << e;
 }
 
