@@ -157,14 +157,21 @@ std::vector<std::int64_t> PlanBuilder::chosen_synapses(const StateMonitorSpec& m
                                                        const SynapseGroupInfo& sg,
                                                        const TextOrigin& o) const {
     const auto nnz = static_cast<std::int64_t>(sg.synapses);
+    // The key of the entry at fault: monitors.NAME.pairs[k], as the YAML loader names it.
+    const auto at = [&](const char* list, std::size_t k) {
+        TextOrigin where = o;
+        where.key = fmt::format("monitors.{}.{}[{}]", m.name, list, k);
+        return where;
+    };
     std::vector<std::int64_t> chosen;
     if (m.synapses.empty() && m.pairs.empty()) {
         for (std::int64_t s = 0; s < nnz; ++s) chosen.push_back(s);
         return chosen;
     }
-    for (auto s : m.synapses) {
+    for (std::size_t n = 0; n < m.synapses.size(); ++n) {
+        const std::int64_t s = m.synapses[n];
         if (s < 0 || s >= nnz)
-            config_error(with_key(o, "monitors." + m.name + ".synapses"),
+            config_error(at("synapses", n),
                          fmt::format("synapse {} is out of range: connection '{}' has {} "
                                      "synapses (indices 0 to {})",
                                      s, sg.name, nnz, nnz - 1));
@@ -174,8 +181,8 @@ std::vector<std::int64_t> PlanBuilder::chosen_synapses(const StateMonitorSpec& m
     // CSR order: sorted by pre, then by post, so a pair's synapses are one run of equal keys.
     const std::vector<double>& pre = index_data(plan_, sg.pre_index_var);
     const std::vector<double>& post = index_data(plan_, sg.post_index_var);
-    const TextOrigin po = with_key(o, "monitors." + m.name + ".pairs");
-    for (const auto& [i, j] : m.pairs) {
+    for (std::size_t n = 0; n < m.pairs.size(); ++n) {
+        const auto [i, j] = m.pairs[n];
         const double li = static_cast<double>(i - static_cast<std::int64_t>(sg.pre_begin));
         const double lj = static_cast<double>(j - static_cast<std::int64_t>(sg.post_begin));
         std::size_t k = static_cast<std::size_t>(
@@ -184,10 +191,11 @@ std::vector<std::int64_t> PlanBuilder::chosen_synapses(const StateMonitorSpec& m
         for (; k < pre.size() && pre[k] == li; ++k)
             if (post[k] == lj) chosen.push_back(static_cast<std::int64_t>(k));
         if (chosen.size() == found)
-            config_error(po, fmt::format("connection '{}' has no synapse from neuron {} of '{}' "
-                                         "to neuron {} of '{}'; pairs name existing synapses by "
-                                         "their neurons' indices in the groups",
-                                         sg.name, i, sg.pre, j, sg.post));
+            config_error(at("pairs", n),
+                         fmt::format("connection '{}' has no synapse from neuron {} of '{}' to "
+                                     "neuron {} of '{}'; pairs name existing synapses by their "
+                                     "neurons' indices in the groups",
+                                     sg.name, i, sg.pre, j, sg.post));
     }
     return chosen;
 }

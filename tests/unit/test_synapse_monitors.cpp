@@ -421,14 +421,15 @@ TEST(SynapseMonitorErrors, APairWithoutASynapseIsNamed) {
     Network net = synapse_net();
     net.monitor_state("m", "syn", {"w"}).pairs = {{1, 2}, {1, 3}};
     const std::string e = build_error(net);
-    EXPECT_TRUE(contains(e, "monitors.m.pairs")) << e;
+    EXPECT_TRUE(contains(e, "monitors.m.pairs[1]")) << e;
     EXPECT_TRUE(contains(e, "no synapse from neuron 1 of 'src' to neuron 3 of 'dst'")) << e;
 }
 
 TEST(SynapseMonitorErrors, SynapseIndexOutOfRangeAndWrongSelectors) {
     Network net = synapse_net();
     net.monitor_state("m", "syn", {"w"}).synapses = {6};
-    EXPECT_TRUE(contains(build_error(net), "synapse 6 is out of range: connection 'syn' has 6"));
+    EXPECT_TRUE(contains(build_error(net), "monitors.m.synapses[0]: synapse 6 is out of range: "
+                                           "connection 'syn' has 6"));
     Network both = synapse_net();
     auto& m = both.monitor_state("m", "syn", {"w"});
     m.synapses = {0};
