@@ -18,6 +18,7 @@
 
 #include <spikegraph/error.hpp>
 #include <spikegraph/simulation.hpp>
+#include <spikegraph/yaml_loader.hpp>
 #include "monitors/npy_writer.hpp"
 #include "monitors/state_monitor.hpp"
 #include "monitors/synapse_state.hpp"
@@ -260,6 +261,21 @@ TEST(SynapseMonitors, AResumedPlasticRunWritesTheSameSynapseFiles) {
     EXPECT_EQ(second.state(), whole.state());
 }
 
+TEST(SynapseMonitors, SynapseFilesDoNotDependOnTheThreadCount) {
+    TempDir dir;
+    for (const int threads : {1, 2, 4}) {
+        SimulationOptions o;
+        o.threads = threads;
+        o.out_dir = dir / std::to_string(threads);
+        Simulation sim(plastic_net(2), o);
+        sim.run(20.0);
+        sim.finish();
+    }
+    for (const char* file : {"final.w.npy", "trace.w.npy"})
+        for (const char* threads : {"2", "4"})
+            EXPECT_EQ(slurp(dir / "1" / file), slurp(dir / threads / file)) << file << threads;
+}
+
 TEST(SynapseMonitors, RestoreRepeatsAPlasticRunBitForBit) {
     TempDir dir;
     Simulation sim(plastic_net(2));
@@ -274,6 +290,23 @@ TEST(SynapseMonitors, RestoreRepeatsAPlasticRunBitForBit) {
     sim.restore();
     sim.write_synapses(dir / "c");
     EXPECT_NE(slurp(dir / "a" / "final.w.npy"), slurp(dir / "c" / "final.w.npy"));
+}
+
+// As Brian2 (2.5, numpy target: StateMonitor(S, 'Apre', dt=0.5*ms) of this network gives
+// [0, 0, 0, 1, 1, 1, 1, 1]): an event-driven variable is recorded as stored at its last event.
+TEST(SynapseMonitors, AnEventDrivenVariableIsRecordedAsStoredAtItsLastEvent) {
+    TempDir dir;
+    Network net = synapse_net();
+    Connection& c = net.connections.front();
+    c.model = "w : 1\ndApre/dt = -Apre / (10 * ms) : 1 (event-driven)";
+    c.on_pre = "Apre += 1; v_post += w";
+    net.spike_inputs.front().times_ms = {1.0, 9.0, 9.5};  // only source 1's spike at 1 ms counts
+    auto& m = net.monitor_state("apre", "syn", {"Apre"});
+    m.synapses = {0};
+    m.every = "0.5 ms";
+    run_into(net, dir.path(), 4.0);
+    EXPECT_EQ(read_npy(dir / "apre.Apre.npy").as<double>(),
+              (std::vector<double>{0, 0, 0, 1, 1, 1, 1, 1}));
 }
 
 // --- The writers alone, on a connection laid out as the builder lays one out ---------------
@@ -441,6 +474,24 @@ TEST(SynapseMonitorErrors, SynapseIndexOutOfRangeAndWrongSelectors) {
     Network group = synapse_net();
     group.monitor_state("m", "dst", {"v"}).synapses = {0};
     EXPECT_TRUE(contains(build_error(group), "'dst' is a neuron group"));
+}
+
+TEST(SynapseMonitorErrors, AreLocatedInTheConfig) {
+    const std::string yaml = R"(simulation: {dt: 0.1 ms}
+models:
+  m: {equations: "dv/dt = 0 / ms : 1"}
+groups:
+  dst: {size: 2, model: m}
+inputs:
+  src: {type: spike_times, size: 2, indices: [0], times: [1 ms]}
+connections:
+  syn: {pre: src, post: dst, model: "w : 1", on_pre: "v_post += w"}
+monitors:
+  trace: {type: state, connection: syn, variables: [wt]}
+)";
+    const std::string e = build_error(load_network_from_string(yaml, "net.yaml"));
+    EXPECT_TRUE(contains(e, "net.yaml:11:")) << e;
+    EXPECT_TRUE(contains(e, "no variable 'wt' (did you mean 'w'?)")) << e;
 }
 
 }  // namespace
