@@ -146,6 +146,7 @@ set(SPIKEGRAPH_TEST_SOURCES
   tests/unit/test_state.cpp
   tests/unit/test_synapse_library.cpp
   tests/unit/test_synapse_monitors.cpp
+  tests/unit/test_synapse_state_files.cpp
   tests/unit/test_time_steps.cpp
   tests/unit/test_units.cpp
   tests/unit/test_validate_parity.cpp
