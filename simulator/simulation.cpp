@@ -87,7 +87,8 @@ Simulation::Simulation(const Network& network, SimulationOptions options)
                 sink->set_group(m.group);
                 if (m.synapses) {
                     const SynapseGroupInfo& g = find_synapse_group(*build_, m.group);
-                    sink->set_synapses(g.pre, g.post, synapse_neurons(build_->plan, g, true, m.indices),
+                    sink->set_synapses(g.pre, g.post,
+                                       synapse_neurons(build_->plan, g, true, m.indices),
                                        synapse_neurons(build_->plan, g, false, m.indices));
                 }
                 eo.sinks[m.op] = sink.get();

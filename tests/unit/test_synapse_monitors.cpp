@@ -72,8 +72,8 @@ Network synapse_net(const std::string& on_pre = "v_post += w") {
     net.settings.threads = 1;
     net.add_spike_times("src", 4, {1, 3, 1}, {1.0, 2.0, 3.0});
     net.add_group("dst", 5, counter());
-    Connection& c = net.connect("syn", "src[1:4]", "dst[2:5]", "", "1",
-                                Connectivity::from_list({{0, 0}, {0, 2}, {1, 1}, {2, 0}, {2, 2}, {2, 2}}));
+    const auto pairs = Connectivity::from_list({{0, 0}, {0, 2}, {1, 1}, {2, 0}, {2, 2}, {2, 2}});
+    Connection& c = net.connect("syn", "src[1:4]", "dst[2:5]", "", "1", pairs);
     c.model = "w : 1";
     c.on_pre = on_pre;
     c.values["w"] = "i + 10*j";

@@ -82,8 +82,9 @@ TEST(SynapseStateWriter, WritesShapesNeuronsAndManifestEntries) {
     EXPECT_EQ(weights.as<double>(), (std::vector<double>{1, 2, 3, 4, 5, 6}));
     EXPECT_EQ(read_npy(dir / "s.d.npy").shape, (std::vector<std::size_t>{3}));
     EXPECT_EQ(read_npy(dir / "s.tau.npy").as<double>(), (std::vector<double>{20}));
-    EXPECT_EQ(read_npy(dir / "s.pre.npy").as<std::int64_t>(), (std::vector<std::int64_t>{10, 10, 11}));
-    EXPECT_EQ(read_npy(dir / "s.post.npy").as<std::int64_t>(), (std::vector<std::int64_t>{21, 22, 20}));
+    using Indices = std::vector<std::int64_t>;
+    EXPECT_EQ(read_npy(dir / "s.pre.npy").as<std::int64_t>(), (Indices{10, 10, 11}));
+    EXPECT_EQ(read_npy(dir / "s.post.npy").as<std::int64_t>(), (Indices{21, 22, 20}));
     const nlohmann::json manifest = w.manifest_entries(7.5);
     ASSERT_EQ(manifest.size(), 5u);
     EXPECT_EQ(entry(manifest, "s.w.npy")["axes"], (nlohmann::json{"batch", "synapse"}));
