@@ -79,11 +79,19 @@ void PlanBuilder::add_state_monitor(const StateMonitorSpec& m) {
     const std::string key = "monitors." + m.name;
     const TextOrigin o = with_key(m.origin, key);
     // A neuron group comes first: a connection of the same name is monitored by renaming it.
-    if (!groups_.count(m.group.group) &&
-        std::any_of(net_.connections.begin(), net_.connections.end(),
-                    [&](const Connection& c) { return c.name == m.group.group; })) {
-        add_synapse_monitor(m, o);
-        return;
+    if (!groups_.count(m.group.group)) {
+        std::vector<std::string> names;
+        for (const auto& [name, group] : groups_) names.push_back(name);
+        for (const auto& c : net_.connections) {
+            if (c.name == m.group.group) {
+                add_synapse_monitor(m, o);
+                return;
+            }
+            names.push_back(c.name);
+        }
+        config_error(o, fmt::format("group '{}' is not a neuron group or a connection{}; a state "
+                                    "monitor records the variables of either",
+                                    m.group.group, did_you_mean(m.group.group, names)));
     }
     GroupRef ref = m.group;
     const auto& g = group_slice(ref, o, "group");

@@ -410,6 +410,10 @@ TEST(SynapseMonitorErrors, SynapseIndexOutOfRangeAndWrongSelectors) {
     Network group = synapse_net();
     group.monitor_state("m", "dst", {"v"}).synapses = {0};
     EXPECT_TRUE(contains(build_error(group), "'dst' is a neuron group"));
+    Network neither = synapse_net();
+    neither.monitor_state("m", "sin", {"w"});
+    EXPECT_TRUE(contains(build_error(neither), "monitors.m: group 'sin' is not a neuron group or "
+                                               "a connection (did you mean 'syn'?)"));
 }
 
 TEST(SynapseMonitorErrors, AreLocatedInTheConfig) {
