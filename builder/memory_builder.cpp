@@ -244,13 +244,24 @@ void PlanBuilder::add_monitor_memory(MemoryEstimate& e) const {
         e.parts.push_back({fmt::format("monitor '{}'", m.name), block + chunk, "spike buffers"});
     }
     const double steps = std::max(0.0, std::round(net_.settings.duration_ms / plan_.dt_ms));
+    // A connection's synapses as built (none before: the estimate after the build counts them).
+    const auto built_synapses = [&](const std::string& connection) {
+        const auto it = synapse_counts_.find(connection);
+        return it == synapse_counts_.end() ? 0.0 : static_cast<double>(it->second);
+    };
     for (const auto& m : net_.state_monitors) {
         const auto g = groups_.find(m.group.group);
-        if (g == groups_.end()) continue;
-        const auto s = slice_of(m.group, g->second.size);
-        if (!s) continue;
-        const double width =
-            m.indices.empty() ? s->second - s->first : static_cast<double>(m.indices.size());
+        double width = 0;
+        if (g == groups_.end()) {  // a connection's synapses
+            width = !m.synapses.empty() ? static_cast<double>(m.synapses.size())
+                    : !m.pairs.empty()  ? static_cast<double>(m.pairs.size())
+                                        : built_synapses(m.group.group);
+            if (width == 0) continue;
+        } else {
+            const auto s = slice_of(m.group, g->second.size);
+            if (!s) continue;
+            width = m.indices.empty() ? s->second - s->first : static_cast<double>(m.indices.size());
+        }
         const double vars = static_cast<double>(m.variables.size());
         double every = 1;
         if (const auto ms = constant_of(m.every, {}); ms && *ms > 0)
@@ -262,6 +273,12 @@ void PlanBuilder::add_monitor_memory(MemoryEstimate& e) const {
                                        plan_.batch > 1 ? fmt::format(" x batch {}", plan_.batch) : "")});
         // Streamed to disk, not kept: the files' size, for the user to see.
         e.disk_bytes += std::ceil(steps / every) * vars * width * batch * 8;
+    }
+    // Final synapse state: each variable, and the pre and post indices, once.
+    for (const auto& st : net_.synapse_states) {
+        const double nnz = built_synapses(st.connection);
+        const double vars = st.variables.empty() ? 4.0 : static_cast<double>(st.variables.size());
+        e.disk_bytes += nnz * (vars * batch + 2) * 8;
     }
 }
 

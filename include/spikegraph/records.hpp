@@ -26,7 +26,8 @@ struct SpikeRecord {
 /// [records, batch, recorded neurons].
 struct StateRecord {
     std::vector<std::int64_t> step;
-    std::vector<std::int64_t> indices;  // recorded neurons within the group
+    std::vector<std::int64_t> indices;  // recorded neurons within the group; for a
+                                        // connection: synapse indices (CSR order)
     std::map<std::string, std::vector<double>> values;
 };
 
