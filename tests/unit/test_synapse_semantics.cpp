@@ -1,0 +1,537 @@
+// The semantics of synapse models (docs/plasticity.md, docs/semantics.md), each checked against
+// what it must equal: pair and triplet rules against their closed-form sums (all-to-all and
+// nearest pairing, delays), the library rules through C++, Brian's step order, clock-driven and
+// summed variables, batches, threads, checkpoints, native vs interpreted kernels, bad input.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "backend/cpu/native_compiler.hpp"
+#include "builder/builder.hpp"
+#include "builder/plan.hpp"
+#include <spikegraph/error.hpp>
+#include <spikegraph/network.hpp>
+#include <spikegraph/simulation.hpp>
+#include "tests/support/temp_dir.hpp"
+
+namespace spikegraph {
+namespace {
+
+NeuronModel model(const std::string& equations, const std::string& threshold = "",
+                  const std::string& reset = "") {
+    NeuronModel m;
+    m.name = "m";
+    m.equations = equations;
+    m.threshold = threshold;
+    m.reset = reset;
+    return m;
+}
+
+// A neuron that spikes one step (0.1 ms) after each input spike: v jumps to 1, decays with
+// 1 ms, crosses 0.5 at the next update. `ge` takes a library rule's `ge += w` without acting.
+NeuronModel relay() {
+    return model("dv/dt = -v / (1 * ms) : 1\ndge/dt = -ge / (5 * ms) : 1\n"
+                 "dy/dt = -y / (1 * second) : 1", "v > 0.5", "v = 0");
+}
+
+// n pre and n post relays, each fired one step after the drive times; `syn` connects them.
+struct Pair {
+    Network net;
+    Connection* syn = nullptr;
+
+    Pair(const std::vector<double>& pre_ms, const std::vector<double>& post_ms, std::size_t n = 1) {
+        net.settings.dt_ms = 0.1;
+        net.add_group("pre", n, relay());
+        net.add_group("post", n, relay());
+        drive("pre", pre_ms, n);
+        drive("post", post_ms, n);
+        syn = &net.connect("syn", GroupRef("pre"), GroupRef("post"), "", "0.5");
+    }
+    void drive(const std::string& g, const std::vector<double>& ms, std::size_t n) {
+        std::vector<std::int64_t> idx;
+        std::vector<double> times;
+        for (double t : ms)
+            for (std::size_t k = 0; k < n; ++k) {
+                idx.push_back(static_cast<std::int64_t>(k));
+                times.push_back(t);
+            }
+        net.add_spike_times("drive_" + g, n, idx, times);
+        net.connect("in_" + g, GroupRef("drive_" + g), GroupRef(g), "v", "1",
+                    Connectivity::one_to_one());
+    }
+    // The pair rule written by hand: traces added to (all-to-all) or set (nearest).
+    void pair_rule(bool nearest) {
+        const std::string op = nearest ? " = " : " += ";
+        syn->model = "w : 1\n"
+                     "dApre/dt = -Apre / taupre : 1 (event-driven)\n"
+                     "dApost/dt = -Apost / taupost : 1 (event-driven)\n"
+                     "taupre : second (shared)\ntaupost : second (shared)\n"
+                     "dApre_amp : 1 (shared)\ndApost_amp : 1 (shared)";
+        syn->on_pre = "Apre" + op + "dApre_amp; w = w + Apost";
+        syn->on_post = "Apost" + op + "dApost_amp; w = w + Apre";
+        syn->values = {{"taupre", "20 ms"}, {"taupost", "30 ms"}, {"dApre_amp", "0.01"},
+                       {"dApost_amp", "-0.012"}};
+    }
+    // The same amplitudes and time constants through the library.
+    void library(const std::string& rule, std::map<std::string, ValueSpec> extra = {}) {
+        syn->target = "ge";
+        syn->plasticity = rule;
+        syn->plasticity_parameters = {{"taupre", "20 ms"}, {"taupost", "30 ms"},
+                                      {"dApre", "0.01"},   {"dApost", "-0.012"},
+                                      {"wmax", "1"}};
+        for (auto& [k, v] : extra) syn->plasticity_parameters[k] = v;
+    }
+};
+
+std::vector<double> shifted(std::vector<double> ms, double by) {
+    for (double& t : ms) t += by;
+    return ms;
+}
+
+// The pair rule's weight after on_pre runs at `pre` and on_post at `post` (times in ms):
+// all-to-all, every pair; nearest, each spike pairs with the latest spike of the other side
+// (a pre and a post in the same step: on_pre first, so the pre counts for the post).
+double pair_closed_form(double w, const std::vector<double>& pre, const std::vector<double>& post,
+                        bool nearest) {
+    const double a_pre = 0.01, a_post = -0.012, tau_pre = 20.0, tau_post = 30.0;
+    for (double q : post) {
+        double latest = -1.0;
+        for (double p : pre)
+            if (p <= q) {
+                if (!nearest) w += a_pre * std::exp(-(q - p) / tau_pre);
+                latest = std::max(latest, p);
+            }
+        if (nearest && latest >= 0) w += a_pre * std::exp(-(q - latest) / tau_pre);
+    }
+    for (double p : pre) {
+        double latest = -1.0;
+        for (double q : post)
+            if (q < p) {
+                if (!nearest) w += a_post * std::exp(-(p - q) / tau_post);
+                latest = std::max(latest, q);
+            }
+        if (nearest && latest >= 0) w += a_post * std::exp(-(p - latest) / tau_post);
+    }
+    return w;
+}
+
+const std::vector<double> k_pre_drive = {10, 30, 33, 60}, k_post_drive = {20, 31, 50, 61};
+
+// Runs the pair rule (by hand or `rule` from the library) with delays and checks it against the
+// closed form to 1e-12 relative.
+void check_pairing(bool nearest, double d_pre, double d_post, const std::string& rule = "") {
+    Pair p(k_pre_drive, k_post_drive);
+    if (rule.empty()) p.pair_rule(nearest);
+    else p.library(rule, nearest ? std::map<std::string, ValueSpec>{{"pairing", "nearest"}}
+                                 : std::map<std::string, ValueSpec>{});
+    if (d_pre > 0) p.syn->delay = std::to_string(d_pre) + " ms";
+    if (d_post > 0) p.syn->post_delay = std::to_string(d_post) + " ms";
+    Simulation sim(p.net);
+    sim.run(80.0);
+    // The relays fire 0.1 ms after their drive; the pathways run d_pre, d_post later.
+    const double w = pair_closed_form(0.5, shifted(k_pre_drive, 0.1 + d_pre),
+                                      shifted(k_post_drive, 0.1 + d_post), nearest);
+    const double other = pair_closed_form(0.5, shifted(k_pre_drive, 0.1 + d_pre),
+                                          shifted(k_post_drive, 0.1 + d_post), !nearest);
+    ASSERT_GT(std::fabs(w - other), 1e-4);  // the protocol tells the pairings apart
+    const auto got = sim.read("syn.w");
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_NEAR(got[0], w, 1e-12 * std::fabs(w));
+    EXPECT_EQ(sim.spike_count("post"), 4u);
+}
+
+TEST(SynapseSemantics, AllToAllPairingMatchesTheClosedForm) { check_pairing(false, 0, 0); }
+TEST(SynapseSemantics, NearestPairingMatchesTheClosedForm) { check_pairing(true, 0, 0); }
+TEST(SynapseSemantics, UniformPreDelayShiftsThePairingTimes) {
+    check_pairing(false, 2, 0);
+    check_pairing(true, 2, 0);
+}
+TEST(SynapseSemantics, UniformPostDelayShiftsThePairingTimes) {
+    check_pairing(false, 0, 3);
+    check_pairing(true, 0, 3);
+}
+
+TEST(SynapseSemantics, PerSynapseDelaysSetEachSynapsesEventTime) {
+    // 2 pre x 2 post; pre spikes at 10.1 and 20.1 ms; synapse (i, j) is reached 1 + j + 2i ms
+    // later, which `tlast = t` records; `n` counts the events.
+    Pair p({10, 20}, {}, 2);
+    p.syn->model = "tlast : second\nn : 1";
+    p.syn->on_pre = "tlast = t; n += 1";
+    p.syn->values = {{"tlast", "0 ms"}, {"n", "0"}};  // (Brian would start them at 0 unasked)
+    p.syn->delay = "(1 + j + 2 * i) * ms";
+    Simulation sim(p.net);
+    const auto i = sim.read("syn.pre_index"), j = sim.read("syn.indices");
+    ASSERT_EQ(i.size(), 4u);
+    for (const auto& [until, first, count] : {std::tuple{17.0, 10.1, 1.0}, std::tuple{30.0, 20.1, 2.0}}) {
+        sim.run_continue(until - sim.t_ms());
+        const auto tlast = sim.read("syn.tlast"), n = sim.read("syn.n");
+        for (std::size_t k = 0; k < 4; ++k) {
+            EXPECT_NEAR(tlast[k], first + 1 + j[k] + 2 * i[k], 1e-9) << "synapse " << k;  // ms
+            EXPECT_EQ(n[k], count) << "synapse " << k;
+        }
+    }
+}
+
+TEST(SynapseSemantics, LibraryPairRulesMatchTheClosedForm) {
+    check_pairing(false, 0, 0, "stdp_additive");
+    check_pairing(true, 0, 0, "stdp_additive");
+    check_pairing(false, 2, 0, "stdp_additive");
+}
+
+TEST(SynapseSemantics, MultiplicativeRuleScalesBySoftBoundsForOnePair) {
+    // w0 = 0.5, wmax = 1: pre then post (10 ms) potentiates by Apre (wmax - w) / wmax; post then
+    // pre depresses by |Apost| w / wmax.
+    for (const bool pre_first : {true, false}) {
+        Pair p(pre_first ? std::vector<double>{10} : std::vector<double>{20},
+               pre_first ? std::vector<double>{20} : std::vector<double>{10});
+        p.library("stdp_multiplicative");
+        Simulation sim(p.net);
+        sim.run(40.0);
+        const double w = pre_first ? 0.5 + 0.01 * std::exp(-10.0 / 20.0) * (1 - 0.5)
+                                   : 0.5 - 0.012 * std::exp(-10.0 / 30.0) * 0.5;
+        EXPECT_NEAR(sim.read("syn.w")[0], w, 1e-12 * w) << "pre first: " << pre_first;
+    }
+}
+
+TEST(SynapseSemantics, AdditiveRuleClipsExactlyAtTheBounds) {
+    for (const bool up : {true, false}) {
+        Pair p(up ? std::vector<double>{10} : std::vector<double>{20},
+               up ? std::vector<double>{12} : std::vector<double>{18});
+        p.library("stdp_additive", {{"dApre", "0.8"}, {"dApost", "-0.8"}});
+        Simulation sim(p.net);
+        sim.run(30.0);
+        EXPECT_EQ(sim.read("syn.w")[0], up ? 1.0 : 0.0);
+    }
+}
+
+// --- The triplet rule (Pfister & Gerstner 2006, visual cortex, all-to-all) -------------------
+
+struct TripletOutcome {
+    double w = 0, closed_form = 0;
+};
+
+// `n` pairings at `hz`, post `dt_ms` after pre (negative: before), starting at 20 ms.
+TripletOutcome triplet(double hz, double dt_ms, int n) {
+    std::vector<double> pre, post;
+    for (int k = 0; k < n; ++k) {
+        pre.push_back(20.0 + 1000.0 * k / hz);
+        post.push_back(pre.back() + dt_ms);
+    }
+    Pair p(pre, post);
+    p.syn->target = "ge";
+    p.syn->plasticity = "stdp_triplet";
+    p.syn->plasticity_parameters = {{"parameters", "visual_cortex_all_to_all"}};
+    Simulation sim(p.net);
+    sim.run(std::max(pre.back(), post.back()) + 20.0);
+    EXPECT_EQ(sim.spike_count("post"), static_cast<std::uint64_t>(n));
+    // The paper's Eqs. 3-4 as sums over earlier spikes, events in time order (pre first in a
+    // tie); traces read before their own increment.
+    const double tp = 16.8, tm = 33.7, tx = 101, ty = 125, a2p = 5e-10, a3p = 6.2e-3,
+                 a2m = 7e-3, a3m = 2.3e-4;
+    std::vector<std::pair<double, int>> events;  // (time, 0 = pre, 1 = post)
+    for (double t : pre) events.push_back({t + 0.1, 0});
+    for (double t : post) events.push_back({t + 0.1, 1});
+    std::sort(events.begin(), events.end());
+    double w = 0.5;
+    for (std::size_t e = 0; e < events.size(); ++e) {
+        const auto [t, kind] = events[e];
+        const auto trace = [&](int side, double tau) {
+            double s = 0;
+            for (std::size_t f = 0; f < e; ++f)
+                if (events[f].second == side) s += std::exp(-(t - events[f].first) / tau);
+            return s;
+        };
+        if (kind == 0) w = std::clamp(w - trace(1, tm) * (a2m + a3m * trace(0, tx)), 0.0, 1.0);
+        else w = std::clamp(w + trace(0, tp) * (a2p + a3p * trace(1, ty)), 0.0, 1.0);
+    }
+    return {sim.read("syn.w")[0], w};
+}
+
+TEST(SynapseSemantics, TripletRuleMatchesItsClosedFormAndTheFrequencyDependence) {
+    // Sjoestroem et al. (2001), as fitted by Pfister & Gerstner (2006, Fig. 5): at low frequency
+    // pre-before-post (+10 ms) potentiates and post-before-pre (-10 ms) depresses; at 50 Hz
+    // both potentiate.
+    const TripletOutcome slow_plus = triplet(1.0, 10.0, 15), slow_minus = triplet(1.0, -10.0, 15);
+    const TripletOutcome fast_plus = triplet(50.0, 10.0, 15), fast_minus = triplet(50.0, -10.0, 15);
+    for (const TripletOutcome& o : {slow_plus, slow_minus, fast_plus, fast_minus}) {
+        EXPECT_NEAR(o.w, o.closed_form, 1e-12 * o.closed_form);
+        EXPECT_NEAR(o.w - 0.5, o.closed_form - 0.5, 1e-9 * std::fabs(o.closed_form - 0.5));
+    }
+    EXPECT_GT(slow_plus.w, 0.5);
+    EXPECT_LT(slow_minus.w, 0.5 - 0.01);  // about 15 x 0.74 x 7e-3
+    EXPECT_GT(fast_plus.w, 0.5 + 0.05);
+    EXPECT_GT(fast_minus.w, 0.5 + 0.05);
+    EXPECT_GT(fast_plus.w - 0.5, 100 * (slow_plus.w - 0.5));  // the frequency dependence
+}
+
+// --- Brian's step order ---------------------------------------------------------------------
+
+TEST(SynapseSemantics, OnPreRunsBeforeOnPostAndSeesPostBeforeItsReset) {
+    // pre alone at 10.1 ms, pre and post together at 20.1 ms. v_post after the update that
+    // crosses the threshold is exp(-0.1) (before: 1, after the reset: 0).
+    Pair p({10, 20}, {20});
+    p.syn->model = "x : 1\nvp : 1\nvq : 1";
+    p.syn->on_pre = "x = 1; vp = v_post";
+    p.syn->on_post = "x = 2; vq = v_post";
+    p.syn->values = {{"x", "0"}, {"vp", "0"}, {"vq", "0"}};
+    // Across connections too: every on_pre runs before every on_post, whatever the order in
+    // which the connections are declared.
+    auto& first = p.net.connect("first", GroupRef("pre"), GroupRef("post"), "", "1");
+    first.on_post = "y_post = 2";
+    auto& second = p.net.connect("second", GroupRef("pre"), GroupRef("post"), "", "1");
+    second.on_pre = "y_post = 1";
+    Simulation sim(p.net);
+    sim.run(15.0);
+    EXPECT_EQ(sim.read("syn.x")[0], 1.0);
+    sim.run_continue(10.0);
+    EXPECT_EQ(sim.read("syn.x")[0], 2.0);
+    EXPECT_NEAR(sim.read("syn.vp")[0], std::exp(-0.1), 1e-12);
+    EXPECT_NEAR(sim.read("syn.vq")[0], std::exp(-0.1), 1e-12);
+    EXPECT_GT(sim.read("post.y")[0], 1.5);  // 2, decaying with 1 s for 5 ms
+}
+
+// --- Clock-driven and summed variables ----------------------------------------------------
+
+TEST(SynapseSemantics, ClockDrivenOdeIsIntegratedEveryStep) {
+    for (const std::string method : {"exact", "euler"}) {
+        Pair p({}, {}, 2);
+        p.syn->model = "dx/dt = -x / (10 * ms) : 1 (clock-driven)";
+        p.syn->values = {{"x", "1 + i + 2 * j"}};
+        p.syn->method = method;
+        Simulation sim(p.net);
+        sim.run(20.0);  // 200 steps
+        const auto x = sim.read("syn.x"), i = sim.read("syn.pre_index"), j = sim.read("syn.indices");
+        ASSERT_EQ(x.size(), 4u);
+        const double factor = method == "exact" ? std::exp(-2.0) : std::pow(1 - 0.01, 200);
+        for (std::size_t k = 0; k < 4; ++k)
+            EXPECT_NEAR(x[k], (1 + i[k] + 2 * j[k]) * factor, 1e-12 * x[k]) << method << " " << k;
+    }
+}
+
+// pre (3, x decaying from 1 + i) -> post (2, declares Isum) through `c1`, and `c2` when `two`.
+Network summed_network(bool two) {
+    Network net;
+    net.add_group("pre", 3, model("dx/dt = -x / (10 * ms) : 1")).init("x", "1 + i");
+    net.add_group("post", 2, model("dv/dt = (Isum - v) / (5 * ms) : 1\nIsum : 1"));
+    for (const char* name : {"c1", "c2"}) {
+        if (!two && std::string(name) == "c2") break;
+        auto& c = net.connect(name, GroupRef("pre"), GroupRef("post"), "", "1 + i + 10 * j",
+                              Connectivity::from_list({{0, 0}, {1, 0}, {2, 1}, {0, 1}}));
+        c.model = "w : 1\nIsum_post = w * x_pre : 1 (summed)";
+    }
+    return net;
+}
+
+TEST(SynapseSemantics, SummedVariableIsTheSumOverEachPostNeuronsSynapses) {
+    // Brian's summed updater runs before the groups' updates: x_pre as at the start of the step.
+    Simulation sim(summed_network(false));
+    const auto i = sim.read("c1.pre_index"), j = sim.read("c1.indices"), w = sim.read("c1.w");
+    ASSERT_EQ(w.size(), 4u);
+    for (int s = 0; s < 20; ++s) {
+        const auto x = sim.read("pre.x");
+        sim.step();
+        double sum[2] = {0, 0};
+        for (std::size_t k = 0; k < 4; ++k)
+            sum[static_cast<std::size_t>(j[k])] += w[k] * x[static_cast<std::size_t>(i[k])];
+        const auto got = sim.read("post.Isum");
+        for (std::size_t n = 0; n < 2; ++n)
+            EXPECT_NEAR(got[n], sum[n], 1e-12 * sum[n]) << "step " << s << " post " << n;
+    }
+}
+
+// --- Batches, threads, checkpoints, native kernels ----------------------------------------
+
+// 100 Poisson inputs onto 16 LIF neurons, through a static connection and a plastic one.
+Network poisson_network(std::size_t batch, bool with_rand = false) {
+    Network net;
+    net.settings.batch = batch;
+    net.settings.seed = 7;
+    net.add_group("out", 16, model("dv/dt = (ge - v) / (10 * ms) : 1\ndge/dt = -ge / (5 * ms) : 1",
+                                   "v > 1", "v = 0"));
+    net.add_poisson("in", 100, "15 Hz");
+    net.connect("static", GroupRef("in"), GroupRef("out"), "ge", "0.05",
+                Connectivity::fixed_probability(0.5));
+    auto& c = net.connect("stdp", GroupRef("in"), GroupRef("out"), "ge", "rand() * 0.3");
+    if (with_rand) {
+        c.model = "w : 1\ndApre/dt = -Apre / (20 * ms) : 1 (event-driven)";
+        c.on_pre = "ge += w; Apre += 0.01; w = clip(w + 0.001 * rand(), 0, 1)";
+        c.on_post = "w = clip(w + Apre - 0.0005 * rand(), 0, 1)";
+    } else {
+        c.plasticity = "stdp_additive";
+        c.plasticity_parameters = {{"wmax", "0.3"}};
+    }
+    return net;
+}
+
+TEST(SynapseSemantics, BatchEntriesHaveTheirOwnPlasticWeightsAndShareStaticOnes) {
+    Simulation sim(poisson_network(2));
+    sim.run(200.0);
+    const auto* w = sim.plan().find_variable("stdp.w");
+    ASSERT_NE(w, nullptr);
+    EXPECT_TRUE(w->batched);
+    EXPECT_EQ(w->shape, (std::vector<std::size_t>{2, 1600}));
+    const auto* s = sim.plan().find_variable("static.weight");
+    ASSERT_NE(s, nullptr);
+    EXPECT_FALSE(s->batched);
+    EXPECT_TRUE(s->shape.size() == 1 || s->shape[0] != 2) << "static weight has a batch axis";
+    const auto values = sim.read("stdp.w");
+    ASSERT_EQ(values.size(), 2u * 1600u);
+    std::size_t differ = 0;
+    for (std::size_t k = 0; k < 1600; ++k) differ += values[k] != values[1600 + k];
+    EXPECT_GT(differ, 800u);  // independent inputs per entry: most weights have moved apart
+    EXPECT_GT(sim.spike_count("out"), 0u);
+}
+
+std::vector<double> run_with_threads(int threads) {
+    SimulationOptions o;
+    o.threads = threads;
+    Simulation sim(poisson_network(1), o);
+    sim.run(200.0);
+    EXPECT_GT(sim.spike_count("out"), 0u);
+    return sim.read("stdp.w");
+}
+
+bool bitwise_equal(const std::vector<double>& a, const std::vector<double>& b) {
+    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
+}
+
+TEST(SynapseSemantics, WeightsAreByteIdenticalFor1And2And4Threads) {
+    const auto one = run_with_threads(1);
+    EXPECT_TRUE(bitwise_equal(one, run_with_threads(2)));
+    EXPECT_TRUE(bitwise_equal(one, run_with_threads(4)));
+}
+
+const char* const k_plastic_vars[] = {"stdp.w", "stdp.Apre", "stdp.Apost", "stdp.lastupdate"};
+
+TEST(SynapseSemantics, CheckpointResumeAndRestoreAreBitIdenticalToAnUninterruptedRun) {
+    testing_support::TempDir dir("spikegraph_syn", true);
+    Simulation whole(poisson_network(1));
+    whole.run(100.0);
+    Simulation first(poisson_network(1));
+    first.run(50.0);
+    first.checkpoint(dir / "half.ckpt");
+    first.store("half");
+    first.run_continue(50.0);
+    Simulation resumed(poisson_network(1));
+    resumed.resume(dir / "half.ckpt");
+    resumed.run_continue(50.0);
+    for (const char* var : k_plastic_vars) {
+        const auto expected = whole.read(var);
+        EXPECT_TRUE(bitwise_equal(first.read(var), expected)) << var << " (stored run)";
+        EXPECT_TRUE(bitwise_equal(resumed.read(var), expected)) << var << " (resumed)";
+    }
+    first.restore("half");
+    first.run_continue(50.0);
+    for (const char* var : k_plastic_vars)
+        EXPECT_TRUE(bitwise_equal(first.read(var), whole.read(var))) << var << " (restored)";
+}
+
+TEST(SynapseSemantics, NativePathwaysAreBitwiseEqualToTheInterpreter) {
+    const auto run = [](bool native) {
+        cpu::set_native_enabled(native);
+        Simulation sim(poisson_network(2, true));
+        sim.run(200.0);
+        cpu::set_native_enabled(true);
+        EXPECT_GT(sim.spike_count("out"), 0u);
+        return std::pair{sim.read("stdp.w"), sim.read("stdp.Apre")};
+    };
+    const std::size_t before = cpu::native_kernels_bound();
+    const auto native = run(true);
+    if (cpu::native_kernels_bound() == before) GTEST_SKIP() << "no native compiler here";
+    const auto interpreted = run(false);
+    EXPECT_TRUE(bitwise_equal(native.first, interpreted.first));
+    EXPECT_TRUE(bitwise_equal(native.second, interpreted.second));
+}
+
+// --- Bad input: each a located error naming the place and the fix -------------------------
+
+std::string build_error(const Network& net) {
+    try {
+        Simulation sim(net);
+    } catch (const ConfigError& e) {
+        return e.what();
+    } catch (const ModelError& e) {
+        return e.what();
+    }
+    ADD_FAILURE() << "the network built: expected a ConfigError or ModelError";
+    return "";
+}
+
+::testing::AssertionResult says(const std::string& text, std::initializer_list<const char*> parts) {
+    for (const char* part : parts)
+        if (text.find(part) == std::string::npos)
+            return ::testing::AssertionFailure() << "\"" << text << "\" lacks \"" << part << "\"";
+    return ::testing::AssertionSuccess();
+}
+
+Pair bad_pair() {
+    Pair p({10}, {12});
+    p.syn->model = "w : 1\ndx/dt = -x / tau : 1 (clock-driven)\ntau : second (shared)";
+    p.syn->values = {{"tau", "10 ms"}};
+    return p;
+}
+
+// From C++ the messages below name the connection ("connections.syn: ...") and a line and
+// column, but not which text (model, on_pre or on_post) those are in: with_key() keeps the key
+// "connections.syn" of the fallback origin (synapse_builder.cpp: `mo`, SynapsePath::origin), so
+// "line 1, column 1" cannot be told apart between on_pre and on_post. ENGINE BUG, reported.
+TEST(SynapseSemantics, UnknownVariableInASynapticEquationIsLocated) {
+    Pair p = bad_pair();
+    p.syn->model = "w : 1\ndx/dt = -x / tau_x : 1 (clock-driven)\ntau : second (shared)";
+    EXPECT_TRUE(says(build_error(p.net), {"connections.syn.model", "tau_x", "tau"}));
+}
+
+TEST(SynapseSemantics, PostVariableThePostGroupLacksIsLocated) {
+    Pair p = bad_pair();
+    p.syn->on_pre = "w = w + foo_post";
+    // The message should say that the post group 'post' has no 'foo' (and list what it has):
+    // today it is "unknown identifier 'foo_post'", without the group or a fix. REPORTED.
+    EXPECT_TRUE(says(build_error(p.net), {"connections.syn.on_pre", "foo_post", "'post'"}));
+}
+
+TEST(SynapseSemantics, UnitMismatchInOnPostIsLocated) {
+    Pair p = bad_pair();
+    p.syn->on_post = "w += tau";
+    EXPECT_TRUE(says(build_error(p.net), {"connections.syn.on_post", "'w'", "second"}));
+}
+
+TEST(SynapseSemantics, NonLinearEventDrivenOdeIsLocated) {
+    Pair p = bad_pair();
+    p.syn->model = "w : 1\ndx/dt = -x**2 / tau : 1 (event-driven)\ntau : second (shared)";
+    p.syn->on_pre = "x += 1";
+    EXPECT_TRUE(says(build_error(p.net), {"connections.syn.model", "not linear in 'x'",
+                                          "(clock-driven)"}));
+    // Without any pathway the closed form is never made, so the same model builds silently
+    // (synapse_builder.cpp checks linearity only inside synapse_pathway). ENGINE BUG, reported.
+    p.syn->on_pre = "";
+    EXPECT_TRUE(says(build_error(p.net), {"not linear in 'x'"}));
+}
+
+TEST(SynapseSemantics, SummedVariableOfTwoConnectionsNamesBoth) {
+    EXPECT_TRUE(says(build_error(summed_network(true)), {"c1", "c2", "Isum"}));
+}
+
+TEST(SynapseSemantics, EventDrivenFlagInANeuronModelIsLocated) {
+    Network net;
+    NeuronModel m = relay();
+    m.equations = "dv/dt = -v / (1 * ms) : 1 (event-driven)";
+    net.add_group("g", 1, m);
+    EXPECT_TRUE(says(build_error(net), {"event-driven", "g"}));
+}
+
+TEST(SynapseSemantics, DenseStorageWithAModelIsLocated) {
+    Pair p = bad_pair();
+    p.syn->storage = SynapseStorage::dense;
+    EXPECT_TRUE(says(build_error(p.net), {"connections.syn", "dense", "remove"}));
+}
+
+}  // namespace
+}  // namespace spikegraph
