@@ -1,0 +1,130 @@
+// Synapse models over whole runs of a Poisson-driven plastic network: batch entries keep their
+// own plastic weights (a static connection one shared copy), the weights are byte-identical for
+// 1, 2 and 4 threads, checkpoint/resume and store/restore continue bit-identically, and the
+// natively compiled pathways equal the interpreter bit for bit. test_synapse_semantics.cpp
+// checks the rules themselves against closed forms.
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "backend/cpu/native_compiler.hpp"
+#include "builder/plan.hpp"
+#include <spikegraph/network.hpp>
+#include <spikegraph/simulation.hpp>
+#include "tests/support/temp_dir.hpp"
+
+namespace spikegraph {
+namespace {
+
+// 100 Poisson inputs onto 16 LIF neurons, through a static connection and a plastic one.
+Network poisson_network(std::size_t batch, bool with_rand = false) {
+    Network net;
+    net.settings.batch = batch;
+    net.settings.seed = 7;
+    NeuronModel lif;
+    lif.name = "lif";
+    lif.equations = "dv/dt = (ge - v) / (10 * ms) : 1\ndge/dt = -ge / (5 * ms) : 1";
+    lif.threshold = "v > 1";
+    lif.reset = "v = 0";
+    net.add_group("out", 16, lif);
+    net.add_poisson("in", 100, "15 Hz");
+    net.connect("static", GroupRef("in"), GroupRef("out"), "ge", "0.05",
+                Connectivity::fixed_probability(0.5));
+    auto& c = net.connect("stdp", GroupRef("in"), GroupRef("out"), "ge", "rand() * 0.3");
+    if (with_rand) {
+        c.model = "w : 1\ndApre/dt = -Apre / (20 * ms) : 1 (event-driven)";
+        c.on_pre = "ge += w; Apre += 0.01; w = clip(w + 0.001 * rand(), 0, 1)";
+        c.on_post = "w = clip(w + Apre - 0.0005 * rand(), 0, 1)";
+    } else {
+        c.plasticity = "stdp_additive";
+        c.plasticity_parameters = {{"wmax", "0.3"}};
+    }
+    return net;
+}
+
+TEST(SynapseSemanticsRuns, BatchEntriesHaveTheirOwnPlasticWeightsAndShareStaticOnes) {
+    Simulation sim(poisson_network(2));
+    sim.run(200.0);
+    const auto* w = sim.plan().find_variable("stdp.w");
+    ASSERT_NE(w, nullptr);
+    EXPECT_TRUE(w->batched);
+    EXPECT_EQ(w->shape, (std::vector<std::size_t>{2, 1600}));
+    const auto* s = sim.plan().find_variable("static.weight");
+    ASSERT_NE(s, nullptr);
+    EXPECT_FALSE(s->batched);
+    EXPECT_TRUE(s->shape.size() == 1 || s->shape[0] != 2) << "static weight has a batch axis";
+    const auto values = sim.read("stdp.w");
+    ASSERT_EQ(values.size(), 2u * 1600u);
+    std::size_t differ = 0;
+    for (std::size_t k = 0; k < 1600; ++k) differ += values[k] != values[1600 + k];
+    EXPECT_GT(differ, 800u);  // independent inputs per entry: most weights have moved apart
+    EXPECT_GT(sim.spike_count("out"), 0u);
+}
+
+std::vector<double> run_with_threads(int threads) {
+    SimulationOptions o;
+    o.threads = threads;
+    Simulation sim(poisson_network(1), o);
+    sim.run(200.0);
+    EXPECT_GT(sim.spike_count("out"), 0u);
+    return sim.read("stdp.w");
+}
+
+bool bitwise_equal(const std::vector<double>& a, const std::vector<double>& b) {
+    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
+}
+
+TEST(SynapseSemanticsRuns, WeightsAreByteIdenticalFor1And2And4Threads) {
+    const auto one = run_with_threads(1);
+    EXPECT_TRUE(bitwise_equal(one, run_with_threads(2)));
+    EXPECT_TRUE(bitwise_equal(one, run_with_threads(4)));
+}
+
+const char* const k_plastic_vars[] = {"stdp.w", "stdp.Apre", "stdp.Apost", "stdp.lastupdate"};
+
+TEST(SynapseSemanticsRuns, CheckpointResumeAndRestoreAreBitIdenticalToAnUninterruptedRun) {
+    testing_support::TempDir dir("spikegraph_syn", true);
+    Simulation whole(poisson_network(1));
+    whole.run(100.0);
+    Simulation first(poisson_network(1));
+    first.run(50.0);
+    first.checkpoint(dir / "half.ckpt");
+    first.store("half");
+    first.run_continue(50.0);
+    Simulation resumed(poisson_network(1));
+    resumed.resume(dir / "half.ckpt");
+    resumed.run_continue(50.0);
+    for (const char* var : k_plastic_vars) {
+        const auto expected = whole.read(var);
+        EXPECT_TRUE(bitwise_equal(first.read(var), expected)) << var << " (stored run)";
+        EXPECT_TRUE(bitwise_equal(resumed.read(var), expected)) << var << " (resumed)";
+    }
+    first.restore("half");
+    first.run_continue(50.0);
+    for (const char* var : k_plastic_vars)
+        EXPECT_TRUE(bitwise_equal(first.read(var), whole.read(var))) << var << " (restored)";
+}
+
+TEST(SynapseSemanticsRuns, NativePathwaysAreBitwiseEqualToTheInterpreter) {
+    const auto run = [](bool native) {
+        cpu::set_native_enabled(native);
+        Simulation sim(poisson_network(2, true));
+        sim.run(200.0);
+        cpu::set_native_enabled(true);
+        EXPECT_GT(sim.spike_count("out"), 0u);
+        return std::pair{sim.read("stdp.w"), sim.read("stdp.Apre")};
+    };
+    const std::size_t before = cpu::native_kernels_bound();
+    const auto native = run(true);
+    if (cpu::native_kernels_bound() == before) GTEST_SKIP() << "no native compiler here";
+    const auto interpreted = run(false);
+    EXPECT_TRUE(bitwise_equal(native.first, interpreted.first));
+    EXPECT_TRUE(bitwise_equal(native.second, interpreted.second));
+}
+
+}  // namespace
+}  // namespace spikegraph
