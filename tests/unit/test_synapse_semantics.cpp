@@ -124,10 +124,13 @@ double pair_closed_form(double w, const std::vector<double>& pre, const std::vec
 // With a pre and a post in the same step (40 ms): on_pre runs first.
 const std::vector<double> k_pre_drive = {10, 30, 33, 40, 60}, k_post_drive = {20, 31, 40, 50, 61};
 
-// Runs the pair rule (by hand or `rule` from the library) with delays and checks it against the
-// closed form to 1e-12 relative.
-void check_pairing(bool nearest, double d_pre, double d_post, const std::string& rule = "") {
+// Runs the pair rule (by hand or `rule` from the library) with delays, in a batch of 2, and
+// checks each entry against the closed form: 1e-12 relative (f64), 2e-6 (f32).
+void check_pairing(bool nearest, double d_pre, double d_post, const std::string& rule = "",
+                   Precision precision = Precision::f64) {
     Pair p(k_pre_drive, k_post_drive);
+    p.net.settings.batch = 2;
+    p.net.settings.precision = precision;
     if (rule.empty()) p.pair_rule(nearest);
     else p.library(rule, nearest ? std::map<std::string, ValueSpec>{{"pairing", "nearest"}}
                                  : std::map<std::string, ValueSpec>{});
@@ -142,9 +145,11 @@ void check_pairing(bool nearest, double d_pre, double d_post, const std::string&
                                           shifted(k_post_drive, 0.1 + d_post), !nearest);
     ASSERT_GT(std::fabs(w - other), 1e-4);  // the protocol tells the pairings apart
     const auto got = sim.read("syn.w");
-    ASSERT_EQ(got.size(), 1u);
-    EXPECT_NEAR(got[0], w, 1e-12 * std::fabs(w));
-    EXPECT_EQ(sim.spike_count("post"), 5u);
+    ASSERT_EQ(got.size(), 2u);
+    const double tolerance = (precision == Precision::f64 ? 1e-12 : 2e-6) * std::fabs(w);
+    EXPECT_NEAR(got[0], w, tolerance);
+    EXPECT_NEAR(got[1], w, tolerance);
+    EXPECT_EQ(sim.spike_count("post"), 2 * 5u);  // summed over the batch
 }
 
 TEST(SynapseSemantics, AllToAllPairingMatchesTheClosedForm) { check_pairing(false, 0, 0); }
@@ -157,12 +162,17 @@ TEST(SynapseSemantics, UniformPostDelayShiftsThePairingTimes) {
     check_pairing(false, 0, 3);
     check_pairing(true, 0, 3);
 }
+TEST(SynapseSemantics, PairingInSinglePrecision) {
+    check_pairing(false, 2, 0, "", Precision::f32);
+    check_pairing(true, 0, 3, "stdp_additive", Precision::f32);
+}
 
 TEST(SynapseSemantics, PerSynapseDelaysSetEachSynapsesEventTime) {
     // 2 pre x 2 post; pre spikes at 10.1 and 20.1 ms; synapse (i, j) is reached 1 + j + 2i ms
     // later, which `tlast = t` records; `n` counts the events. The posts spike at 12.1 ms and
     // reach (i, j) 2 - i + j ms later (within a post, in the reverse of synapse order).
     Pair p({10, 20}, {12}, 2);
+    p.net.settings.batch = 2;  // each entry the same events
     p.syn->model = "tlast : second\nn : 1\ntpost : second";
     p.syn->on_pre = "tlast = t; n += 1";
     p.syn->on_post = "tpost = t";
@@ -175,12 +185,14 @@ TEST(SynapseSemantics, PerSynapseDelaysSetEachSynapsesEventTime) {
     ASSERT_EQ(i.size(), 4u);
     for (const auto& [until, first, count] : {std::tuple{17.0, 10.1, 1.0}, std::tuple{30.0, 20.1, 2.0}}) {
         sim.run_continue(until - sim.t_ms());
-        const auto tlast = sim.read("syn.tlast"), n = sim.read("syn.n");
-        for (std::size_t k = 0; k < 4; ++k) {
-            EXPECT_NEAR(tlast[k], first + 1 + j[k] + 2 * i[k], 1e-9) << "synapse " << k;  // ms
-            EXPECT_EQ(n[k], count) << "synapse " << k;
-            EXPECT_NEAR(sim.read("syn.tpost")[k], 12.1 + 2 - i[k] + j[k], 1e-9) << "synapse " << k;
-        }
+        const auto tlast = sim.read("syn.tlast"), n = sim.read("syn.n"), tpost = sim.read("syn.tpost");
+        ASSERT_EQ(tlast.size(), 8u);
+        for (std::size_t b = 0; b < 2; ++b)
+            for (std::size_t k = 0; k < 4; ++k) {  // ms
+                EXPECT_NEAR(tlast[4 * b + k], first + 1 + j[k] + 2 * i[k], 1e-9) << b << " " << k;
+                EXPECT_EQ(n[4 * b + k], count) << b << " " << k;
+                EXPECT_NEAR(tpost[4 * b + k], 12.1 + 2 - i[k] + j[k], 1e-9) << b << " " << k;
+            }
     }
 }
 

@@ -1,8 +1,9 @@
-// Synapse models over whole runs of a Poisson-driven plastic network: batch entries keep their
-// own plastic weights (a static connection one shared copy), the weights are byte-identical for
-// 1, 2 and 4 threads, checkpoint/resume and store/restore continue bit-identically, and the
-// natively compiled pathways equal the interpreter bit for bit. test_synapse_semantics.cpp
-// checks the rules themselves against closed forms.
+// Synapse models in whole networks: a connection between slices sees only its slices' spikes
+// and the right i, j, x_pre, x_post; in a Poisson-driven plastic network batch entries keep
+// their own plastic weights (a static connection one shared copy), the weights are
+// byte-identical for 1, 2 and 4 threads, checkpoint/resume and store/restore continue
+// bit-identically, and the natively compiled pathways equal the interpreter bit for bit.
+// test_synapse_semantics.cpp checks the rules themselves against closed forms.
 
 #include <gtest/gtest.h>
 
@@ -19,6 +20,45 @@
 
 namespace spikegraph {
 namespace {
+
+TEST(SynapseSemanticsRuns, ConnectionBetweenSlicesSeesOnlyItsSlicesAndTheirIndices) {
+    // pre[1:3] -> post[2:3]. Pre neuron k fires at 10.1 + k ms; posts 0 and 1 at 15.1 ms, post
+    // 2 at 20.1 ms (each one step after its drive). Each neuron's parameter k is 10 * i.
+    Network net;
+    NeuronModel relay;
+    relay.name = "relay";
+    relay.equations = "dv/dt = -v / (1 * ms) : 1\nk : 1";
+    relay.threshold = "v > 0.5";
+    relay.reset = "v = 0";
+    for (const char* g : {"pre", "post"}) {
+        net.add_group(g, 3, relay).set("k", "10 * i");
+        const bool pre = std::string(g) == "pre";
+        net.add_spike_times(std::string("drive_") + g, 3, {0, 1, 2},
+                            pre ? std::vector<double>{10, 11, 12} : std::vector<double>{15, 15, 20});
+        net.connect(std::string("in_") + g, GroupRef(std::string("drive_") + g), GroupRef(g), "v",
+                    "1", Connectivity::one_to_one());
+    }
+    auto& c = net.connect("syn", GroupRef("pre[1:3]"), GroupRef("post[2:3]"), "", "1");
+    c.model = "ii : 1\njj : 1\nkp : 1\nkq : 1\ntpre : second\ntpost : second\nn : 1";
+    c.on_pre = "ii = i; jj = j; kp = k_pre; kq = k_post; tpre = t; n += 1";
+    c.on_post = "tpost = t; n += 10";
+    for (const char* v : {"ii", "jj", "kp", "kq", "tpre", "tpost", "n"}) c.values[v] = "0";
+    c.values["tpre"] = c.values["tpost"] = "0 ms";
+    Simulation sim(net);
+    sim.run(30.0);
+    const auto r = sim.read("syn.pre_index");
+    ASSERT_EQ(r.size(), 2u);
+    for (std::size_t s = 0; s < 2; ++s) {
+        const double i = 1 + r[s];  // in the group
+        EXPECT_EQ(sim.read("syn.ii")[s], i);
+        EXPECT_EQ(sim.read("syn.jj")[s], 2.0);
+        EXPECT_EQ(sim.read("syn.kp")[s], 10 * i);
+        EXPECT_EQ(sim.read("syn.kq")[s], 20.0);
+        EXPECT_NEAR(sim.read("syn.tpre")[s], 10.1 + i, 1e-9);
+        EXPECT_NEAR(sim.read("syn.tpost")[s], 20.1, 1e-9);
+        EXPECT_EQ(sim.read("syn.n")[s], 11.0);  // one pre event, one post event
+    }
+}
 
 // 100 Poisson inputs onto 16 LIF neurons, through a static connection and a plastic one.
 Network poisson_network(std::size_t batch, bool with_rand = false) {
@@ -69,6 +109,7 @@ std::vector<double> run_with_threads(int threads) {
     SimulationOptions o;
     o.threads = threads;
     Simulation sim(poisson_network(1), o);
+    EXPECT_EQ(sim.threads(), threads);
     sim.run(200.0);
     EXPECT_GT(sim.spike_count("out"), 0u);
     return sim.read("stdp.w");
