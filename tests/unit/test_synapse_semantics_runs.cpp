@@ -21,23 +21,38 @@
 namespace spikegraph {
 namespace {
 
-TEST(SynapseSemanticsRuns, ConnectionBetweenSlicesSeesOnlyItsSlicesAndTheirIndices) {
-    // pre[1:3] -> post[2:3]. Pre neuron k fires at 10.1 + k ms; posts 0 and 1 at 15.1 ms, post
-    // 2 at 20.1 ms (each one step after its drive). Each neuron's parameter k is 10 * i.
+// Groups pre and post of n relays (a relay spikes one step after each drive spike; parameter
+// k = 10 i; ge and y for the pathways to write); neuron m of pre fires one step after
+// pre_ms[m] ms (none when negative), likewise post.
+Network relays(std::size_t n, const std::vector<double>& pre_ms, const std::vector<double>& post_ms) {
     Network net;
     NeuronModel relay;
     relay.name = "relay";
-    relay.equations = "dv/dt = -v / (1 * ms) : 1\nk : 1";
+    relay.equations = "dv/dt = -v / (1 * ms) : 1\ndge/dt = -ge / (5 * ms) : 1\n"
+                      "dy/dt = -y / (1 * second) : 1\nk : 1";
     relay.threshold = "v > 0.5";
     relay.reset = "v = 0";
-    for (const char* g : {"pre", "post"}) {
-        net.add_group(g, 3, relay).set("k", "10 * i");
-        const bool pre = std::string(g) == "pre";
-        net.add_spike_times(std::string("drive_") + g, 3, {0, 1, 2},
-                            pre ? std::vector<double>{10, 11, 12} : std::vector<double>{15, 15, 20});
-        net.connect(std::string("in_") + g, GroupRef(std::string("drive_") + g), GroupRef(g), "v",
-                    "1", Connectivity::one_to_one());
+    for (const std::string g : {"pre", "post"}) {
+        net.add_group(g, n, relay).set("k", "10 * i");
+        const auto& ms = g == "pre" ? pre_ms : post_ms;
+        std::vector<std::int64_t> idx;
+        std::vector<double> times;
+        for (std::size_t m = 0; m < ms.size(); ++m)
+            if (ms[m] >= 0) {
+                idx.push_back(static_cast<std::int64_t>(m));
+                times.push_back(ms[m]);
+            }
+        net.add_spike_times("drive_" + g, n, idx, times);
+        net.connect("in_" + g, GroupRef("drive_" + g), GroupRef(g), "v", "1",
+                    Connectivity::one_to_one());
     }
+    return net;
+}
+
+TEST(SynapseSemanticsRuns, ConnectionBetweenSlicesSeesOnlyItsSlicesAndTheirIndices) {
+    // pre[1:3] -> post[2:3]. Pre neuron m fires at 10.1 + m ms; posts 0 and 1 at 15.1 ms, post
+    // 2 at 20.1 ms.
+    Network net = relays(3, {10, 11, 12}, {15, 15, 20});
     auto& c = net.connect("syn", GroupRef("pre[1:3]"), GroupRef("post[2:3]"), "", "1");
     c.model = "ii : 1\njj : 1\nkp : 1\nkq : 1\ntpre : second\ntpost : second\nn : 1";
     c.on_pre = "ii = i; jj = j; kp = k_pre; kq = k_post; tpre = t; n += 1";
@@ -58,6 +73,41 @@ TEST(SynapseSemanticsRuns, ConnectionBetweenSlicesSeesOnlyItsSlicesAndTheirIndic
         EXPECT_NEAR(sim.read("syn.tpost")[s], 20.1, 1e-9);
         EXPECT_EQ(sim.read("syn.n")[s], 11.0);  // one pre event, one post event
     }
+}
+
+TEST(SynapseSemanticsRuns, OnPreWritesSeveralTargetsAccumulatingOverSynapses) {
+    // 2 x 2, both pre fire at 10.1 ms: each post gets ge += w and y += 2 w from both synapses,
+    // w = 0.5 + 0.25 i; the state at 20 ms has decayed for 98 steps (exact solver).
+    Network net = relays(2, {10, 10}, {});
+    auto& c = net.connect("syn", GroupRef("pre"), GroupRef("post"), "", "0.5 + 0.25 * i");
+    c.on_pre = "ge += w; y += 2 * w; count_syn = count_syn + 1";
+    c.model = "w : 1\ncount_syn : 1";
+    c.values["count_syn"] = "0";
+    Simulation sim(net);
+    sim.run(20.0);
+    const double sum = 0.5 + 0.75;
+    for (std::size_t j = 0; j < 2; ++j) {
+        EXPECT_NEAR(sim.read("post.ge")[j], sum * std::exp(-9.8 / 5), 1e-12);
+        EXPECT_NEAR(sim.read("post.y")[j], 2 * sum * std::exp(-9.8 / 1000), 1e-12);
+    }
+    EXPECT_EQ(sim.read("syn.count_syn"), std::vector<double>(4, 1.0));
+}
+
+TEST(SynapseSemanticsRuns, RewardModulatedStdpIntegratesTheEligibilityTimesTheReward) {
+    // pre at 10.1, post at 20.1 ms: the post spike charges elig with dApre e^(-10/20) (state at
+    // 20.2 ms); then elig decays with tau_e and w grows by reward elig / tau_r, exactly:
+    // w(T) = w0 + reward E (tau_e / tau_r) (1 - e^(-(T - 20.2) / tau_e)).
+    Network net = relays(1, {10}, {20});
+    auto& c = net.connect("syn", GroupRef("pre"), GroupRef("post"), "ge", "0.5");
+    c.plasticity = "rstdp";
+    c.plasticity_parameters = {{"wmax", "1"}, {"dApre", "0.01"}, {"reward", "2"},
+                               {"tau_e", "200 ms"}, {"tau_r", "400 ms"}};
+    c.method = "exact";
+    Simulation sim(net);
+    sim.run(120.0);
+    const double e = 0.01 * std::exp(-0.5), dw = 2 * e * 0.5 * (1 - std::exp(-99.8 / 200));
+    EXPECT_NEAR(sim.read("syn.elig")[0], e * std::exp(-99.8 / 200), 1e-12 * e);
+    EXPECT_NEAR(sim.read("syn.w")[0] - 0.5, dw, 1e-9 * dw);
 }
 
 // 100 Poisson inputs onto 16 LIF neurons, through a static connection and a plastic one.
