@@ -110,6 +110,40 @@ TEST(SynapseSemanticsRuns, RewardModulatedStdpIntegratesTheEligibilityTimesTheRe
     EXPECT_NEAR(sim.read("syn.w")[0] - 0.5, dw, 1e-9 * dw);
 }
 
+TEST(SynapseSemanticsRuns, SummedVariableIntoASliceInABatch) {
+    // pre (3, x from rand() + i) -> post[1:3] of 4, all to all, in a batch of 2: Isum of posts 1
+    // and 2 is the sum of w x_pre over their synapses (x_pre at the start of the step, as Brian's
+    // summed updater runs before the groups), per entry; posts 0 and 3 keep 0.
+    Network net;
+    net.settings.batch = 2;
+    NeuronModel src, dst;
+    src.name = "src";
+    src.equations = "dx/dt = -x / (10 * ms) : 1";
+    dst.name = "dst";
+    dst.equations = "dv/dt = (Isum - v) / (5 * ms) : 1\nIsum : 1";
+    net.add_group("pre", 3, src).init("x", "rand() + i");
+    net.add_group("post", 4, dst);
+    auto& c = net.connect("sum", GroupRef("pre"), GroupRef("post[1:3]"), "", "1 + i + 10 * j");
+    c.model = "w : 1\nIsum_post = w * x_pre : 1 (summed)";
+    Simulation sim(net);
+    const auto i = sim.read("sum.pre_index"), j = sim.read("sum.indices"), w = sim.read("sum.w");
+    ASSERT_EQ(w.size(), 6u);
+    for (int step = 0; step < 10; ++step) {
+        const auto x = sim.read("pre.x");
+        sim.step();
+        const auto got = sim.read("post.Isum");
+        ASSERT_EQ(got.size(), 8u);
+        for (std::size_t b = 0; b < 2; ++b) {
+            double sum[4] = {0, 0, 0, 0};
+            for (std::size_t k = 0; k < 6; ++k)
+                sum[1 + static_cast<std::size_t>(j[k])] +=
+                    w[k] * x[3 * b + static_cast<std::size_t>(i[k])];
+            for (std::size_t m = 0; m < 4; ++m)
+                EXPECT_NEAR(got[4 * b + m], sum[m], 1e-12 * sum[m]) << b << " " << m;
+        }
+    }
+}
+
 // 100 Poisson inputs onto 16 LIF neurons, through a static connection and a plastic one.
 Network poisson_network(std::size_t batch, bool with_rand = false) {
     Network net;
