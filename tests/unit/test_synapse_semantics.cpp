@@ -183,9 +183,11 @@ TEST(SynapseSemantics, PerSynapseDelaysSetEachSynapsesEventTime) {
     Simulation sim(p.net);
     const auto i = sim.read("syn.pre_index"), j = sim.read("syn.indices");
     ASSERT_EQ(i.size(), 4u);
-    for (const auto& [until, first, count] : {std::tuple{17.0, 10.1, 1.0}, std::tuple{30.0, 20.1, 2.0}}) {
+    for (const auto& [until, first, count] :
+         {std::tuple{17.0, 10.1, 1.0}, std::tuple{30.0, 20.1, 2.0}}) {
         sim.run_continue(until - sim.t_ms());
-        const auto tlast = sim.read("syn.tlast"), n = sim.read("syn.n"), tpost = sim.read("syn.tpost");
+        const auto tlast = sim.read("syn.tlast"), n = sim.read("syn.n"),
+                   tpost = sim.read("syn.tpost");
         ASSERT_EQ(tlast.size(), 8u);
         for (std::size_t b = 0; b < 2; ++b)
             for (std::size_t k = 0; k < 4; ++k) {  // ms
@@ -228,7 +230,7 @@ TEST(SynapseSemantics, AdditiveRuleClipsExactlyAtTheBounds) {
     }
 }
 
-// --- The triplet rule (Pfister & Gerstner 2006, Table 4, visual cortex) -----------------------
+// The triplet rule (Pfister & Gerstner 2006, Table 4, visual cortex)
 
 struct TripletOutcome {
     double w = 0, closed_form = 0;
@@ -307,7 +309,7 @@ TEST(SynapseSemantics, NearestTripletRuleMatchesItsClosedFormAndTheFrequencyDepe
     EXPECT_GT(fast_minus.w, 0.5 + 0.05);
 }
 
-// --- Brian's step order ---------------------------------------------------------------------
+// Brian's step order
 
 TEST(SynapseSemantics, OnPreRunsBeforeOnPostAndSeesPostBeforeItsReset) {
     // pre alone at 10.1 ms, pre and post together at 20.1 ms. v_post after the update that
@@ -333,7 +335,7 @@ TEST(SynapseSemantics, OnPreRunsBeforeOnPostAndSeesPostBeforeItsReset) {
     EXPECT_GT(sim.read("post.y")[0], 1.5);  // 2, decaying with 1 s for 5 ms
 }
 
-// --- Event-driven, clock-driven and summed variables -------------------------------------
+// Event-driven, clock-driven and summed variables
 
 TEST(SynapseSemantics, EventDrivenOdesWithAConstantTermUseTheirClosedForm) {
     // z relaxes to 1 (a != 0, b != 0), c grows linearly (a = 0); on_pre records both, resets z.
@@ -359,7 +361,8 @@ TEST(SynapseSemantics, ClockDrivenOdeIsIntegratedEveryStep) {
         p.syn->method = method;
         Simulation sim(p.net);
         sim.run(20.0);  // 200 steps
-        const auto x = sim.read("syn.x"), i = sim.read("syn.pre_index"), j = sim.read("syn.indices");
+        const auto x = sim.read("syn.x"), i = sim.read("syn.pre_index"),
+                   j = sim.read("syn.indices");
         ASSERT_EQ(x.size(), 4u);
         const double factor = method == "exact" ? std::exp(-2.0) : std::pow(1 - 0.01, 200);
         for (std::size_t k = 0; k < 4; ++k)
@@ -398,7 +401,7 @@ TEST(SynapseSemantics, SummedVariableIsTheSumOverEachPostNeuronsSynapses) {
     }
 }
 
-// --- Bad input: each a located error naming the place and the fix -------------------------
+// Bad input: each a located error naming the place and the fix
 
 std::string build_error(const Network& net) {
     try {
@@ -419,12 +422,22 @@ std::string build_error(const Network& net) {
     return ::testing::AssertionSuccess();
 }
 
-Pair bad_pair() {
+// The error of a pair whose connection has these texts ("": the default model, no pathway).
+std::string bad_pair_error(const std::string& on_pre, const std::string& on_post,
+                           const std::string& model = "", bool dense = false) {
     Pair p({10}, {12});
-    p.syn->model = "w : 1\ndx/dt = -x / tau : 1 (clock-driven)\ntau : second (shared)";
+    p.syn->model = model.empty()
+                       ? "w : 1\ndx/dt = -x / tau : 1 (clock-driven)\ntau : second (shared)"
+                       : model;
     p.syn->values = {{"tau", "10 ms"}};
-    return p;
+    p.syn->on_pre = on_pre;
+    p.syn->on_post = on_post;
+    if (dense) p.syn->storage = SynapseStorage::dense;
+    return build_error(p.net);
 }
+
+const std::string k_non_linear =
+    "w : 1\ndx/dt = -x**2 / tau : 1 (event-driven)\ntau : second (shared)";
 
 // ENGINE BUG (reported): from C++ the messages of the next four tests name the connection
 // ("connections.syn: ...") and a line and column, but not the text (model, on_pre, on_post)
@@ -432,21 +445,17 @@ Pair bad_pair() {
 // (synapse_builder.cpp:158, 229, 240), so "line 1, column 1" of on_pre and of on_post read the
 // same. From YAML the key is right (BadInputFromYamlIsLocatedAtFileLineAndKey).
 TEST(SynapseSemantics, UnknownVariableInASynapticEquationIsLocated) {
-    Pair p = bad_pair();
-    p.syn->model = "w : 1\ndx/dt = -x / tau_x : 1 (clock-driven)\ntau : second (shared)";
-    EXPECT_TRUE(says(build_error(p.net), {"connections.syn.model", "tau_x", "tau"}));
+    const std::string model = "w : 1\ndx/dt = -x / tau_x : 1 (clock-driven)\ntau : second (shared)";
+    EXPECT_TRUE(says(bad_pair_error("", "", model), {"connections.syn.model", "tau_x", "tau"}));
 }
 
 TEST(SynapseSemantics, PostVariableThePostGroupLacksIsLocated) {
-    Pair p = bad_pair();
-    p.syn->on_pre = "w = w + foo_post";
-    EXPECT_TRUE(says(build_error(p.net), {"connections.syn.on_pre", "foo_post"}));
+    EXPECT_TRUE(
+        says(bad_pair_error("w = w + foo_post", ""), {"connections.syn.on_pre", "foo_post"}));
 }
 
 TEST(SynapseSemantics, UnitMismatchInOnPostIsLocated) {
-    Pair p = bad_pair();
-    p.syn->on_post = "w += tau";
-    EXPECT_TRUE(says(build_error(p.net), {"connections.syn.on_post", "'w'", "second"}));
+    EXPECT_TRUE(says(bad_pair_error("", "w += tau"), {"connections.syn.on_post", "'w'", "second"}));
 }
 
 TEST(SynapseSemantics, BadInputFromYamlIsLocatedAtFileLineAndKey) {
@@ -463,26 +472,19 @@ TEST(SynapseSemantics, BadInputFromYamlIsLocatedAtFileLineAndKey) {
 TEST(SynapseSemantics, UnknownPostVariableNamesThePostGroup) {
     // ENGINE BUG (reported): the message is "unknown identifier 'foo_post'", without the fix:
     // that the post group 'post' has no variable 'foo', and which it has.
-    Pair p = bad_pair();
-    p.syn->on_pre = "w = w + foo_post";
-    EXPECT_TRUE(says(build_error(p.net), {"foo_post", "'post'"}));
+    EXPECT_TRUE(says(bad_pair_error("w = w + foo_post", ""), {"foo_post", "'post'"}));
 }
 
 TEST(SynapseSemantics, NonLinearEventDrivenOdeIsLocated) {
-    Pair p = bad_pair();
-    p.syn->model = "w : 1\ndx/dt = -x**2 / tau : 1 (event-driven)\ntau : second (shared)";
-    p.syn->on_pre = "x += 1";
-    EXPECT_TRUE(says(build_error(p.net), {"connections.syn.model", "not linear in 'x'",
-                                          "(clock-driven)"}));
+    EXPECT_TRUE(says(bad_pair_error("x += 1", "", k_non_linear),
+                     {"connections.syn.model", "not linear in 'x'", "(clock-driven)"}));
 }
 
 TEST(SynapseSemantics, NonLinearEventDrivenOdeWithoutPathwayIsAnError) {
     // ENGINE BUG (reported): linearity is checked only where a pathway makes the closed form
     // (synapse_builder.cpp:242, in synapse_pathway), so without on_pre and on_post this model
     // builds silently. (Brian, which also checks at the pathways, would accept it too.)
-    Pair p = bad_pair();
-    p.syn->model = "w : 1\ndx/dt = -x**2 / tau : 1 (event-driven)\ntau : second (shared)";
-    EXPECT_TRUE(says(build_error(p.net), {"not linear in 'x'"}));
+    EXPECT_TRUE(says(bad_pair_error("", "", k_non_linear), {"not linear in 'x'"}));
 }
 
 TEST(SynapseSemantics, SummedVariableOfTwoConnectionsNamesBoth) {
@@ -495,13 +497,12 @@ TEST(SynapseSemantics, EventDrivenFlagInANeuronModelIsLocated) {
     NeuronModel m = relay();
     m.equations = "dv/dt = -v / (1 * ms) : 1 (event-driven)";
     net.add_group("g", 1, m);
-    EXPECT_TRUE(says(build_error(net), {"models.m.equations", "(event-driven)", "remove the flag"}));
+    EXPECT_TRUE(
+        says(build_error(net), {"models.m.equations", "(event-driven)", "remove the flag"}));
 }
 
 TEST(SynapseSemantics, DenseStorageWithAModelIsLocated) {
-    Pair p = bad_pair();
-    p.syn->storage = SynapseStorage::dense;
-    EXPECT_TRUE(says(build_error(p.net), {"connections.syn", "dense", "remove"}));
+    EXPECT_TRUE(says(bad_pair_error("", "", "", true), {"connections.syn", "dense", "remove"}));
 }
 
 }  // namespace

@@ -24,7 +24,8 @@ namespace {
 // Groups pre and post of n relays (a relay spikes one step after each drive spike; parameter
 // k = 10 i; ge and y for the pathways to write); neuron m of pre fires one step after
 // pre_ms[m] ms (none when negative), likewise post.
-Network relays(std::size_t n, const std::vector<double>& pre_ms, const std::vector<double>& post_ms) {
+Network relays(std::size_t n, const std::vector<double>& pre_ms,
+               const std::vector<double>& post_ms) {
     Network net;
     NeuronModel relay;
     relay.name = "relay";
