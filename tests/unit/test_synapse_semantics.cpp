@@ -442,7 +442,7 @@ const std::string k_non_linear =
 // ENGINE BUG (reported): from C++ the messages of the next four tests name the connection
 // ("connections.syn: ...") and a line and column, but not the text (model, on_pre, on_post)
 // they are in: with_key() keeps the key "connections.syn" of the fallback origin w.o
-// (synapse_builder.cpp:158, 229, 240), so "line 1, column 1" of on_pre and of on_post read the
+// (synapse_builder.cpp:159, 230, 241), so "line 1, column 1" of on_pre and of on_post read the
 // same. From YAML the key is right (BadInputFromYamlIsLocatedAtFileLineAndKey).
 TEST(SynapseSemantics, UnknownVariableInASynapticEquationIsLocated) {
     const std::string model = "w : 1\ndx/dt = -x / tau_x : 1 (clock-driven)\ntau : second (shared)";
@@ -482,7 +482,7 @@ TEST(SynapseSemantics, NonLinearEventDrivenOdeIsLocated) {
 
 TEST(SynapseSemantics, NonLinearEventDrivenOdeWithoutPathwayIsAnError) {
     // ENGINE BUG (reported): linearity is checked only where a pathway makes the closed form
-    // (synapse_builder.cpp:242, in synapse_pathway), so without on_pre and on_post this model
+    // (synapse_builder.cpp:243, in synapse_pathway), so without on_pre and on_post this model
     // builds silently. (Brian, which also checks at the pathways, would accept it too.)
     EXPECT_TRUE(says(bad_pair_error("", "", k_non_linear), {"not linear in 'x'"}));
 }

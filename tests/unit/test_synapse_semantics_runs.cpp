@@ -95,20 +95,24 @@ TEST(SynapseSemanticsRuns, OnPreWritesSeveralTargetsAccumulatingOverSynapses) {
 }
 
 TEST(SynapseSemanticsRuns, RewardModulatedStdpIntegratesTheEligibilityTimesTheReward) {
-    // pre at 10.1, post at 20.1 ms: the post spike charges elig with dApre e^(-10/20) (state at
-    // 20.2 ms); then elig decays with tau_e and w grows by reward elig / tau_r, exactly:
-    // w(T) = w0 + reward E (tau_e / tau_r) (1 - e^(-(T - 20.2) / tau_e)).
-    Network net = relays(1, {10}, {20});
-    auto& c = net.connect("syn", GroupRef("pre"), GroupRef("post"), "ge", "0.5");
-    c.plasticity = "rstdp";
-    c.plasticity_parameters = {{"wmax", "1"}, {"dApre", "0.01"}, {"reward", "2"},
-                               {"tau_e", "200 ms"}, {"tau_r", "400 ms"}};
-    c.method = "exact";
-    Simulation sim(net);
-    sim.run(120.0);
-    const double e = 0.01 * std::exp(-0.5), dw = 2 * e * 0.5 * (1 - std::exp(-99.8 / 200));
-    EXPECT_NEAR(sim.read("syn.elig")[0], e * std::exp(-99.8 / 200), 1e-12 * e);
-    EXPECT_NEAR(sim.read("syn.w")[0] - 0.5, dw, 1e-9 * dw);
+    // pre at 10.1, post at 20.1 ms: the post spike charges elig with E = dApre e^(-10/20) (state
+    // at 20.2 ms); over the N = 998 steps to 120 ms elig decays with tau_e and w grows by
+    // reward elig / tau_r. Exactly: elig = E e^(-N dt / tau_e) = E q, w - w0 = reward E
+    // (tau_e / tau_r) (1 - q); with the rule's Euler, q = (1 - dt / tau_e)^N in both.
+    for (const std::string method : {"exact", "auto"}) {
+        Network net = relays(1, {10}, {20});
+        auto& c = net.connect("syn", GroupRef("pre"), GroupRef("post"), "ge", "0.5");
+        c.plasticity = "rstdp";
+        c.plasticity_parameters = {{"wmax", "1"}, {"dApre", "0.01"}, {"reward", "2"},
+                                   {"tau_e", "200 ms"}, {"tau_r", "400 ms"}};
+        c.method = method;
+        Simulation sim(net);
+        sim.run(120.0);
+        const double e = 0.01 * std::exp(-0.5);
+        const double q = method == "exact" ? std::exp(-99.8 / 200) : std::pow(1 - 0.1 / 200, 998);
+        EXPECT_NEAR(sim.read("syn.elig")[0], e * q, 1e-12 * e) << method;
+        EXPECT_NEAR(sim.read("syn.w")[0] - 0.5, 2 * e * 0.5 * (1 - q), 1e-9 * e) << method;
+    }
 }
 
 TEST(SynapseSemanticsRuns, SummedVariableIntoASliceInABatch) {
