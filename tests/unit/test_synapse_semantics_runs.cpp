@@ -1,7 +1,8 @@
 // Synapse models in whole networks: a connection between slices sees only its slices' spikes
-// and the right i, j, x_pre, x_post; in a Poisson-driven plastic network batch entries keep
-// their own plastic weights (a static connection one shared copy), the weights are
-// byte-identical for 1, 2 and 4 threads, checkpoint/resume and store/restore continue
+// and the right i, j, x_pre, x_post; on_pre with several targets; rstdp against its solution;
+// a summed variable into a slice in a batch; in a Poisson-driven plastic network batch entries
+// keep their own plastic weights (a static connection one shared copy), the weights are
+// byte-identical for 1, 2 and 4 threads, checkpoint/resume, store/restore and evolve continue
 // bit-identically, and the natively compiled pathways equal the interpreter bit for bit.
 // test_synapse_semantics.cpp checks the rules themselves against closed forms.
 
@@ -234,9 +235,20 @@ TEST(SynapseSemanticsRuns, CheckpointResumeAndRestoreAreBitIdenticalToAnUninterr
         EXPECT_TRUE(bitwise_equal(resumed.read(var), expected)) << var << " (resumed)";
     }
     first.restore("half");
+    const VariableMap half_state = first.state();
     first.run_continue(50.0);
     for (const char* var : k_plastic_vars)
         EXPECT_TRUE(bitwise_equal(first.read(var), whole.read(var))) << var << " (restored)";
+    // The functional form: state() holds the synapse state (the static weight is a parameter),
+    // and evolving a fresh simulation from it continues bit-identically.
+    EXPECT_EQ(half_state.count("static.weight"), 0u);
+    EXPECT_EQ(first.parameters().count("static.weight"), 1u);
+    Simulation fresh(poisson_network(1));
+    const EvolveResult evolved = fresh.evolve({50.0, -1, {}}, half_state);
+    for (const char* var : k_plastic_vars) {
+        ASSERT_EQ(half_state.count(var), 1u) << var;
+        EXPECT_TRUE(bitwise_equal(evolved.new_state.at(var), whole.read(var))) << var << " evolve";
+    }
 }
 
 TEST(SynapseSemanticsRuns, NativePathwaysAreBitwiseEqualToTheInterpreter) {
