@@ -168,10 +168,11 @@ TEST(SynapseSemantics, PairingInSinglePrecision) {
 }
 
 TEST(SynapseSemantics, PerSynapseDelaysSetEachSynapsesEventTime) {
-    // 2 pre x 2 post; pre spikes at 10.1 and 20.1 ms; synapse (i, j) is reached 1 + j + 2i ms
-    // later, which `tlast = t` records; `n` counts the events. The posts spike at 12.1 ms and
-    // reach (i, j) 2 - i + j ms later (within a post, in the reverse of synapse order).
-    Pair p({10, 20}, {12}, 2);
+    // 2 pre x 2 post; pre spikes at 10.1, 11.1 (both in flight at once) and 20.1 ms; synapse
+    // (i, j) is reached 1 + j + 2i ms later, which `tlast = t` records; `n` counts the events.
+    // The posts spike at 12.1 ms and reach (i, j) 1 - i + j ms later (0 for (1, 0); within a
+    // post, in the reverse of synapse order).
+    Pair p({10, 11, 20}, {12}, 2);
     p.net.settings.batch = 2;  // each entry the same events
     p.syn->model = "tlast : second\nn : 1\ntpost : second";
     p.syn->on_pre = "tlast = t; n += 1";
@@ -179,12 +180,12 @@ TEST(SynapseSemantics, PerSynapseDelaysSetEachSynapsesEventTime) {
     // (Brian starts a parameter without a value at 0; here it must be given.)
     p.syn->values = {{"tlast", "0 ms"}, {"n", "0"}, {"tpost", "0 ms"}};
     p.syn->delay = "(1 + j + 2 * i) * ms";
-    p.syn->post_delay = "(2 - i + j) * ms";
+    p.syn->post_delay = "(1 - i + j) * ms";
     Simulation sim(p.net);
     const auto i = sim.read("syn.pre_index"), j = sim.read("syn.indices");
     ASSERT_EQ(i.size(), 4u);
     for (const auto& [until, first, count] :
-         {std::tuple{17.0, 10.1, 1.0}, std::tuple{30.0, 20.1, 2.0}}) {
+         {std::tuple{17.0, 11.1, 2.0}, std::tuple{30.0, 20.1, 3.0}}) {
         sim.run_continue(until - sim.t_ms());
         const auto tlast = sim.read("syn.tlast"), n = sim.read("syn.n"),
                    tpost = sim.read("syn.tpost");
@@ -193,7 +194,7 @@ TEST(SynapseSemantics, PerSynapseDelaysSetEachSynapsesEventTime) {
             for (std::size_t k = 0; k < 4; ++k) {  // ms
                 EXPECT_NEAR(tlast[4 * b + k], first + 1 + j[k] + 2 * i[k], 1e-9) << b << " " << k;
                 EXPECT_EQ(n[4 * b + k], count) << b << " " << k;
-                EXPECT_NEAR(tpost[4 * b + k], 12.1 + 2 - i[k] + j[k], 1e-9) << b << " " << k;
+                EXPECT_NEAR(tpost[4 * b + k], 12.1 + 1 - i[k] + j[k], 1e-9) << b << " " << k;
             }
     }
 }
