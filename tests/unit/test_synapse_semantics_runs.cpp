@@ -79,10 +79,11 @@ TEST(SynapseSemanticsRuns, ConnectionBetweenSlicesSeesOnlyItsSlicesAndTheirIndic
 
 TEST(SynapseSemanticsRuns, OnPreWritesSeveralTargetsAccumulatingOverSynapses) {
     // 2 x 2, both pre fire at 10.1 ms: each post gets ge += w and y += 2 w from both synapses,
-    // w = 0.5 + 0.25 i; the state at 20 ms has decayed for 98 steps (exact solver).
+    // w = 0.5 + 0.25 i, and each pre y_pre += 3 from its two; the state at 20 ms has decayed for
+    // 98 steps (exact solver).
     Network net = relays(2, {10, 10}, {});
     auto& c = net.connect("syn", GroupRef("pre"), GroupRef("post"), "", "0.5 + 0.25 * i");
-    c.on_pre = "ge += w; y += 2 * w; count_syn = count_syn + 1";
+    c.on_pre = "ge += w; y += 2 * w; y_pre += 3; count_syn = count_syn + 1";
     c.model = "w : 1\ncount_syn : 1";
     c.values["count_syn"] = "0";
     Simulation sim(net);
@@ -91,6 +92,7 @@ TEST(SynapseSemanticsRuns, OnPreWritesSeveralTargetsAccumulatingOverSynapses) {
     for (std::size_t j = 0; j < 2; ++j) {
         EXPECT_NEAR(sim.read("post.ge")[j], sum * std::exp(-9.8 / 5), 1e-12);
         EXPECT_NEAR(sim.read("post.y")[j], 2 * sum * std::exp(-9.8 / 1000), 1e-12);
+        EXPECT_NEAR(sim.read("pre.y")[j], 6 * std::exp(-9.8 / 1000), 1e-12);
     }
     EXPECT_EQ(sim.read("syn.count_syn"), std::vector<double>(4, 1.0));
 }
