@@ -136,6 +136,8 @@ set(SPIKEGRAPH_TEST_SOURCES
   tests/unit/test_output_dir.cpp
   tests/unit/test_on_pre.cpp
   tests/unit/test_synapse_models.cpp
+  tests/unit/test_synapse_semantics.cpp
+  tests/unit/test_synapse_semantics_runs.cpp
   tests/unit/test_op_payloads.cpp
   tests/unit/test_philox.cpp
   tests/unit/test_program_ir.cpp
