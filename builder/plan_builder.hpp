@@ -24,6 +24,13 @@ namespace spikegraph::detail {
 /// `o` with `key` as its key unless it already has one.
 TextOrigin with_key(TextOrigin o, const std::string& key);
 
+/// `o` with `key` as its key, whatever it had: the origin of a part of an object ("<key>.model"
+/// of a connection whose origin has the connection's key).
+inline TextOrigin rekeyed(TextOrigin o, std::string key) {
+    o.key = std::move(key);
+    return o;
+}
+
 /// Something that spikes (a neuron group or a spike input) and the variables it spikes into.
 struct Population {
     std::string name, kind, spikes_var, count_var, total_var;
@@ -106,7 +113,11 @@ private:
         std::set<std::string> shared;  // shared parameters
         std::vector<std::string> rename_from;  // unsuffixed post names, i, j
         std::vector<expr::Ptr> rename_to;
+        std::string pre, post;                            // the groups' names
+        std::vector<std::string> pre_names, post_names;   // their variables
         expr::Ptr canonical(const expr::Ptr& e, const Equations& eq) const;
+        /// @throws ConfigError for an x_pre / x_post the group lacks, naming what it has.
+        void check_names(const expr::Ptr& e, const TextOrigin& origin, expr::SourceLoc loc) const;
     };
     // One pathway's statements, folded.
     struct SynapsePath {
@@ -126,6 +137,7 @@ private:
         std::vector<expr::Ptr> clock_values;        // their values at t + dt
         std::vector<std::pair<std::string, expr::Ptr>> sums;  // post variable, summand
         std::set<std::string> written;              // synapse variables that change
+        std::vector<std::pair<std::string, expr::Ptr>> closed;  // event-driven: value at t
     };
     bool is_synapse_model(const Connection& c) const;
     std::map<std::string, std::set<std::string>> summed_targets() const;

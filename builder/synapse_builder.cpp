@@ -34,6 +34,28 @@ bool ends_with(const std::string& s, const std::string& tail) {
     return s.size() > tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
+// A `x_pre` or `x_post` in `e` that the pre or post group lacks: the error names the group
+// and what it has (check_expression would only say "unknown identifier").
+void check_neuron_names(const expr::Ptr& e, const SymbolDims& known, const std::string& pre,
+                        const std::string& post, const std::vector<std::string>& pre_names,
+                        const std::vector<std::string>& post_names, const TextOrigin& origin,
+                        expr::SourceLoc loc) {
+    std::vector<std::string> used;
+    expr::collect_symbols(e, used);
+    for (const auto& s : used) {
+        if (known.count(s)) continue;
+        const bool is_post = ends_with(s, "_post");
+        if (!is_post && !ends_with(s, "_pre")) continue;
+        const std::string var = s.substr(0, s.size() - (is_post ? 5 : 4));
+        const std::vector<std::string>& names = is_post ? post_names : pre_names;
+        throw detail::config_error_at(origin, loc, fmt::format(
+            "'{}': the {} group '{}' has no variable '{}'{}; {}", s, is_post ? "post" : "pre",
+            is_post ? post : pre, var, did_you_mean(var, names),
+            names.empty() ? "it is an input, without variables"
+                          : fmt::format("its variables: {}", fmt::join(names, ", "))));
+    }
+}
+
 }  // namespace
 
 bool PlanBuilder::is_synapse_model(const Connection& c) const {
@@ -73,8 +95,8 @@ std::map<std::string, std::set<std::string>> PlanBuilder::summed_targets() const
     for (const Connection& c0 : net_.connections) {
         if (c0.model.empty() && c0.plasticity.empty()) continue;
         const Connection c = expand_plasticity(c0);
-        const TextOrigin mo = with_key(origin_of(c.model, c.origin),
-                                       "connections." + c.name + ".model");
+        const TextOrigin mo = origin_of(c.model, rekeyed(c.origin,
+                                                         "connections." + c.name + ".model"));
         const Equations eq = parse_equations(c.model.text, mo);
         for (const auto& sub : eq.subs) {
             if (!sub.summed) continue;
@@ -127,8 +149,14 @@ PlanBuilder::SynapseScope PlanBuilder::synapse_scope(const Wiring& w, const Equa
             s.rename_to.push_back(expr::symbol(v.name + "_post"));
         }
     }
+    for (const auto& v : w.dst->variables) s.post_names.push_back(v.name);
     if (const auto pre = groups_.find(w.src->name); pre != groups_.end())
-        for (const auto& v : pre->second.variables) s.extra[v.name + "_pre"] = v.dim;
+        for (const auto& v : pre->second.variables) {
+            s.extra[v.name + "_pre"] = v.dim;
+            s.pre_names.push_back(v.name);
+        }
+    s.pre = w.src->name;
+    s.post = w.dst->name;
     for (const char* n : {"i", "j"}) {
         s.extra[n] = dim::none();
         s.rename_from.push_back(n);
@@ -147,6 +175,13 @@ expr::Ptr PlanBuilder::SynapseScope::canonical(const expr::Ptr& e, const Equatio
     return expr::substitute(inline_subexpressions(e, eq), rename_from, rename_to);
 }
 
+void PlanBuilder::SynapseScope::check_names(const expr::Ptr& e, const TextOrigin& origin,
+                                            expr::SourceLoc loc) const {
+    SymbolDims known = all;
+    known.insert(dims.begin(), dims.end());
+    check_neuron_names(e, known, pre, post, pre_names, post_names, origin, loc);
+}
+
 void PlanBuilder::add_synapse_model(const Connection& c0) {
     const Connection c = expand_plasticity(c0);
     Wiring w = wire(c);
@@ -156,19 +191,27 @@ void PlanBuilder::add_synapse_model(const Connection& c0) {
     w.dp.storage = DeliverPayload::Storage::sparse;
     add_synapse_indices(w);
 
-    const TextOrigin mo = with_key(origin_of(c.model, w.o), w.key + ".model");
+    const TextOrigin mo = origin_of(c.model, rekeyed(w.o, w.key + ".model"));
     Equations eq = parse_equations(c.model.text, mo);
     if (c.model.empty()) {
         // Statements alone (`x = w`, `v_post += w * y_post`): `w` is a parameter per synapse
         // holding `weight`, in its dimension.
         static const SymbolDims ij{{"i", dim::none()}, {"j", dim::none()}};
-        const TextOrigin wo = with_key(w.o, w.key + ".weight");
+        const TextOrigin wo = origin_of(c.weight, rekeyed(w.o, w.key + ".weight"));
         eq.params.push_back({"w", parse_value(c.weight, wo, ij).dim, false, false, {}});
     }
     SynapseScope scope = synapse_scope(w, eq, mo);
+    for (const auto& o : eq.odes) scope.check_names(o.rhs, mo, o.loc);
+    for (const auto& sub : eq.subs) scope.check_names(sub.value, mo, sub.loc);
     eq = check_equations(eq, scope.extra, mo);
 
-    SynapseBuild sb{c, w, eq, scope, {}, {}, {}, {}, {}, {}};
+    SynapseBuild sb{c, w, eq, scope, {}, {}, {}, {}, {}, {}, {}};
+    // Event-driven equations in closed form, checked whether or not a pathway uses them.
+    for (const auto& o : eq.odes)
+        if (o.event_driven)
+            sb.closed.emplace_back(o.var, event_driven_closed_form(
+                                              o.var, scope.canonical(o.rhs, eq), scope.shared,
+                                              mo, o.loc));
     synapse_values(sb, mo);
     synapse_pathway(sb, "pre");
     synapse_pathway(sb, "post");
@@ -189,7 +232,7 @@ void PlanBuilder::synapse_values(SynapseBuild& sb, const TextOrigin& mo) const {
     const SynapseScope& scope = sb.scope;
     for (const auto& [k, v] : c.values)
         if (std::find(scope.own.begin(), scope.own.end(), k) == scope.own.end())
-            config_error(origin_of(v, with_key(sb.w.o, sb.w.key + ".values." + k)), fmt::format(
+            config_error(origin_of(v, rekeyed(sb.w.o, sb.w.key + ".values." + k)), fmt::format(
                 "the synapse model of '{}' has no variable or parameter '{}'{}; it has: {}",
                 c.name, k, did_you_mean(k, scope.own), fmt::join(scope.own, ", ")));
     std::set<std::string> params;
@@ -208,7 +251,7 @@ void PlanBuilder::synapse_values(SynapseBuild& sb, const TextOrigin& mo) const {
             sb.values[name] = {expr::constant(0.0), d, 0.0};  // variables start at 0, as in Brian
             continue;
         }
-        const TextOrigin vo = origin_of(*v, with_key(sb.w.o, key));
+        const TextOrigin vo = origin_of(*v, rekeyed(sb.w.o, key));
         ParsedValue pv = parse_value(*v, vo, ij);
         expect_dimension(pv, d, *v, vo, key);
         if (scope.shared.count(name) && !pv.constant)
@@ -227,23 +270,18 @@ void PlanBuilder::synapse_pathway(SynapseBuild& sb, const std::string& name) con
     if (pre && text.find_first_not_of(" \t\r\n;") == std::string::npos && !c.target.empty())
         text = c.target + " += w";
     if (text.find_first_not_of(" \t\r\n;") == std::string::npos) return;
-    SynapsePath path{name, {}, with_key(origin_of(spec, sb.w.o),
-                                       sb.w.key + (pre ? ".on_pre" : ".on_post"))};
+    SynapsePath path{name, {}, origin_of(spec, rekeyed(sb.w.o,
+                                                       sb.w.key + (pre ? ".on_pre" : ".on_post")))};
     const TextOrigin& so = path.origin;
     const SynapseScope& scope = sb.scope;
     const auto pre_group = groups_.find(sb.w.src->name);
     const BuiltGroup* src_group = pre_group == groups_.end() ? nullptr : &pre_group->second;
 
-    bool event_driven = false;
-    for (const auto& o : sb.eq.odes)
-        if (o.event_driven) {
-            event_driven = true;
-            const TextOrigin mo = with_key(origin_of(c.model, sb.w.o), sb.w.key + ".model");
-            path.folded.apply(o.var, Statement::Op::assign,
-                              event_driven_closed_form(o.var, scope.canonical(o.rhs, sb.eq),
-                                                       scope.shared, mo, o.loc));
-        }
+    const bool event_driven = !sb.closed.empty();
+    for (const auto& [var, value] : sb.closed)
+        path.folded.apply(var, Statement::Op::assign, value);
     for (const auto& st : parse_statements(text, so)) {
+        scope.check_names(st.value, so, st.loc);
         // The symbol written and its dimension.
         std::string symbol;
         Dimension d;

@@ -62,7 +62,7 @@ void PlanBuilder::add_pathway_op(SynapseBuild& sb, const SynapseIndexing& syn,
     const std::string dkey = w.key + (pre ? ".delay" : ".post_delay");
     if (!delay.empty()) {
         const TextOrigin dorig =
-            origin_of(delay, with_key(pre && !c.delay_origin.key.empty() ? c.delay_origin : w.o, dkey));
+            origin_of(delay, pre && !c.delay_origin.key.empty() ? c.delay_origin : rekeyed(w.o, dkey));
         static const SymbolDims ij{{"i", dim::none()}, {"j", dim::none()}};
         const ParsedValue d = parse_value(delay, dorig, ij);
         expect_dimension(d, dim::time(), delay, dorig, dkey);
