@@ -111,13 +111,8 @@ public:
         for (std::size_t b = 0; b < batch_; ++b) {
             // Rows (within the pre slice) that spiked this step: a contiguous part of the
             // sorted spike list.
-            const std::int32_t* list = spikes_ + b * p_.pre_size;
-            const std::int32_t* first = list;
-            const std::int32_t* last = list + count_[b];
-            if (p_.pre_begin > 0 || p_.pre_end < p_.pre_size) {
-                first = std::lower_bound(list, last, static_cast<std::int32_t>(p_.pre_begin));
-                last = std::lower_bound(first, last, static_cast<std::int32_t>(p_.pre_end));
-            }
+            const auto [first, last] = spikes_in_slice(spikes_ + b * p_.pre_size, count_[b],
+                                                       p_.pre_begin, p_.pre_end, p_.pre_size);
             if (ring_) {
                 // Push this step's spikes; deliver the ones pushed D steps ago.
                 const std::size_t in = step % slots_, out = (step + 1) % slots_;

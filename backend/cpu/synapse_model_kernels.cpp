@@ -129,13 +129,8 @@ public:
         program_->prepare_step(bind_.uniform_ptrs.data(), ctx.seed, ctx.step);
         const auto step = static_cast<std::size_t>(ctx.step);
         for (std::size_t b = 0; b < batch_; ++b) {
-            const std::int32_t* list = spikes_ + b * p_.src_size;
-            const std::int32_t* first = list;
-            const std::int32_t* last = list + count_[b];
-            if (p_.src_begin > 0 || p_.src_end < p_.src_size) {
-                first = std::lower_bound(list, last, static_cast<std::int32_t>(p_.src_begin));
-                last = std::lower_bound(first, last, static_cast<std::int32_t>(p_.src_end));
-            }
+            const auto [first, last] = spikes_in_slice(spikes_ + b * p_.src_size, count_[b],
+                                                       p_.src_begin, p_.src_end, p_.src_size);
             const auto offset = static_cast<std::int32_t>(p_.src_begin);
             if (!ring_) {
                 for (const std::int32_t* s = first; s != last; ++s)
