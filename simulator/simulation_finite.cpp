@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -18,10 +19,21 @@ namespace spikegraph {
 std::vector<std::string> Simulation::finite_watch() const {
     // The groups' state [batch, n] is what diverges; rings of pending deliveries feed it, so a
     // NaN there shows up in the state one delivery later.
+    // A synapse model's variables are watched only where a clock-driven equation integrates
+    // them: weights and event-driven traces change only at events, by statements a NaN of which
+    // reaches the post group's state at the next delivery, and scanning millions of synapses
+    // every 128 steps would cost as much as the plasticity itself.
+    std::set<std::string> synapse_vars, integrated;
+    for (const auto& g : build_->synapse_groups)
+        for (const auto& v : g.variables) synapse_vars.insert(v.var);
+    for (const auto& op : build_->plan.ops)
+        if (op.kind == "synapse_each")
+            for (const auto& o : op.outputs) integrated.insert(o.var);
     std::vector<std::string> out;
     for (const auto& v : build_->plan.variables)
         if (v.role == Role::state && v.batched && v.shape.size() == 2 &&
-            (v.dtype == DType::f32 || v.dtype == DType::f64))
+            (v.dtype == DType::f32 || v.dtype == DType::f64) &&
+            (!synapse_vars.count(v.name) || integrated.count(v.name)))
             out.push_back(v.name);
     return out;
 }
@@ -97,10 +109,13 @@ void Simulation::stop_on_non_finite(const std::string& var, std::size_t index, d
                                   ? std::string()
                                   : fmt::format("; the outputs in {} are complete up to there",
                                                 options_.out_dir.string());
+    bool synapse = false;
+    for (const auto& g : build_->synapse_groups)
+        for (const auto& v : g.variables) synapse = synapse || v.var == var;
     const std::string message = fmt::format(
-        "{} of neuron {}, batch entry {} is {} {}: the simulation diverged and stopped{}; try a "
+        "{} of {} {}, batch entry {} is {} {}: the simulation diverged and stopped{}; try a "
         "smaller dt or another method, or turn the check off (--no-finite-check)",
-        var, neuron, batch_entry, value, when, where);
+        var, synapse ? "synapse" : "neuron", neuron, batch_entry, value, when, where);
     // The run ends like an interrupted one: every step run reaches the monitors, which are
     // finished, and the manifest says why it stopped.
     try {
