@@ -206,13 +206,26 @@ void PlanBuilder::add_synapse_model(const Connection& c0) {
     eq = check_equations(eq, scope.extra, mo);
 
     SynapseBuild sb{c, w, eq, scope, {}, {}, {}, {}, {}, {}, {}};
-    // Event-driven equations in closed form, checked whether or not a pathway uses them.
-    for (const auto& o : eq.odes)
-        if (o.event_driven)
-            sb.closed.emplace_back(o.var, event_driven_closed_form(
-                                              o.var, scope.canonical(o.rhs, eq), scope.shared,
-                                              mo, o.loc));
     synapse_values(sb, mo);
+    // Event-driven equations in closed form, checked whether or not a pathway uses them. The
+    // shared parameters of their coefficients are built in as numbers (like the exact solver's
+    // for neurons: they cannot change after the build), so that traces with equal time
+    // constants share one exponential per event.
+    std::vector<std::string> shared_names;
+    std::vector<expr::Ptr> shared_values;
+    for (const auto& name : scope.shared) {
+        shared_names.push_back(name);
+        shared_values.push_back(expr::constant(*sb.values.at(name).constant));
+    }
+    for (const auto& o : eq.odes) {
+        if (!o.event_driven) continue;
+        const expr::Ptr rhs = scope.canonical(o.rhs, eq);
+        const expr::Ptr closed = event_driven_closed_form(o.var, rhs, scope.shared, mo, o.loc);
+        for (const auto& name : shared_names)
+            if (expr::depends_on(closed, name)) result_.folded_parameters.insert(c.name + "." + name);
+        sb.closed.emplace_back(o.var, expr::simplify(expr::substitute(closed, shared_names,
+                                                                      shared_values)));
+    }
     synapse_pathway(sb, "pre");
     synapse_pathway(sb, "post");
     synapse_clock_driven(sb, mo);

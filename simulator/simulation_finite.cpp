@@ -24,8 +24,10 @@ std::vector<std::string> Simulation::finite_watch() const {
     // reaches the post group's state at the next delivery, and scanning millions of synapses
     // every 128 steps would cost as much as the plasticity itself.
     std::set<std::string> synapse_vars, integrated;
-    for (const auto& g : build_->synapse_groups)
+    for (const auto& g : build_->synapse_groups) {
         for (const auto& v : g.variables) synapse_vars.insert(v.var);
+        synapse_vars.insert(g.name + ".lastupdate");
+    }
     for (const auto& op : build_->plan.ops)
         if (op.kind == "synapse_each")
             for (const auto& o : op.outputs) integrated.insert(o.var);
