@@ -43,10 +43,11 @@ BuildResult PlanBuilder::run() {
     check_names();
     std::map<std::string, std::set<std::string>> per_neuron;
     for (const auto& c : net_.current_inputs) per_neuron[c.target.group].insert(c.variable);
+    std::map<std::string, std::set<std::string>> summed = summed_targets();
     for (const auto& g : net_.groups) {
         check_population_size(g.size(), with_key(g.origin, "groups." + g.name()));
         auto built = detail::build_group(g, plan_.dt_ms, plan_.batch, plan_.precision,
-                                         per_neuron[g.name()]);
+                                         per_neuron[g.name()], summed[g.name()]);
         check_per_neuron_symbols(g, built);
         for (auto& s : built.specs) add_var(std::move(s));
         built.specs.clear();
@@ -75,7 +76,7 @@ BuildResult PlanBuilder::run() {
     // Declaration order follows Brian's schedule, so ties fall the way Brian runs them.
     std::vector<OpSpec> ops;
     for (auto* list : {&currents_, &state_monitors_, &sources_, &updates_, &deliveries_,
-                       &resets_, &custom_, &spike_monitors_})
+                       &post_pathways_, &resets_, &custom_, &spike_monitors_})
         for (auto& op : *list) {
             op.declared = ops.size();
             ops.push_back(std::move(op));

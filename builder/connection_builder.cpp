@@ -62,6 +62,7 @@ DeliverPayload::Storage storage_for(const Connection& c, std::size_t pre_n, std:
 }
 
 void PlanBuilder::add_connection(const Connection& c) {
+    if (is_synapse_model(c)) return add_synapse_model(c);
     Wiring w = wire(c);
     const ParsedValue weight =
         parse_value(c.weight, with_key(w.o, w.key + ".weight"), synapse_symbols());

@@ -32,7 +32,8 @@ constexpr double k_never_spiked = -1e15;
 }  // namespace
 
 BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Precision precision,
-                       const std::set<std::string>& per_neuron) {
+                       const std::set<std::string>& per_neuron,
+                       const std::set<std::string>& summed) {
     const NeuronModel& m = g.model();
     const std::string where = fmt::format("groups.{}", g.name());
     const TextOrigin group_origin = with_key(g.origin, where);
@@ -113,7 +114,15 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
         parsed[k] = pv;
     }
     for (const auto& p : eq.params)
-        if (!values.count(p.name))
+        if (summed.count(p.name)) {
+            if (p.shared)
+                throw ModelError(located(eq_origin, p.loc, fmt::format(
+                    "'{}' is the target of a summed variable, so it has a value per neuron; "
+                    "remove (shared)", p.name)));
+            if (!values.count(p.name)) parsed[p.name] = {expr::constant(0.0), p.unit, 0.0};
+        }
+    for (const auto& p : eq.params)
+        if (!values.count(p.name) && !summed.count(p.name))
             throw detail::config_error_at(group_origin, fmt::format(
                 "parameter '{}' of model '{}' has no value; set it under {}.parameters "
                 "(e.g. {}: {})", p.name, m.name, where, p.name, p.unit.example()));
@@ -122,7 +131,7 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
 
     std::map<std::string, double> shared_values;
     for (const auto& [k, pv] : parsed)
-        if (pv.constant && !per_neuron.count(k)) shared_values[k] = *pv.constant;
+        if (pv.constant && !per_neuron.count(k) && !summed.count(k)) shared_values[k] = *pv.constant;
 
     const DType real = real_dtype(precision);
     // Variables: state [B, n], parameters [n] or [1].
@@ -140,12 +149,15 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
     }
     for (const auto& [k, pv] : parsed) {
         const bool shared = shared_values.count(k) != 0;
-        GroupVariable gv{k, fmt::format("{}.{}", g.name(), k), pv.dim, false, shared};
+        const bool sum = summed.count(k) != 0;
+        GroupVariable gv{k, fmt::format("{}.{}", g.name(), k), pv.dim, false, shared, sum};
         VariableSpec spec;
         spec.name = gv.var;
         spec.dtype = real;
-        spec.shape = {shared ? std::size_t(1) : n};
-        spec.role = Role::parameter;
+        spec.shape = sum ? std::vector<std::size_t>{batch, n}
+                         : std::vector<std::size_t>{shared ? std::size_t(1) : n};
+        spec.batched = sum;
+        spec.role = sum ? Role::state : Role::parameter;
         spec.unit = display_unit(pv.dim);
         if (pv.constant) {
             spec.init.kind = "constant";
@@ -337,7 +349,7 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
     std::vector<SymbolBinding> bindings;
     for (const auto& v : out.variables)
         bindings.push_back({v.name, v.var,
-                            v.state ? SymbolBinding::Source::state
+                            v.state || v.summed ? SymbolBinding::Source::state
                             : v.shared ? SymbolBinding::Source::shared
                                        : SymbolBinding::Source::neuron});
 

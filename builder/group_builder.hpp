@@ -17,6 +17,7 @@ struct GroupVariable {
     Dimension dim;
     bool state = false;   // has a dX/dt equation: [B, n]
     bool shared = false;  // parameter with one value: [1]
+    bool summed = false;  // parameter set every step by a summed variable: [B, n]
 };
 
 struct BuiltGroup {
@@ -39,8 +40,10 @@ struct BuiltGroup {
 };
 
 /// `per_neuron` lists parameters that must be stored per neuron even when given as one value
-/// (targets of current inputs).
+/// (targets of current inputs); `summed` the parameters that a connection's summed variable
+/// sets every step: they are stored per neuron and batch entry and need no value.
 BuiltGroup build_group(const NeuronGroup& group, double dt_ms, std::size_t batch,
-                       Precision precision, const std::set<std::string>& per_neuron);
+                       Precision precision, const std::set<std::string>& per_neuron,
+                       const std::set<std::string>& summed = {});
 
 }  // namespace spikegraph::detail

@@ -10,7 +10,7 @@ namespace {
 constexpr std::array<const char*, std::variant_size_v<OpPayload>> k_payload_names = {
     "none",           "NeuronUpdatePayload", "NeuronResetPayload",  "DeliverPayload",
     "PoissonPayload", "SpikeTimesPayload",   "CurrentPayload",      "SpikeMonitorPayload",
-    "StateMonitorPayload"};
+    "StateMonitorPayload", "SynapsePathwayPayload", "SynapseEachPayload"};
 
 }  // namespace
 

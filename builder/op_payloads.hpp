@@ -92,6 +92,64 @@ struct DeliverPayload {
     std::string ring_count;   // uniform D > 0: i64 [D+1, B]
 };
 
+/// A symbol of a synapse model's expressions: where it lives and how a synapse indexes it.
+struct SynapseSymbol {
+    enum class Index : std::uint8_t {
+        synapse,  // per synapse: [B, nnz] (batched) or [nnz]
+        pre,      // per pre neuron: [B, n] or [n], at pre_begin + pre_index[s]
+        post,     // per post neuron: [B, n] or [n], at post_begin + post_index[s]
+        shared,   // one value: [1]
+        pre_number,   // the pre neuron's index in its group (Brian's `i`); no variable
+        post_number,  // the post neuron's index in its group (`j`); no variable
+    };
+    std::string symbol;  // in the expressions ("w", "v_post", "@i")
+    std::string var;     // plan variable; empty for the numbers
+    Index index = Index::synapse;
+    bool batched = false;    // leading batch axis
+    std::size_t size = 0;    // elements per batch entry (nnz, or the group's size)
+    std::size_t offset = 0;  // pre/post: the slice's first neuron in its group
+};
+
+/// What synapse ops share: the synapses and how they index the neurons.
+struct SynapseIndexing {
+    std::string connection;
+    std::size_t synapses = 0;    // nnz
+    std::string pre_index;       // i32 [nnz]: pre neuron within the pre slice
+    std::string post_index;      // i32 [nnz]: post neuron within the post slice
+    std::vector<SynapseSymbol> symbols;  // every symbol the expressions may read
+};
+
+/// `synapse_pathway`: on_pre or on_post. At each event (a spike of the source, delayed), the
+/// synapses of the spiking source neuron get `targets[k] = values[k]`, the values computed from
+/// the symbols' values before the event (the statements, event-driven updates included, folded
+/// into one expression per written symbol, in order), one synapse after another.
+struct SynapsePathwayPayload {
+    SynapseIndexing syn;
+    std::string pathway;  // "pre" or "post"
+    std::size_t src_size = 0, src_begin = 0, src_end = 0;  // the spiking group and slice
+    std::string src_spikes, src_count;
+    std::string indptr;  // i64 [src slice + 1]: the positions of each source's synapses
+    std::string order;   // i32 [nnz]: position -> synapse; empty: the identity
+    std::vector<std::string> targets;  // symbols written (synapse, pre or post variables)
+    std::vector<expr::Ptr> values;     // their new values, over the symbols, `t` and `dt`
+    std::int64_t delay_steps = 0;      // uniform delay D
+    std::string delay;                 // per synapse, in steps, i32 [nnz] in position order
+                                       // (ascending within each source); empty: uniform
+    std::int64_t max_delay_steps = 0;  // per-synapse delays: the largest
+    std::string ring, ring_count;      // D > 0: i32 [D+1, B, src slice], i64 [D+1, B]
+};
+
+/// `synapse_each`: an expression per synapse every step: the clock-driven ODEs (`targets` are
+/// synapse variables, assigned) or a summed variable (`sum_target` set to the sum over each post
+/// neuron's synapses of values[0]).
+struct SynapseEachPayload {
+    SynapseIndexing syn;
+    std::vector<std::string> targets;
+    std::vector<expr::Ptr> values;
+    std::string sum_target;  // post variable [B, post size]; empty: assign `targets`
+    std::size_t post_size = 0, post_begin = 0, post_end = 0;
+};
+
 /// `poisson_input`: each source spikes with probability rate * dt per step.
 struct PoissonPayload {
     std::string name;
@@ -139,7 +197,8 @@ struct StateMonitorPayload {
 /// when it is bound.
 using OpPayload = std::variant<std::monostate, NeuronUpdatePayload, NeuronResetPayload,
                                DeliverPayload, PoissonPayload, SpikeTimesPayload, CurrentPayload,
-                               SpikeMonitorPayload, StateMonitorPayload>;
+                               SpikeMonitorPayload, StateMonitorPayload, SynapsePathwayPayload,
+                               SynapseEachPayload>;
 
 /// The name of the payload type at `index` of OpPayload ("none" for std::monostate), for
 /// messages.

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -13,7 +14,9 @@
 #include "builder/group_builder.hpp"
 #include "builder/memory_estimate.hpp"
 #include "builder/op_payloads.hpp"
+#include "builder/synapse_model.hpp"
 #include "builder/values.hpp"
+#include "frontend/equations.hpp"
 #include <spikegraph/network.hpp>
 
 namespace spikegraph::detail {
@@ -93,6 +96,50 @@ private:
     void add_delivery(const Wiring& w, const Increment& inc, std::size_t statement,
                       const ParsedValue& weight, const std::vector<double>& weights);
 
+    // synapse_builder.cpp, synapse_ops.cpp: connections with a synapse model.
+    // The names a synapse model's text may use.
+    struct SynapseScope {
+        SymbolDims dims;   // the model's own: variables, parameters, plain sub-expressions
+        SymbolDims extra;  // neuron variables (x_pre, x_post, unsuffixed post), i, j, lastupdate
+        SymbolDims all;
+        std::vector<std::string> own;  // variables and parameters, in declaration order
+        std::set<std::string> shared;  // shared parameters
+        std::vector<std::string> rename_from;  // unsuffixed post names, i, j
+        std::vector<expr::Ptr> rename_to;
+        expr::Ptr canonical(const expr::Ptr& e, const Equations& eq) const;
+    };
+    // One pathway's statements, folded.
+    struct SynapsePath {
+        std::string name;  // "pre" or "post"
+        FoldedStatements folded;
+        TextOrigin origin;
+    };
+    // One synapse model while it is built.
+    struct SynapseBuild {
+        const Connection& c;
+        Wiring& w;
+        const Equations& eq;
+        const SynapseScope& scope;
+        std::map<std::string, ParsedValue> values;  // of the own names
+        std::vector<SynapsePath> paths;
+        std::vector<std::string> clock_targets;     // clock-driven variables
+        std::vector<expr::Ptr> clock_values;        // their values at t + dt
+        std::vector<std::pair<std::string, expr::Ptr>> sums;  // post variable, summand
+        std::set<std::string> written;              // synapse variables that change
+    };
+    bool is_synapse_model(const Connection& c) const;
+    std::map<std::string, std::set<std::string>> summed_targets() const;
+    SynapseScope synapse_scope(const Wiring& w, const Equations& eq, const TextOrigin& mo) const;
+    void add_synapse_model(const Connection& c);
+    void synapse_values(SynapseBuild& sb, const TextOrigin& mo) const;
+    void synapse_pathway(SynapseBuild& sb, const std::string& name) const;
+    void synapse_clock_driven(SynapseBuild& sb, const TextOrigin& mo);
+    void synapse_summed(SynapseBuild& sb, const TextOrigin& mo) const;
+    SynapseIndexing synapse_variables(SynapseBuild& sb);
+    SynapseSymbol synapse_symbol(const SynapseBuild& sb, const std::string& symbol) const;
+    void synapse_ops(SynapseBuild& sb, const SynapseIndexing& base);
+    void add_pathway_op(SynapseBuild& sb, const SynapseIndexing& base, const SynapsePath& path);
+
     // monitor_builder.cpp
     void add_spike_monitor(const SpikeMonitorSpec& m);
     void add_state_monitor(const StateMonitorSpec& m);
@@ -111,8 +158,8 @@ private:
     std::map<std::string, std::size_t> synapse_counts_;  // per connection, as made
     std::map<std::string, BuiltGroup> groups_;
     std::vector<Population> populations_;
-    std::vector<OpSpec> currents_, state_monitors_, sources_, updates_, deliveries_, resets_,
-        spike_monitors_, custom_;
+    std::vector<OpSpec> currents_, state_monitors_, sources_, updates_, deliveries_,
+        post_pathways_, resets_, spike_monitors_, custom_;
 };
 
 }  // namespace spikegraph::detail

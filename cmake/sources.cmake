@@ -22,6 +22,7 @@ set(SPIKEGRAPH_FRONTEND_SOURCES
   frontend/group_ref.cpp
   frontend/model_library.cpp
   frontend/network.cpp
+  frontend/synapse_library.cpp
   frontend/yaml/references.cpp
   frontend/yaml/schema.cpp
   frontend/yaml/sections_connections.cpp
@@ -34,6 +35,10 @@ set(SPIKEGRAPH_FRONTEND_SOURCES
 set(SPIKEGRAPH_BUILDER_SOURCES
   builder/builder.cpp
   builder/connection_builder.cpp
+  builder/synapse_builder.cpp
+  builder/synapse_model.cpp
+  builder/synapse_ops.cpp
+  builder/synapse_pathway_op.cpp
   builder/connectivity.cpp
   builder/group_builder.cpp
   builder/initializers.cpp
@@ -54,6 +59,7 @@ set(SPIKEGRAPH_BACKEND_SOURCES
   backend/builtin_backends.cpp
   backend/codegen/c_emitter.cpp
   backend/codegen/update_kernel.cpp
+  backend/codegen/pathway_kernel.cpp
   backend/cpu/block_program.cpp
   backend/cpu/cpu_backend.cpp
   backend/cpu/cpu_executor.cpp
@@ -62,6 +68,7 @@ set(SPIKEGRAPH_BACKEND_SOURCES
   backend/cpu/neuron_kernels.cpp
   backend/cpu/register_ops.cpp
   backend/cpu/synapse_kernels.cpp
+  backend/cpu/synapse_model_kernels.cpp
   backend/cpu/tensor_ops.cpp
   backend/cpu/tensor_products.cpp
   backend/cpu/tensor_shape_ops.cpp
@@ -127,6 +134,7 @@ set(SPIKEGRAPH_TEST_SOURCES
   tests/unit/test_numbers.cpp
   tests/unit/test_output_dir.cpp
   tests/unit/test_on_pre.cpp
+  tests/unit/test_synapse_models.cpp
   tests/unit/test_op_payloads.cpp
   tests/unit/test_philox.cpp
   tests/unit/test_program_ir.cpp
@@ -135,10 +143,12 @@ set(SPIKEGRAPH_TEST_SOURCES
   tests/unit/test_schedule.cpp
   tests/unit/test_solvers.cpp
   tests/unit/test_state.cpp
+  tests/unit/test_synapse_library.cpp
   tests/unit/test_time_steps.cpp
   tests/unit/test_units.cpp
   tests/unit/test_validate_parity.cpp
   tests/unit/test_yaml_loader.cpp
+  tests/unit/test_yaml_synapses.cpp
   tests/validation/test_benchmark_rates.cpp
   tests/validation/test_convergence.cpp
   tests/validation/test_determinism.cpp

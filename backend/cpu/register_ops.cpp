@@ -11,6 +11,7 @@ namespace spikegraph::cpu {
 void register_cpu_ops(OpRegistry& registry) {
     register_neuron_ops(registry);
     register_synapse_ops(registry);
+    register_synapse_model_ops(registry);
     register_io_ops(registry);
     register_tensor_ops(registry);
 }

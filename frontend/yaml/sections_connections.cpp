@@ -1,4 +1,4 @@
-// The `connections` section and its connectivity rules.
+// The `connections` section: connectivity rules, synapse models and plasticity rules.
 
 #include "frontend/yaml/loader.hpp"
 
@@ -8,6 +8,9 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include "core/text.hpp"
+#include "frontend/synapse_library.hpp"
 
 namespace spikegraph::detail::yaml_loader {
 
@@ -86,6 +89,50 @@ Connectivity Loader::read_connectivity(const YAML::Node& n, const std::string& p
     return Connectivity::from_list(std::move(pairs));
 }
 
+namespace {
+
+// `plasticity: stdp_additive`, or a mapping `{rule: stdp_additive, wmax: 0.01, pairing: nearest}`
+// whose other keys are the rule's parameters (frontend/synapse_library.hpp).
+void read_plasticity(const Reader& r, const YAML::Node& n, const std::string& path,
+                     Connection& c) {
+    const Names rules = synapse_rule_names();
+    const bool shorthand = n.IsScalar();
+    if (!shorthand && !n.IsMap())
+        r.fail(n, path, fmt::format("expected a rule name (plasticity: stdp_additive) or a "
+                                    "mapping such as {{rule: stdp_additive, wmax: 0.01}}, got {}",
+                                    describe(n)));
+    const YAML::Node rule_node = shorthand ? n : r.required(n, path, "rule", fmt::format(
+        "one of {}, e.g. rule: stdp_additive", fmt::join(rules, ", ")));
+    const std::string rule_path = shorthand ? path : child(path, "rule");
+    c.plasticity = r.choice(rule_node, rule_path, "plasticity rule", rules);
+    c.plasticity_origin = r.origin(rule_node, path, true);
+    if (shorthand) return;
+    Names keys = synapse_rule_parameters(synapse_rule(c.plasticity));
+    keys.insert(keys.begin(), "rule");
+    r.check_keys(n, path, keys);
+    for (const auto& [key, value] : r.entries(n, path))
+        if (key.Scalar() != "rule")
+            c.plasticity_parameters[key.Scalar()] = r.value(value, child(path, key.Scalar()));
+}
+
+// `values: {w: rand() * 0.01, tau: 5 ms}`: parameter values and initial values of the synapse
+// model's variables.
+std::map<std::string, ValueSpec> read_values(const Reader& r, const YAML::Node& n,
+                                             const std::string& path) {
+    std::map<std::string, ValueSpec> values;
+    for (const auto& [key, value] : r.entries(n, path, false)) {
+        const std::string name = key.Scalar();
+        if (!detail::is_identifier(name))
+            r.fail(key, child(path, name),
+                   fmt::format("'{}' is not a variable name; use letters, digits and '_' "
+                               "(e.g. w)", detail::quote_input(name)));
+        values[name] = r.value(value, child(path, name));
+    }
+    return values;
+}
+
+}  // namespace
+
 void Loader::read_connections(const YAML::Node& connections) {
     for (const auto& [key, node] : entries(connections, "connections")) {
         const std::string name = key.Scalar();
@@ -93,7 +140,8 @@ void Loader::read_connections(const YAML::Node& connections) {
         expect_mapping(key, node, path,
                        "{pre: neurons, post: neurons, target: ge, weight: 1 mV}");
         check_keys(node, path, {"pre", "post", "target", "on_pre", "weight", "delay",
-                                "connectivity", "allow_self", "storage"});
+                                "connectivity", "allow_self", "storage", "model", "on_post",
+                                "post_delay", "values", "method", "plasticity"});
         const auto pre = reference(
             required(node, path, "pre", "the source group or spike input, e.g. pre: "
                                         "neurons[0:3200]"),
@@ -101,7 +149,9 @@ void Loader::read_connections(const YAML::Node& connections) {
         const auto post = reference(
             required(node, path, "post", "the target group, e.g. post: neurons"),
             child(path, "post"), RefKind::group);
-        // Either a target variable (`target += w`) or on-spike statements.
+        // Either a target variable (`target += w`) or on-spike statements; a synapse model may
+        // have neither (its summed variables or on_post act on the post group).
+        const bool own_model = has_key(node, "model");
         std::string target;
         ValueSpec on_pre;
         if (const auto n = node["on_pre"]) {
@@ -109,15 +159,24 @@ void Loader::read_connections(const YAML::Node& connections) {
                 fail(node["target"], child(path, "target"),
                      "give either target (spikes add w to it) or on_pre statements, not both");
             on_pre = value(n, child(path, "on_pre"));
-        } else {
+        } else if (!own_model || node["target"]) {
             target = identifier(
                 required(node, path, "target",
                          "the post variable spikes act on, e.g. target: ge (or on_pre: ge += w)"),
                 child(path, "target"));
         }
-        const ValueSpec weight = value(
-            required(node, path, "weight", "the synaptic weight, e.g. weight: 1.62 mV"),
-            child(path, "weight"));
+        std::map<std::string, ValueSpec> values;
+        if (const auto n = node["values"]) values = read_values(*this, n, child(path, "values"));
+        // The initial weight: `weight`, or `values: {w: ...}` in a synapse model.
+        ValueSpec weight = "1";
+        if (const auto n = node["weight"]) {
+            if (values.count("w") != 0)
+                fail(n, child(path, "weight"),
+                     "give the initial weight either as weight or as values.w, not both");
+            weight = value(n, child(path, "weight"));
+        } else if (!own_model && values.count("w") == 0) {
+            required(node, path, "weight", "the synaptic weight, e.g. weight: 1.62 mV");
+        }
         Connectivity connectivity;
         if (const auto n = node["connectivity"])
             connectivity = read_connectivity(n, child(path, "connectivity"), pre.second,
@@ -129,6 +188,7 @@ void Loader::read_connections(const YAML::Node& connections) {
                                      std::move(connectivity));
         c.origin = origin(node, path);
         c.on_pre = on_pre;
+        c.values = std::move(values);
         c.delay_origin = c.origin;
         if (const auto n = node["delay"]) {
             const std::string delay_path = child(path, "delay");
@@ -138,6 +198,26 @@ void Loader::read_connections(const YAML::Node& connections) {
                 check_multiple_of_dt(n, delay_path, "delay",
                                      time_ms(n, delay_path, false, "1.5 ms"),
                                      net_.settings.dt_ms, true);
+        }
+        if (const auto n = node["post_delay"]) {
+            const std::string delay_path = child(path, "post_delay");
+            c.post_delay = value(n, delay_path);
+            if (is_constant(c.post_delay.text))
+                check_multiple_of_dt(n, delay_path, "post_delay",
+                                     time_ms(n, delay_path, false, "1.5 ms"),
+                                     net_.settings.dt_ms, true);
+        }
+        if (const auto n = node["model"]) c.model = value(n, child(path, "model"));
+        if (const auto n = node["on_post"]) c.on_post = value(n, child(path, "on_post"));
+        if (const auto n = node["method"]) {
+            c.method = identifier(n, child(path, "method"));
+            c.method_origin = origin(n, child(path, "method"), true);
+        }
+        if (const auto n = node["plasticity"]) {
+            read_plasticity(*this, n, child(path, "plasticity"), c);
+            // The builder expands the rule; expanding here too reports a bad parameter or a
+            // clash with the connection's own model while the config is read (and by validate).
+            static_cast<void>(expand_plasticity(c));
         }
         if (const auto n = node["storage"]) {
             const std::string s =
