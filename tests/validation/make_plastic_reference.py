@@ -45,12 +45,19 @@ old Apost), then on_post (w += Apre with the Apre just incremented).
 The script checks these semantics itself: it replays w, Apre, Apost and x from the event steps
 alone (closed form, plain numpy) and requires Brian's trace to agree to 1e-12 relative.
 
+It also writes plastic_<variant>.yaml, the same network as a spikegraph config (with a spike
+monitor and a state monitor of v), and
+    /usr/bin/python3 tests/validation/make_plastic_reference.py --check [build/spikegraph]
+runs spikegraph on them and compares its spikes, v and (when it can record synapse variables:
+`--set monitors.syn={type: state, connection: S, ...}`) w, Apre, Apost and x with the traces.
+
 Usage: /usr/bin/python3 tests/validation/make_plastic_reference.py
 Needs Debian's python3-brian (Brian2) and numpy. Deterministic: no random numbers are used.
 """
 
 import json
 import os
+import sys
 
 import numpy as np
 import brian2
@@ -208,6 +215,116 @@ def replay(trace, meta):
     return worst
 
 
+def spikegraph_yaml(method, delay_ms):
+    """The same network as a spikegraph config (plastic_<variant>.yaml), with a spike monitor
+    and a state monitor of v at every step; a test adds the synapse monitor it needs."""
+    p = PARAMS
+    indices, times = input_spikes()
+    delay = f"    delay: {delay_ms!r} ms\n" if delay_ms else ""
+    model = "".join(f"      {line}\n" for line in SYN_MODEL.strip().splitlines())
+    model += "".join(f"      {n} : {u} (shared)\n" for n, u in (
+        ("taupre", "second"), ("taupost", "second"), ("taux", "second"), ("dApre", "1"),
+        ("dApost", "1"), ("wmax", "1"), ("x_increment", "1")))
+    return f"""# Written by tests/validation/make_plastic_reference.py: the network of its reference
+# traces plastic_<variant>.npy (Brian2), here the variant method={method}, delay={delay_ms} ms.
+simulation:
+  dt: {DT_MS!r} ms
+  duration: {TRACE_MS!r} ms
+  seed: 1
+  precision: double
+  threads: 1
+models:
+  lif:
+    equations: |
+{"".join(f"      {line}{chr(10)}" for line in NEURON_EQS.strip().replace(" (constant)", "").splitlines())}      taum : second (shared)
+      taue : second (shared)
+    threshold: v > {p['threshold']!r}
+    reset: v = {p['reset']!r}
+    method: {method}
+    parameters:
+      taum: {p['taum_ms']!r} ms
+      taue: {p['taue_ms']!r} ms
+      I: where(i == 0, {p['I'][0]!r}, where(i == 1, {p['I'][1]!r}, {p['I'][2]!r}))
+groups:
+  neurons:
+    size: 3
+    model: lif
+    init: {{v: 0, ge: 0}}
+inputs:
+  input:
+    type: spike_times
+    size: 2
+    indices: {indices}
+    times: [{", ".join(f"{t!r} ms" for t in times)}]
+connections:
+  S:
+    pre: input
+    post: neurons
+    method: {method}
+{delay}    model: |
+{model}    on_pre: |
+{"".join(f"      {line}{chr(10)}" for line in ON_PRE.strip().splitlines())}    on_post: |
+{"".join(f"      {line}{chr(10)}" for line in ON_POST.strip().splitlines())}    values:
+      w: {p['w0']!r} + 0.05 * i + 0.03 * j
+      taupre: {p['taupre_ms']!r} ms
+      taupost: {p['taupost_ms']!r} ms
+      taux: {p['taux_ms']!r} ms
+      dApre: {p['dApre']!r}
+      dApost: {p['dApost']!r}
+      wmax: {p['wmax']!r}
+      x_increment: {p['x_increment']!r}
+    connectivity: all_to_all
+monitors:
+  spikes: {{type: spike, group: neurons}}
+  vm: {{type: state, group: neurons, variables: [v]}}
+"""
+
+
+def check(binary):
+    """Runs spikegraph on each plastic_<variant>.yaml and compares with Brian's trace: the spike
+    steps exactly, v and (when spikegraph can record them) w, Apre, Apost, x to 1e-9 relative
+    (|a - b| <= 1e-9 |b| + 1e-15). Returns the number of failures."""
+    import subprocess
+    import tempfile
+    doc = json.load(open(os.path.join(OUT_DIR, "plastic_network.json")))
+    failures = 0
+    for name, meta in doc["variants"].items():
+        ref = np.load(os.path.join(OUT_DIR, meta["file"]))
+        config = os.path.join(OUT_DIR, f"plastic_{name}.yaml")
+        syn = "monitors.syn={type: state, connection: S, variables: [w, Apre, Apost, x]}"
+        with tempfile.TemporaryDirectory() as out:
+            run = subprocess.run([binary, "run", config, "--out", out, "--quiet", "--set", syn],
+                                 capture_output=True, text=True)
+            compared = ["v"] + SYN_VARS
+            if run.returncode != 0:
+                print(f"{name}: synapse variables not recorded ({run.stderr.strip()}); "
+                      f"checking v and the spikes only")
+                compared = ["v"]
+                run = subprocess.run([binary, "run", config, "--out", out, "--quiet"],
+                                     capture_output=True, text=True)
+                if run.returncode != 0:
+                    print(f"{name}: FAILED to run: {run.stderr.strip()}")
+                    failures += 1
+                    continue
+            i, t = np.load(f"{out}/spikes.i.npy"), np.load(f"{out}/spikes.t.npy")
+            steps = {str(j): sorted(int(round(x / DT_MS)) for x in t[i == j]) for j in range(3)}
+            ok = steps == meta["spike_steps"]
+            print(f"{name}: spike steps {'equal' if ok else 'DIFFER: ' + str(steps)}")
+            failures += not ok
+            for var in compared:
+                mon = "vm" if var == "v" else "syn"
+                got = np.load(f"{out}/{mon}.{var}.npy").reshape(ref.shape[0], -1)
+                first = doc["columns"].index(f"{var}[0]")
+                want = ref[:, first:first + got.shape[1]]
+                excess = np.abs(got - want) - (1e-9 * np.abs(want) + 1e-15)
+                rel = np.abs(got - want) / np.maximum(np.abs(want), 1e-300)
+                bad = excess > 0
+                print(f"  {var}: max relative difference {np.max(rel[want != 0], initial=0):.3g}"
+                      f"{'' if not bad.any() else f'; {int(bad.sum())} values beyond 1e-9, first at step, column ' + str(np.argwhere(bad)[0])}")
+                failures += bool(bad.any())
+    return failures
+
+
 def main():
     os.makedirs(OUT_DIR, exist_ok=True)
     indices, times = input_spikes()
@@ -235,6 +352,8 @@ def main():
         path = os.path.join(OUT_DIR, f"plastic_{name}.npy")
         np.save(path, trace)
         meta["file"] = os.path.basename(path)
+        with open(os.path.join(OUT_DIR, f"plastic_{name}.yaml"), "w") as f:
+            f.write(spikegraph_yaml(spec["method"], spec["delay_ms"]))
         doc["variants"][name] = meta
         print(f"{name}: {path} {trace.shape}; spikes {meta['spike_steps']}; coincidences "
               f"{meta['coincidences_synapse_step']}; w at bounds {meta['w_at_bounds']}; "
@@ -248,4 +367,6 @@ def main():
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--check"]:
+        sys.exit(1 if check(sys.argv[2] if len(sys.argv) > 2 else "build/spikegraph") else 0)
     main()
