@@ -61,7 +61,14 @@ void PlanBuilder::add_poisson(const PoissonInput& p) {
         r.init.expression = rate.expr;
     }
     add_var(r);
-    PoissonPayload pp{p.name, p.size, r.name, pop.spikes_var, pop.count_var, pop.total_var};
+    const std::string next = p.name + ".next_spike";
+    add_state_var(next, DType::i64, {plan_.batch, p.size});
+    for (auto& v : plan_.variables)
+        if (v.name == next) {
+            v.init.args = {-1.0};
+            v.batched = true;
+        }
+    PoissonPayload pp{p.name, p.size, r.name, pop.spikes_var, pop.count_var, pop.total_var, next};
     OpSpec op;
     op.name = p.name + ".poisson";
     op.kind = "poisson_input";

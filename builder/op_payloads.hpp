@@ -150,12 +150,15 @@ struct SynapseEachPayload {
     std::size_t post_size = 0, post_begin = 0, post_end = 0;
 };
 
-/// `poisson_input`: each source spikes with probability rate * dt per step.
+/// `poisson_input`: each source spikes with probability rate * dt per step, independently of
+/// the other steps (a Bernoulli process, as Brian's PoissonGroup). The kernel draws the gap to
+/// each source's next spike (geometric, the same law) instead of one number per source and step.
 struct PoissonPayload {
     std::string name;
     std::size_t size = 0;
     std::string rate;  // [1] or [n], internal unit 1/ms
     std::string spikes_var, count_var, total_var;
+    std::string next_var;  // i64 [B, n]: the step of each source's next spike; -1: to be drawn
 };
 
 /// `spike_times_input`: spikes at given steps (sorted by step, then index).

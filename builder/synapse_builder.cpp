@@ -157,6 +157,13 @@ void PlanBuilder::add_synapse_model(const Connection& c0) {
 
     const TextOrigin mo = with_key(origin_of(c.model, w.o), w.key + ".model");
     Equations eq = parse_equations(c.model.text, mo);
+    if (c.model.empty()) {
+        // Statements alone (`x = w`, `v_post += w * y_post`): `w` is a parameter per synapse
+        // holding `weight`, in its dimension.
+        static const SymbolDims ij{{"i", dim::none()}, {"j", dim::none()}};
+        const TextOrigin wo = with_key(w.o, w.key + ".weight");
+        eq.params.push_back({"w", parse_value(c.weight, wo, ij).dim, false, false, {}});
+    }
     SynapseScope scope = synapse_scope(w, eq, mo);
     eq = check_equations(eq, scope.extra, mo);
 
@@ -243,18 +250,18 @@ void PlanBuilder::synapse_pathway(SynapseBuild& sb, const std::string& name) con
                                   const char* side) -> const GroupVariable* {
             const GroupVariable* v = g ? g->find(var) : nullptr;
             if (v && !v->state)
-                throw ModelError(located(so, st.loc, fmt::format(
+                throw detail::config_error_at(so, st.loc, fmt::format(
                     "'{}' of the {} group '{}' is a parameter; {} can change its state "
                     "variables (those with a d/dt equation)", var, side, g->name,
-                    pre ? "on_pre" : "on_post")));
+                    pre ? "on_pre" : "on_post"));
             return v;
         };
         const bool own = std::find(scope.own.begin(), scope.own.end(), st.target) != scope.own.end();
         if (own) {
             if (scope.shared.count(st.target))
-                throw ModelError(located(so, st.loc, fmt::format(
+                throw detail::config_error_at(so, st.loc, fmt::format(
                     "'{}' is a shared parameter of the synapse model: a pathway changes one "
-                    "synapse at a time, so it cannot write it; remove (shared)", st.target)));
+                    "synapse at a time, so it cannot write it; remove (shared)", st.target));
             symbol = st.target;
             d = scope.dims.at(symbol);
         } else if (ends_with(st.target, "_post") &&
@@ -272,11 +279,11 @@ void PlanBuilder::synapse_pathway(SynapseBuild& sb, const std::string& name) con
             if (src_group)
                 for (const auto& v : src_group->variables)
                     if (v.state) names.push_back(v.name + "_pre");
-            throw ModelError(located(so, st.loc, fmt::format(
+            throw detail::config_error_at(so, st.loc, fmt::format(
                 "{} cannot write '{}': it is not a variable of the synapse model nor a state "
                 "variable of the pre ('{}') or post ('{}') group{}; it can write: {}",
                 pre ? "on_pre" : "on_post", st.target, sb.w.src->name, sb.w.dst->name,
-                did_you_mean(st.target, names), fmt::join(names, ", "))));
+                did_you_mean(st.target, names), fmt::join(names, ", ")));
         }
         if (!own) d = scope.all.at(symbol);
         Checked checked;
@@ -284,11 +291,11 @@ void PlanBuilder::synapse_pathway(SynapseBuild& sb, const std::string& name) con
         const bool scaling = st.op == Statement::Op::mul || st.op == Statement::Op::div;
         const Dimension want = scaling ? dim::none() : d;
         if (checked.dim != want)
-            throw ModelError(located(so, st.loc, fmt::format(
+            throw detail::config_error_at(so, st.loc, fmt::format(
                 "'{}' is in {}, but the value {} is in {}", st.target,
                 want.dimensionless() ? "1" : want.to_string(),
                 scaling ? "that scales it" : "given",
-                checked.dim.dimensionless() ? "1" : checked.dim.to_string())));
+                checked.dim.dimensionless() ? "1" : checked.dim.to_string()));
         path.folded.apply(symbol, st.op, scope.canonical(checked.expr, sb.eq));
     }
     if (event_driven) path.folded.apply("lastupdate", Statement::Op::assign, expr::symbol("t"));

@@ -87,14 +87,14 @@ TEST(ConfigErrorData, WrongUnitFoundByTheBuilderGivesItsPlace) {
 }
 
 TEST(ConfigErrorData, OnPreStatementErrorGivesThePlaceOfTheStatement) {
-    // The second statement of on_pre cannot multiply a post variable. The text starts at column
-    // 14 of line 5 and the statement 8 characters into it: the error points at column 22, in its
-    // message and in its data.
+    // The second statement of on_pre scales a post variable by a voltage. The text starts at
+    // column 14 of line 5 and the statement 8 characters into it: the error points at column 22,
+    // in its message and in its data.
     const Network net = load_network_from_string("groups:\n"
                                                  "  a: {size: 2, model: lif}\n"
                                                  "connections:\n"
                                                  "  c:\n"
-                                                 "    on_pre: \"v += w; v *= 2\"\n"
+                                                 "    on_pre: \"v += w; v *= 2 * mV\"\n"
                                                  "    pre: a\n"
                                                  "    post: a\n"
                                                  "    weight: 1 mV\n",

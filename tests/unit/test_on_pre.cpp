@@ -73,15 +73,24 @@ void expect_config_error(const std::string& connection, const std::string& needl
     }
 }
 
+TEST(OnPre, StatementsBeyondAddingAWeightRunPerSynapse) {
+    // `x = w` and a product with a post variable need the synapse-by-synapse pathway: w is then
+    // a parameter per synapse holding the weight (docs/plasticity.md).
+    const auto set = config("{pre: src, post: post, on_pre: \"x = w\", weight: 1 mV}");
+    EXPECT_EQ(run_and_read(set, "post.x"), (std::vector<double>{1.0, 1.0}));
+    const auto scaled = config("{pre: src, post: post, on_pre: \"y += w; x += w * y / mV\", "
+                               "weight: 2 mV}");
+    // Per synapse, in order: y = 2, then x += 2 * 2.
+    EXPECT_EQ(run_and_read(scaled, "post.x"), (std::vector<double>{4.0, 4.0}));
+}
+
 TEST(OnPre, UnsupportedStatementsAreLocatedConfigErrors) {
-    expect_config_error("{pre: src, post: post, on_pre: \"x = w\", weight: 1 mV}",
-                        "must add to or subtract from");
-    expect_config_error("{pre: src, post: post, on_pre: \"x += w * y / mV\", weight: 1 mV}",
-                        "'y' varies per neuron");
     expect_config_error("{pre: src, post: post, on_pre: \"x += w / ms\", weight: 1 mV}",
                         "but the value added is in");
     expect_config_error("{pre: src, post: post, on_pre: \"z += w\", weight: 1 mV}",
-                        "target 'z' is not a state variable");
+                        "cannot write 'z'");
+    expect_config_error("{pre: src, post: post, on_pre: \"scale += w\", weight: 1 mV}",
+                        "is a parameter");
     expect_config_error("{pre: src, post: post, target: x, on_pre: \"x += w\", weight: 1 mV}",
                         "either target");
 }
