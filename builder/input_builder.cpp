@@ -73,8 +73,9 @@ void PlanBuilder::add_poisson(const PoissonInput& p) {
     op.name = p.name + ".poisson";
     op.kind = "poisson_input";
     op.owner = p.name;
-    op.inputs = {{r.name, Read::now}};
+    op.inputs = {{r.name, Read::now}, {next, Read::prev}};
     spike_outputs(op, pop);
+    op.outputs.push_back({next, WriteMode::assign});
     op.payload = pp;
     sources_.push_back(std::move(op));
     populations_.push_back(pop);

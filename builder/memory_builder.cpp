@@ -16,6 +16,7 @@
 #include "builder/plan_builder.hpp"
 #include <spikegraph/error.hpp>
 #include "frontend/expression_parser.hpp"
+#include "frontend/synapse_library.hpp"
 
 namespace spikegraph::detail {
 namespace {
@@ -96,7 +97,8 @@ MemoryEstimate PlanBuilder::estimate_memory(bool expected) const {
         const std::string owner = owner_of(v.name);
         if (!connections.count(owner)) {
             state[owner] += variable_bytes(v);
-        } else if (v.role == Role::state) {
+        } else if (v.role == Role::state && (v.name.find("ring") != std::string::npos ||
+                                             v.name.find(".pending") != std::string::npos)) {
             rings[owner] += variable_bytes(v);
             if (!ring_shape.count(owner) && v.shape.size() == 3) ring_shape[owner] = &v;
         } else {
@@ -181,9 +183,29 @@ void PlanBuilder::add_expected_synapses(const Connection& c, MemoryEstimate& e) 
     const bool dense = storage == Storage::dense;
     const double cells = dense ? pre_n * post_n : nnz;  // elements of a per-synapse variable
     const double real = static_cast<double>(dtype_size(real_));
+    const auto batch_bytes = [&](double r) { return r * static_cast<double>(plan_.batch); };
     const double statements = static_cast<double>(statement_count(c.on_pre));
     const SymbolDims ij{{"i", dim::none()}, {"j", dim::none()}};
     double bytes = 0;
+    if (is_synapse_model(c)) {
+        // A synapse model: a list (sparse), its pre index and post-major index, and each
+        // variable per batch entry (counted as written: [B, nnz]) with its initial values.
+        double variables = 1;  // lastupdate, or w alone
+        try {
+            const Equations eq = parse_equations(expand_plasticity(c).model.text, {});
+            variables = 1 + static_cast<double>(eq.odes.size());
+            for (const auto& p : eq.params) variables += p.shared ? 0 : 1;
+        } catch (const Error&) {
+        }
+        bytes = nnz * (3 * (memory_cost::plan_value + memory_cost::synapse_index) +
+                       variables * (batch_bytes(real) + memory_cost::plan_value)) +
+                (pre_n + post_n + 2) * (memory_cost::plan_value + memory_cost::row_start);
+        e.parts.push_back({fmt::format("synapses of '{}'", c.name), bytes,
+                           nnz > 0 ? fmt::format("{} expected synapses x {:.0f} bytes",
+                                                 count_text(nnz), bytes / nnz)
+                                   : ""});
+        return;
+    }
     if (storage == Storage::sparse)
         bytes += nnz * (memory_cost::plan_value + memory_cost::synapse_index) +
                  (pre_n + 1) * (memory_cost::plan_value + memory_cost::row_start);

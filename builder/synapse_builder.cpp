@@ -134,7 +134,8 @@ PlanBuilder::SynapseScope PlanBuilder::synapse_scope(const Wiring& w, const Equa
         s.rename_from.push_back(n);
         s.rename_to.push_back(expr::symbol(std::string("@") + n));
     }
-    s.extra["lastupdate"] = dim::time();
+    if (std::any_of(eq.odes.begin(), eq.odes.end(), [](const OdeSpec& o) { return o.event_driven; }))
+        s.extra["lastupdate"] = dim::time();  // kept only for event-driven variables
     s.all = s.dims;
     for (const auto& [k, d] : s.extra) s.all.emplace(k, d);
     return s;
@@ -374,7 +375,14 @@ void PlanBuilder::synapse_summed(SynapseBuild& sb, const TextOrigin& mo) const {
             throw ModelError(located(mo, sub.loc, fmt::format(
                 "'{}' of group '{}' is in {}, but the summed variable is in {}", var,
                 sb.w.dst->name, target->dim.to_string(), sub.unit.to_string())));
-        sb.sums.emplace_back(target->var, sb.scope.canonical(sub.value, sb.eq));
+        const expr::Ptr value = sb.scope.canonical(sub.value, sb.eq);
+        for (const auto& o : sb.eq.odes)
+            if (o.event_driven && expr::depends_on(value, o.var))
+                throw ModelError(located(mo, sub.loc, fmt::format(
+                    "the summed variable '{}' reads '{}', which is event-driven and so only up "
+                    "to date at the synapse's events; flag '{}' (clock-driven)", sub.name, o.var,
+                    o.var)));
+        sb.sums.emplace_back(target->var, value);
     }
 }
 

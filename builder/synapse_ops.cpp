@@ -168,8 +168,9 @@ void PlanBuilder::synapse_ops(SynapseBuild& sb, const SynapseIndexing& base) {
         op.name = name + ".synapse_update";
         op.kind = "synapse_each";
         op.owner = name;
+        std::set<std::string> listed;
         for (const auto& s : p.syn.symbols) {
-            if (s.var.empty()) continue;
+            if (s.var.empty() || !listed.insert(s.var).second) continue;
             const bool target = std::find(p.targets.begin(), p.targets.end(), s.symbol) !=
                                 p.targets.end();
             if (target) op.outputs.push_back({s.var, WriteMode::assign});
@@ -191,8 +192,10 @@ void PlanBuilder::synapse_ops(SynapseBuild& sb, const SynapseIndexing& base) {
         op.name = name + ".summed_" + target.substr(target.find('.') + 1);
         op.kind = "synapse_each";
         op.owner = name;
+        std::set<std::string> listed;
         for (const auto& s : p.syn.symbols)
-            if (!s.var.empty()) op.inputs.push_back({s.var, Read::prev});
+            if (!s.var.empty() && listed.insert(s.var).second)
+                op.inputs.push_back({s.var, Read::prev});
         op.outputs.push_back({target, WriteMode::assign});
         op.params = {{"synapses", base.synapses}, {"summed", target}};
         op.payload = std::move(p);

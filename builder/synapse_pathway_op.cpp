@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -124,8 +125,9 @@ void PlanBuilder::add_pathway_op(SynapseBuild& sb, const SynapseIndexing& syn,
     // writes, is modified by this op: pathways then run in declaration order (all on_pre before
     // all on_post, as in Brian) after the neuron updates and before the resets. A neuron
     // variable only added to (`ge += w`) is accumulated like a static delivery.
+    std::set<std::string> listed;
     for (const auto& s : p.syn.symbols) {
-        if (s.var.empty()) continue;
+        if (s.var.empty() || !listed.insert(s.var).second) continue;
         const bool synapse = s.index == SynapseSymbol::Index::synapse;
         const bool target = std::find(p.targets.begin(), p.targets.end(), s.symbol) != p.targets.end();
         if (synapse && !sb.written.count(s.symbol) && !(s.symbol == "lastupdate")) {

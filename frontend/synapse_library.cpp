@@ -154,6 +154,10 @@ SynapseRule make_rstdp() {
     r.defaults["tau_e"] = "1000 ms";
     r.defaults["tau_r"] = "1000 ms";
     r.defaults["reward"] = "0";
+    // The exact solver would build reward into the update as a constant; Euler reads it every
+    // step, so that a custom op or with_parameters can set it (exact for elig's linear decay
+    // only to first order in dt: tau_e = 1 s is 10^4 steps).
+    r.method = "euler";
     r.options = {{"pairing", k_pairings}};
     r.traces = {"Apre", "Apost"};
     return r;
@@ -425,6 +429,7 @@ Connection expand_plasticity(const Connection& c) {
     out.model = ValueSpec(model, origin("model"));
     out.on_pre = ValueSpec(c.target + " += w\n" + text_of(rule->on_pre), origin("on_pre"));
     out.on_post = ValueSpec(text_of(rule->on_post), origin("on_post"));
+    if (out.method.empty() || out.method == "auto") out.method = rule->method;
     out.plasticity.clear();
     out.plasticity_parameters.clear();
     return out;

@@ -22,6 +22,9 @@ struct SynapseRule {
     std::string on_pre;       // without the `target += w` the connection adds in front
     std::string on_post;
     std::map<std::string, std::string> defaults;  // parameter -> value with unit ("20 ms")
+    // Solver of the clock-driven equations when the connection says `auto`: "euler" keeps
+    // shared parameters (a reward) out of the update, so that they can change during a run.
+    std::string method = "auto";
     // Defaults may be expressions of the other parameters ("0.01 * wmax"): they are computed
     // from the values in use. Settings that are text, not parameters of the model: name ->
     // allowed values, the first the default (`pairing: all_to_all | nearest`).
