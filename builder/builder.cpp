@@ -71,6 +71,7 @@ BuildResult PlanBuilder::run() {
     }
     for (const auto& m : net_.spike_monitors) add_spike_monitor(m);
     for (const auto& m : net_.state_monitors) add_state_monitor(m);
+    for (const auto& s : net_.synapse_states) add_synapse_state(s);
     for (const auto& op : net_.custom_ops) add_custom_op(op);
 
     // Declaration order follows Brian's schedule, so ties fall the way Brian runs them.

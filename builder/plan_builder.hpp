@@ -143,6 +143,18 @@ private:
     // monitor_builder.cpp
     void add_spike_monitor(const SpikeMonitorSpec& m);
     void add_state_monitor(const StateMonitorSpec& m);
+    std::int64_t record_interval(const StateMonitorSpec& m, const TextOrigin& o) const;
+    void add_synapse_monitor(const StateMonitorSpec& m, const TextOrigin& o);
+    void add_synapse_state(const SynapseStateSpec& s);
+    // The synapse model of `connection` (a located ConfigError for an unknown or static one).
+    const SynapseGroupInfo& synapse_group(const std::string& connection, const TextOrigin& o,
+                                          const char* what) const;
+    const SynapseGroupInfo::Variable* synapse_variable(const SynapseGroupInfo& sg,
+                                                       const std::string& name,
+                                                       const TextOrigin& o) const;
+    std::vector<std::int64_t> chosen_synapses(const StateMonitorSpec& m,
+                                              const SynapseGroupInfo& sg,
+                                              const TextOrigin& o) const;
 
     // memory_builder.cpp: `expected` counts the connections from their rules (before any
     // synapse is made), else from the variables built.

@@ -84,6 +84,7 @@ set(SPIKEGRAPH_MONITORS_SOURCES
   monitors/npy_writer.cpp
   monitors/spike_monitor.cpp
   monitors/state_monitor.cpp
+  monitors/synapse_state.cpp
 )
 set(SPIKEGRAPH_SIMULATOR_SOURCES
   simulator/checkpoint.cpp
@@ -144,6 +145,8 @@ set(SPIKEGRAPH_TEST_SOURCES
   tests/unit/test_solvers.cpp
   tests/unit/test_state.cpp
   tests/unit/test_synapse_library.cpp
+  tests/unit/test_synapse_monitors.cpp
+  tests/unit/test_synapse_state_files.cpp
   tests/unit/test_time_steps.cpp
   tests/unit/test_units.cpp
   tests/unit/test_validate_parity.cpp

@@ -133,6 +133,24 @@ StateMonitor::StateMonitor(std::string name, std::filesystem::path out_dir, doub
 
 StateMonitor::~StateMonitor() = default;
 
+void StateMonitor::set_synapses(std::string pre_group, std::string post_group,
+                                std::vector<std::int64_t> pre, std::vector<std::int64_t> post) {
+    const std::string who = "state monitor '" + name_ + "'";
+    if (pre.size() != indices_.size() || post.size() != indices_.size())
+        throw ConfigError(who + ": " + std::to_string(pre.size()) + " pre and " +
+                          std::to_string(post.size()) + " post indices for " +
+                          std::to_string(indices_.size()) + " recorded synapses; give one each");
+    for (const std::string& v : variables_)
+        if (v == "pre" || v == "post")
+            throw ConfigError(who + ": variable '" + v + "' clashes with the monitor's own '" + v +
+                              "' file; record it through an alias");
+    synapses_ = true;
+    pre_group_ = std::move(pre_group);
+    post_group_ = std::move(post_group);
+    pre_ = std::move(pre);
+    post_ = std::move(post);
+}
+
 void StateMonitor::record_state(const StateBlock& block) {
     const auto fail = [&](const std::string& why) {
         throw SimulationError("state monitor '" + name_ + "': " + why);
@@ -174,6 +192,10 @@ void StateMonitor::finish() {
         for (std::size_t v = 0; v < variables_.size(); ++v) finish_batched_variable(v);
     }
     write_npy(file_path("index"), "<i8", {indices_.size()}, indices_.data());
+    if (synapses_) {
+        write_npy(file_path("pre"), "<i8", {pre_.size()}, pre_.data());
+        write_npy(file_path("post"), "<i8", {post_.size()}, post_.data());
+    }
     parts_.clear();  // removes the part files
     finished_ = true;
 }
@@ -193,6 +215,10 @@ nlohmann::json StateMonitor::manifest_entries() const {
         e["shape"] = std::move(shape);
         e["axes"] = std::move(axes);
         e["meaning"] = meaning;
+        if (synapses_) {
+            e["synapses"] = true;
+            e["connection"] = group_;
+        }
         return e;
     };
     nlohmann::json files = nlohmann::json::array();
@@ -200,14 +226,30 @@ nlohmann::json StateMonitor::manifest_entries() const {
                              "record time t_k = k*dt; values are those at the start of step k");
     t["dt_ms"] = dt_ms_;
     files.push_back(std::move(t));
-    files.push_back(entry("index", "1", "int64", {n}, {"neuron"},
-                          "neuron index within the group of each recorded column"));
+    const char* column = synapses_ ? "synapse" : "neuron";
+    if (synapses_) {
+        files.push_back(entry("index", "1", "int64", {n}, {"synapse"},
+                              "synapse index (CSR order) of each recorded column"));
+        nlohmann::json pre = entry("pre", "1", "int64", {n}, {"synapse"},
+                                   "presynaptic neuron of each recorded synapse, index in '" +
+                                       pre_group_ + "'");
+        pre["neuron_group"] = pre_group_;
+        files.push_back(std::move(pre));
+        nlohmann::json post = entry("post", "1", "int64", {n}, {"synapse"},
+                                    "postsynaptic neuron of each recorded synapse, index in '" +
+                                        post_group_ + "'");
+        post["neuron_group"] = post_group_;
+        files.push_back(std::move(post));
+    } else {
+        files.push_back(entry("index", "1", "int64", {n}, {"neuron"},
+                              "neuron index within the group of each recorded column"));
+    }
     for (std::size_t v = 0; v < variables_.size(); ++v) {
         const bool batched = batch_ > 1;
         nlohmann::json shape =
             batched ? nlohmann::json{batch_, records_, n} : nlohmann::json{records_, n};
-        nlohmann::json axes = batched ? nlohmann::json{"batch", "record", "neuron"}
-                                      : nlohmann::json{"record", "neuron"};
+        nlohmann::json axes = batched ? nlohmann::json{"batch", "record", column}
+                                      : nlohmann::json{"record", column};
         files.push_back(entry(variables_[v], units_[v], "float64", std::move(shape),
                               std::move(axes),
                               "value of " + variables_[v] + " at each record time"));

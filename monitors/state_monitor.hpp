@@ -1,7 +1,8 @@
 #pragma once
 // Records state variables of chosen neurons to NAME.t.npy (record times, ms), NAME.index.npy
 // (the recorded neurons) and one NAME.VAR.npy per variable: shape (records, n), or
-// (batch, records, n) for batched runs. Rows are gathered in bounded chunks and streamed to disk;
+// (batch, records, n) for batched runs. A monitor of synapses (set_synapses) has one column per
+// synapse and writes NAME.pre.npy and NAME.post.npy too. Rows are gathered in bounded chunks and streamed to disk;
 // with batch > 1 each batch entry goes to its own part file, and finish() concatenates them,
 // because the batch axis comes first in the file but last in time.
 
@@ -53,6 +54,15 @@ public:
     /// Name of the monitored group, for the manifest.
     void set_group(std::string group) { group_ = std::move(group); }
 
+    /// Makes this the monitor of a connection's synapses (set_group names the connection): its
+    /// columns are synapses, NAME.index.npy holds their synapse indices (CSR order), and
+    /// NAME.pre.npy and NAME.post.npy hold each column's pre and post neuron as indices in the
+    /// groups `pre_group` and `post_group`.
+    /// @throws ConfigError when `pre` or `post` does not have one entry per column, or a
+    /// variable is named `pre` or `post`.
+    void set_synapses(std::string pre_group, std::string post_group,
+                      std::vector<std::int64_t> pre, std::vector<std::int64_t> post);
+
     const std::string& name() const { return name_; }
     /// Record steps seen so far.
     std::uint64_t records() const { return records_; }
@@ -85,6 +95,10 @@ private:
     std::vector<std::string> units_;
     std::vector<std::int64_t> indices_;
     std::size_t rows_per_chunk_ = 1;
+    // A monitor of synapses (set_synapses): each column's pre and post neuron.
+    bool synapses_ = false;
+    std::string pre_group_, post_group_;
+    std::vector<std::int64_t> pre_, post_;
 
     std::vector<double> times_ms_;  // record times not yet written
     std::optional<NpyStreamWriter> t_file_;

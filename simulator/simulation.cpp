@@ -19,6 +19,7 @@
 #include "monitors/output_dir.hpp"
 #include "monitors/spike_monitor.hpp"
 #include "monitors/state_monitor.hpp"
+#include "monitors/synapse_state.hpp"
 #include "simulator/evolve.hpp"
 #include "simulator/state_snapshot.hpp"
 #include <spikegraph/config.hpp>
@@ -84,6 +85,12 @@ Simulation::Simulation(const Network& network, SimulationOptions options)
                                                            build_->plan.batch, m.variables, m.units,
                                                            absolute);
                 sink->set_group(m.group);
+                if (m.synapses) {
+                    const SynapseGroupInfo& g = find_synapse_group(*build_, m.group);
+                    sink->set_synapses(g.pre, g.post,
+                                       synapse_neurons(build_->plan, g, true, m.indices),
+                                       synapse_neurons(build_->plan, g, false, m.indices));
+                }
                 eo.sinks[m.op] = sink.get();
                 state_monitors_.push_back(std::move(sink));
             }
@@ -213,11 +220,16 @@ void Simulation::finish() {
         for (auto& f : m->manifest_entries()) files.push_back(f);
     for (const auto& m : state_monitors_)
         for (auto& f : m->manifest_entries()) files.push_back(f);
+    const std::vector<SynapseStateWriter> synapse_states = synapse_state_writers(*build_, false);
+    for (const auto& w : synapse_states)
+        for (auto& f : w.manifest_entries(t_ms())) files.push_back(f);
     std::vector<std::string> names = {"manifest.json", "stats.json"};
     for (const auto& f : files) names.push_back(f["file"].get<std::string>());
     output_->begin_commit(names);
     for (auto& m : spike_monitors_) m->finish();
     for (auto& m : state_monitors_) m->finish();
+    const VariableReader reader = [this](const std::string& var) { return this->read(var); };
+    for (const auto& w : synapse_states) w.write(options_.out_dir, build_->plan, reader);
     nlohmann::json run = {{"config", options_.config},
                           {"spikegraph_version", SPIKEGRAPH_VERSION},
                           {"dt_ms", dt_ms()},
@@ -245,6 +257,34 @@ void Simulation::finish() {
     write_manifest(options_.out_dir, run, files);
     output_->end_commit();
     output_.reset();  // committed: the directory is free for the next run
+}
+
+void Simulation::write_synapses(const std::filesystem::path& dir) const {
+    const std::vector<SynapseStateWriter> writers = synapse_state_writers(*build_, true);
+    if (writers.empty())
+        throw SimulationError("write_synapses: this network has no connection with a synapse "
+                              "model, so there are no synapse variables to write");
+    std::error_code ec;
+    if (!options_.out_dir.empty() && std::filesystem::equivalent(dir, options_.out_dir, ec))
+        throw SimulationError(fmt::format(
+            "write_synapses: '{}' is this simulation's output directory, into which finish() "
+            "writes the synapse states the network declares; give another directory",
+            dir.string()));
+    detail::create_output_directory(dir, "write_synapses");
+    const VariableReader reader = [this](const std::string& var) { return this->read(var); };
+    nlohmann::json files = nlohmann::json::array();
+    for (const auto& w : writers) {
+        w.write(dir, build_->plan, reader);
+        for (auto& f : w.manifest_entries(t_ms())) files.push_back(f);
+    }
+    // Written last: once it is there, every file it lists is complete.
+    write_json_atomically(dir / "synapses.json",
+                          {{"format", "spikegraph-synapses"},
+                           {"version", 1},
+                           {"t_ms", t_ms()},
+                           {"step", executor_->current_step()},
+                           {"batch", build_->plan.batch},
+                           {"files", files}});
 }
 
 double Simulation::dt_ms() const { return build_->plan.dt_ms; }

@@ -107,8 +107,20 @@ public:
     void run_continue(double duration_ms, const ProgressFn& progress = {});
     /// The same, watched by `control`: stops early when control.stop is set (interrupted()).
     void run_continue(double duration_ms, const RunControl& control);
-    /// Flushes the monitors and writes manifest.json and stats.json (when there is an out_dir).
+    /// Flushes the monitors and writes manifest.json and stats.json (when there is an out_dir),
+    /// with the final synapse states the network declares (Network::save_synapses).
     void finish();
+    /// Writes the current values of synapse variables into `dir` (created if needed): the
+    /// network's synapse states (Network::save_synapses), or, when it declares none, every
+    /// variable of every connection with a synapse model under the connection's name. Per
+    /// state NAME: `NAME.VAR.npy` (float64, internal units; shape (batch, synapses) for a
+    /// variable of each batch entry when batch > 1, (synapses) otherwise, (1) for a shared
+    /// one) and `NAME.pre.npy` / `NAME.post.npy` (int64: each synapse's neurons as indices in
+    /// the pre and post groups), synapses in CSR order; then `synapses.json`, describing each
+    /// file as manifest.json does (docs/outputs.md). Each file is written atomically.
+    /// @throws SimulationError when the network has no synapse model, or `dir` is this
+    /// simulation's output directory (finish() writes there); IoError when writing fails
+    void write_synapses(const std::filesystem::path& dir) const;
 
     double t_ms() const;
     std::int64_t steps_done() const;
