@@ -215,13 +215,18 @@ def replay(trace, meta):
     return worst
 
 
+def indent(text):
+    """TEXT's lines, each indented by 6 spaces and ended by a newline (a YAML block)."""
+    return "".join(f"      {line}\n" for line in text.strip().splitlines())
+
+
 def spikegraph_yaml(method, delay_ms):
     """The same network as a spikegraph config (plastic_<variant>.yaml), with a spike monitor
     and a state monitor of v at every step; a test adds the synapse monitor it needs."""
     p = PARAMS
     indices, times = input_spikes()
     delay = f"    delay: {delay_ms!r} ms\n" if delay_ms else ""
-    model = "".join(f"      {line}\n" for line in SYN_MODEL.strip().splitlines())
+    model = indent(SYN_MODEL)
     model += "".join(f"      {n} : {u} (shared)\n" for n, u in (
         ("taupre", "second"), ("taupost", "second"), ("taux", "second"), ("dApre", "1"),
         ("dApost", "1"), ("wmax", "1"), ("x_increment", "1")))
@@ -236,7 +241,7 @@ simulation:
 models:
   lif:
     equations: |
-{"".join(f"      {line}{chr(10)}" for line in NEURON_EQS.strip().replace(" (constant)", "").splitlines())}      taum : second (shared)
+{indent(NEURON_EQS.replace(" (constant)", ""))}      taum : second (shared)
       taue : second (shared)
     threshold: v > {p['threshold']!r}
     reset: v = {p['reset']!r}
@@ -263,8 +268,8 @@ connections:
     method: {method}
 {delay}    model: |
 {model}    on_pre: |
-{"".join(f"      {line}{chr(10)}" for line in ON_PRE.strip().splitlines())}    on_post: |
-{"".join(f"      {line}{chr(10)}" for line in ON_POST.strip().splitlines())}    values:
+{indent(ON_PRE)}    on_post: |
+{indent(ON_POST)}    values:
       w: {p['w0']!r} + 0.05 * i + 0.03 * j
       taupre: {p['taupre_ms']!r} ms
       taupost: {p['taupost_ms']!r} ms
@@ -319,8 +324,12 @@ def check(binary):
                 excess = np.abs(got - want) - (1e-9 * np.abs(want) + 1e-15)
                 rel = np.abs(got - want) / np.maximum(np.abs(want), 1e-300)
                 bad = excess > 0
-                print(f"  {var}: max relative difference {np.max(rel[want != 0], initial=0):.3g}"
-                      f"{'' if not bad.any() else f'; {int(bad.sum())} values beyond 1e-9, first at step, column ' + str(np.argwhere(bad)[0])}")
+                where = ""
+                if bad.any():
+                    where = (f"; {int(bad.sum())} values beyond 1e-9, the first at (step, "
+                             f"column) {tuple(int(x) for x in np.argwhere(bad)[0])}")
+                print(f"  {var}: max relative difference "
+                      f"{np.max(rel[want != 0], initial=0):.3g}{where}")
                 failures += bool(bad.any())
     return failures
 
