@@ -159,5 +159,6 @@ set(SPIKEGRAPH_TEST_SOURCES
   tests/validation/test_determinism.cpp
   tests/validation/test_lif.cpp
   tests/validation/test_reference_traces.cpp
+  tests/validation/test_plastic_reference.cpp
   tests/validation/test_semantics.cpp
 )
