@@ -137,6 +137,16 @@ struct SynapsePathwayPayload {
                                        // (ascending within each source); empty: uniform
     std::int64_t max_delay_steps = 0;  // per-synapse delays: the largest
     std::string ring, ring_count;      // D > 0: i32 [D+1, B, src slice], i64 [D+1, B]
+    // Event-driven variables kept per source neuron (a trace that depends on that neuron's
+    // spikes only, e.g. Apre of all-to-all pair STDP): at each event of source r, before its
+    // synapses are visited, var[r] = decayed (over `symbol` and `symbol@last`, the time of
+    // its last update, kept in last_var) and last_var[r] = t; after them var[r] = updated
+    // (over `symbol`, the decayed value). The synapses read var[r] through the symbol.
+    struct Trace {
+        std::string symbol, var, last_var;
+        expr::Ptr decayed, updated;
+    };
+    std::vector<Trace> traces;
 };
 
 /// `synapse_each`: an expression per synapse every step: the clock-driven ODEs (`targets` are

@@ -124,6 +124,7 @@ private:
         std::string name;  // "pre" or "post"
         FoldedStatements folded;
         TextOrigin origin;
+        std::vector<std::pair<std::string, expr::Ptr>> owned;  // per-neuron traces: new value
     };
     // One synapse model while it is built.
     struct SynapseBuild {
@@ -138,12 +139,14 @@ private:
         std::vector<std::pair<std::string, expr::Ptr>> sums;  // post variable, summand
         std::set<std::string> written;              // synapse variables that change
         std::vector<std::pair<std::string, expr::Ptr>> closed;  // event-driven: value at t
+        std::map<std::string, std::string> traces;  // kept per neuron: var -> "pre" / "post"
     };
     bool is_synapse_model(const Connection& c) const;
     std::map<std::string, std::set<std::string>> summed_targets() const;
     SynapseScope synapse_scope(const Wiring& w, const Equations& eq, const TextOrigin& mo) const;
     void add_synapse_model(const Connection& c);
     void synapse_values(SynapseBuild& sb, const TextOrigin& mo) const;
+    void synapse_neuron_traces(SynapseBuild& sb) const;  // synapse_traces.cpp
     void synapse_pathway(SynapseBuild& sb, const std::string& name) const;
     void synapse_clock_driven(SynapseBuild& sb, const TextOrigin& mo);
     void synapse_summed(SynapseBuild& sb, const TextOrigin& mo) const;

@@ -205,7 +205,7 @@ void PlanBuilder::add_synapse_model(const Connection& c0) {
     for (const auto& sub : eq.subs) scope.check_names(sub.value, mo, sub.loc);
     eq = check_equations(eq, scope.extra, mo);
 
-    SynapseBuild sb{c, w, eq, scope, {}, {}, {}, {}, {}, {}, {}};
+    SynapseBuild sb{c, w, eq, scope, {}, {}, {}, {}, {}, {}, {}, {}};
     synapse_values(sb, mo);
     // Event-driven equations in closed form, checked whether or not a pathway uses them. The
     // shared parameters of their coefficients are built in as numbers (like the exact solver's
@@ -226,6 +226,7 @@ void PlanBuilder::add_synapse_model(const Connection& c0) {
         sb.closed.emplace_back(o.var, expr::simplify(expr::substitute(closed, shared_names,
                                                                       shared_values)));
     }
+    synapse_neuron_traces(sb);
     synapse_pathway(sb, "pre");
     synapse_pathway(sb, "post");
     synapse_clock_driven(sb, mo);
@@ -290,9 +291,21 @@ void PlanBuilder::synapse_pathway(SynapseBuild& sb, const std::string& name) con
     const auto pre_group = groups_.find(sb.w.src->name);
     const BuiltGroup* src_group = pre_group == groups_.end() ? nullptr : &pre_group->second;
 
-    const bool event_driven = !sb.closed.empty();
-    for (const auto& [var, value] : sb.closed)
-        path.folded.apply(var, Statement::Op::assign, value);
+    // Event-driven variables up to t: per synapse in closed form; a per-neuron trace is
+    // brought up to t by its owner before the synapses are visited, and read decayed from its
+    // own last update by the other pathway.
+    bool event_driven = false;
+    for (const auto& [var, value] : sb.closed) {
+        const auto trace = sb.traces.find(var);
+        if (trace == sb.traces.end()) {
+            event_driven = true;
+            path.folded.apply(var, Statement::Op::assign, value);
+        } else if (trace->second != name) {
+            path.folded.alias_names.push_back(var);
+            path.folded.alias_values.push_back(
+                expr::substitute(value, {"lastupdate"}, {expr::symbol(var + "@last")}));
+        }
+    }
     for (const auto& st : parse_statements(text, so)) {
         scope.check_names(st.value, so, st.loc);
         // The symbol written and its dimension.
@@ -351,6 +364,18 @@ void PlanBuilder::synapse_pathway(SynapseBuild& sb, const std::string& name) con
         path.folded.apply(symbol, st.op, scope.canonical(checked.expr, sb.eq));
     }
     if (event_driven) path.folded.apply("lastupdate", Statement::Op::assign, expr::symbol("t"));
+    // The traces this pathway owns leave the per-synapse targets: updated once per event.
+    for (const auto& [var, owner] : sb.traces) {
+        if (owner != name) continue;
+        auto& f = path.folded;
+        for (std::size_t k = 0; k < f.targets.size(); ++k)
+            if (f.targets[k] == var) {
+                path.owned.emplace_back(var, f.values[k]);
+                f.targets.erase(f.targets.begin() + static_cast<std::ptrdiff_t>(k));
+                f.values.erase(f.values.begin() + static_cast<std::ptrdiff_t>(k));
+                break;
+            }
+    }
     sb.paths.push_back(std::move(path));
 }
 

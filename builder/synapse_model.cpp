@@ -1,5 +1,7 @@
 #include "builder/synapse_model.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include <spikegraph/error.hpp>
@@ -83,12 +85,21 @@ void FoldedStatements::apply(const std::string& target, Statement::Op op,
 expr::Ptr FoldedStatements::current(const std::string& symbol) const {
     for (std::size_t k = 0; k < targets.size(); ++k)
         if (targets[k] == symbol) return values[k];
+    for (std::size_t k = 0; k < alias_names.size(); ++k)
+        if (alias_names[k] == symbol) return alias_values[k];
     return expr::symbol(symbol);
 }
 
 expr::Ptr FoldedStatements::resolve(const expr::Ptr& e) const {
-    if (targets.empty()) return e;
-    return expr::substitute(e, targets, values);
+    if (targets.empty() && alias_names.empty()) return e;
+    std::vector<std::string> names = targets;
+    std::vector<expr::Ptr> with = values;
+    for (std::size_t k = 0; k < alias_names.size(); ++k)
+        if (std::find(targets.begin(), targets.end(), alias_names[k]) == targets.end()) {
+            names.push_back(alias_names[k]);
+            with.push_back(alias_values[k]);
+        }
+    return expr::substitute(e, names, with);
 }
 
 }  // namespace spikegraph::detail

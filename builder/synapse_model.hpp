@@ -30,6 +30,10 @@ struct FoldedStatements {
     std::vector<std::string> targets;
     std::vector<expr::Ptr> values;
     std::map<std::string, bool> only_added;  // per target: written by += and -= alone
+    // Symbols read as another expression without being written (a neuron-level trace read by
+    // the pathway that does not own it: its value decayed to t).
+    std::vector<std::string> alias_names;
+    std::vector<expr::Ptr> alias_values;
 
     /// `target op= value` (op as parse_statements gives it), `value` over the symbols' values
     /// before this statement.

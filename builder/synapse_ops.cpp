@@ -54,7 +54,22 @@ SynapseIndexing PlanBuilder::synapse_variables(SynapseBuild& sb) {
     info.synapses = nnz;
     info.pre_index_var = base.pre_index;
     info.post_index_var = base.post_index;
+    for (const auto& [name, owner] : sb.traces) {
+        // Per neuron of the owner's slice, with the time of its last update.
+        const std::size_t n = owner == "pre" ? w.pre_n : w.post_n;
+        for (const bool last : {false, true}) {
+            VariableSpec v;
+            v.name = c.name + "." + name + (last ? "_lastupdate" : "");
+            v.dtype = real_;
+            v.unit = last ? "ms" : display_unit(sb.values.at(name).dim);
+            v.batched = true;
+            v.shape = {plan_.batch, n};
+            v.init.args = {last ? 0.0 : *sb.values.at(name).constant};
+            add_var(std::move(v));
+        }
+    }
     for (const auto& name : sb.scope.own) {
+        if (sb.traces.count(name)) continue;
         const ParsedValue& pv = sb.values.at(name);
         const bool shared = sb.scope.shared.count(name) != 0;
         const bool batched = sb.written.count(name) != 0;
@@ -84,8 +99,9 @@ SynapseIndexing PlanBuilder::synapse_variables(SynapseBuild& sb) {
         info.variables.push_back({name, v.name, v.unit, batched, shared});
         add_var(std::move(v));
     }
-    const bool event_driven = std::any_of(sb.eq.odes.begin(), sb.eq.odes.end(),
-                                          [](const OdeSpec& o) { return o.event_driven; });
+    const bool event_driven = std::any_of(sb.eq.odes.begin(), sb.eq.odes.end(), [&](const OdeSpec& o) {
+        return o.event_driven && !sb.traces.count(o.var);
+    });
     if (event_driven) {
         VariableSpec v;
         v.name = c.name + ".lastupdate";
@@ -114,6 +130,16 @@ SynapseSymbol PlanBuilder::synapse_symbol(const SynapseBuild& sb, const std::str
     if (symbol == "@j") {
         s.index = SynapseSymbol::Index::post_number;
         s.offset = w.post.begin;
+        return s;
+    }
+    const bool at_last = symbol.size() > 5 && symbol.compare(symbol.size() - 5, 5, "@last") == 0;
+    const std::string base = at_last ? symbol.substr(0, symbol.size() - 5) : symbol;
+    if (const auto trace = sb.traces.find(base); trace != sb.traces.end()) {
+        const bool pre = trace->second == "pre";
+        s.var = sb.c.name + "." + base + (at_last ? "_lastupdate" : "");
+        s.batched = true;
+        s.size = pre ? w.pre_n : w.post_n;
+        s.index = pre ? SynapseSymbol::Index::pre : SynapseSymbol::Index::post;
         return s;
     }
     if (sb.values.count(symbol) || symbol == "lastupdate") {
@@ -156,8 +182,16 @@ void PlanBuilder::synapse_ops(SynapseBuild& sb, const SynapseIndexing& base) {
                 syn.symbols.push_back(synapse_symbol(sb, u));
         return syn;
     };
-    for (const auto& path : sb.paths) add_pathway_op(sb, symbols_of(path.folded.targets,
-                                                                    path.folded.values), path);
+    for (const auto& path : sb.paths) {
+        std::vector<std::string> targets = path.folded.targets;
+        std::vector<expr::Ptr> values = path.folded.values;
+        for (const auto& [var, value] : path.owned) {
+            targets.push_back(var);
+            targets.push_back(var + "@last");
+            values.push_back(value);
+        }
+        add_pathway_op(sb, symbols_of(targets, values), path);
+    }
     const std::string& name = sb.c.name;
     if (!sb.clock_targets.empty()) {
         SynapseEachPayload p;

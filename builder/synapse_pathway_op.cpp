@@ -116,6 +116,20 @@ void PlanBuilder::add_pathway_op(SynapseBuild& sb, const SynapseIndexing& syn,
         add_state_var(p.ring_count, DType::i64, {slots, plan_.batch});
     }
 
+    // The traces this pathway keeps per source neuron.
+    for (const auto& [var, updated] : path.owned) {
+        expr::Ptr closed;
+        for (const auto& [v, value] : sb.closed)
+            if (v == var) closed = value;
+        SynapsePathwayPayload::Trace t;
+        t.symbol = var;
+        t.var = c.name + "." + var;
+        t.last_var = c.name + "." + var + "_lastupdate";
+        t.decayed = expr::substitute(closed, {"lastupdate"}, {expr::symbol(var + "@last")});
+        t.updated = expr::substitute(updated, {var}, {t.decayed});
+        p.traces.push_back(std::move(t));
+    }
+
     OpSpec op;
     op.name = c.name + ".on_" + path.name;
     op.kind = "synapse_pathway";
@@ -139,7 +153,8 @@ void PlanBuilder::add_pathway_op(SynapseBuild& sb, const SynapseIndexing& syn,
             continue;
         }
         bool accumulate = false;
-        if (!synapse && target && path.folded.only_added.at(s.symbol)) {
+        const auto added = path.folded.only_added.find(s.symbol);
+        if (!synapse && target && added != path.folded.only_added.end() && added->second) {
             accumulate = true;
             for (std::size_t k = 0; k < p.targets.size(); ++k)
                 if (p.targets[k] != s.symbol && expr::depends_on(p.values[k], s.symbol))

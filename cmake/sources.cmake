@@ -39,6 +39,7 @@ set(SPIKEGRAPH_BUILDER_SOURCES
   builder/synapse_model.cpp
   builder/synapse_ops.cpp
   builder/synapse_pathway_op.cpp
+  builder/synapse_traces.cpp
   builder/connectivity.cpp
   builder/group_builder.cpp
   builder/initializers.cpp

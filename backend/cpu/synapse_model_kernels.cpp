@@ -121,12 +121,14 @@ public:
             slots_ = static_cast<std::size_t>(depth) + 1;
         }
         ptrs_.resize(bind_.varying.size());
+        if (!p_.traces.empty()) bind_traces(ws, object);
         if (native_enabled()) bind_native(op);
     }
 
     void run(const StepContext& ctx) override {
         bind_.read_uniforms(ctx);
         program_->prepare_step(bind_.uniform_ptrs.data(), ctx.seed, ctx.step);
+        if (traces_) traces_->prepare_step(bind_.uniform_ptrs.data(), ctx.seed, ctx.step);
         const auto step = static_cast<std::size_t>(ctx.step);
         for (std::size_t b = 0; b < batch_; ++b) {
             const auto [first, last] = spikes_in_slice(spikes_ + b * p_.src_size, count_[b],
@@ -165,6 +167,51 @@ public:
     std::uint64_t synaptic_events() const override { return events_; }
 
 private:
+    // The program of the per-neuron traces: inputs each trace and the time of its last update,
+    // outputs every trace decayed to t, then every trace after the event.
+    void bind_traces(Workspace& ws, std::uint32_t object) {
+        std::vector<program::Symbol> symbols;
+        std::vector<expr::Ptr> outputs;
+        for (const auto& t : p_.traces) {
+            symbols.push_back({t.symbol, program::Symbol::Kind::varying});
+            symbols.push_back({t.symbol + "@last", program::Symbol::Kind::varying});
+            outputs.push_back(t.decayed);
+            trace_.push_back(ws.buffer(t.var).as<T>());
+            trace_last_.push_back(ws.buffer(t.last_var).as<T>());
+        }
+        for (const auto& t : p_.traces) outputs.push_back(t.updated);
+        for (const auto& sym : bind_.symbols)
+            if (sym.kind == program::Symbol::Kind::uniform) symbols.push_back(sym);
+        traces_.emplace(outputs, symbols, object ^ 0x5851F42Du);
+        trace_scratch_ = traces_->make_scratch();
+        trace_in_.resize(2 * p_.traces.size());
+        trace_inputs_.resize(2 * p_.traces.size());
+        trace_after_.resize(p_.traces.size());
+    }
+
+    // Source `row` of batch entry b fires: its traces go to t (the synapses read them so),
+    // and what they become after the event is kept for after the visit.
+    void traces_before(std::size_t b, std::int32_t row, const StepContext& ctx) {
+        const std::size_t nt = p_.traces.size(), at = b * src_n_ + static_cast<std::size_t>(row);
+        for (std::size_t k = 0; k < nt; ++k) {
+            trace_in_[2 * k] = trace_[k][at];
+            trace_in_[2 * k + 1] = trace_last_[k][at];
+            trace_inputs_[2 * k] = &trace_in_[2 * k];
+            trace_inputs_[2 * k + 1] = &trace_in_[2 * k + 1];
+        }
+        traces_->run_block(trace_inputs_.data(), 1, row, b * src_n_, trace_scratch_.data());
+        for (std::size_t k = 0; k < nt; ++k) {
+            trace_[k][at] = traces_->output(k, trace_inputs_.data(), trace_scratch_.data())[0];
+            trace_after_[k] = traces_->output(nt + k, trace_inputs_.data(), trace_scratch_.data())[0];
+            trace_last_[k][at] = static_cast<T>(ctx.t_ms);
+        }
+    }
+
+    void traces_after(std::size_t b, std::int32_t row) {
+        const std::size_t at = b * src_n_ + static_cast<std::size_t>(row);
+        for (std::size_t k = 0; k < p_.traces.size(); ++k) trace_[k][at] = trace_after_[k];
+    }
+
     void bind_native(const OpSpec& op) {
         codegen::PathwayKernelSpec spec;
         spec.connection = p_.syn.connection;
@@ -190,6 +237,15 @@ private:
     // The synapses of source `row` (within the slice), or with a per-synapse delay only those
     // of delay `d`.
     void visit(std::size_t b, std::int32_t row, const StepContext& ctx, std::int32_t d) {
+        if (traces_) {
+            traces_before(b, row, ctx);
+            visit_synapses(b, row, ctx, d);
+            return traces_after(b, row);
+        }
+        visit_synapses(b, row, ctx, d);
+    }
+
+    void visit_synapses(std::size_t b, std::int32_t row, const StepContext& ctx, std::int32_t d) {
         std::int64_t k0 = indptr_[row], k1 = indptr_[row + 1];
         if (d >= 0) {
             const auto range = std::equal_range(delay_ + k0, delay_ + k1, d);
@@ -236,6 +292,10 @@ private:
     codegen::PathwayKernelFn<T> native_ = nullptr;
     std::vector<std::size_t> stores_;
     std::vector<T*> ptrs_;
+    std::optional<BlockProgram<T>> traces_;  // per-neuron traces (SynapsePathwayPayload::Trace)
+    std::vector<T*> trace_, trace_last_;
+    std::vector<T> trace_scratch_, trace_in_, trace_after_;
+    std::vector<const T*> trace_inputs_;
     const std::int32_t* spikes_ = nullptr;
     const std::int64_t* count_ = nullptr;
     const std::int64_t* indptr_ = nullptr;
