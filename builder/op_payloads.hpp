@@ -130,6 +130,8 @@ struct SynapsePathwayPayload {
     std::string src_spikes, src_count;
     std::string indptr;  // i64 [src slice + 1]: the positions of each source's synapses
     std::string order;   // i32 [nnz]: position -> synapse; empty: the identity
+    std::string order_pre;  // i32 [nnz]: position -> pre index of its synapse (with `order`
+                            // on_post: read in sequence instead of at the scattered synapse)
     std::vector<std::string> targets;  // symbols written (synapse, pre or post variables)
     std::vector<expr::Ptr> values;     // their new values, over the symbols, `t` and `dt`
     std::int64_t delay_steps = 0;      // uniform delay D

@@ -106,6 +106,18 @@ void PlanBuilder::add_pathway_op(SynapseBuild& sb, const SynapseIndexing& syn,
     if (!order.empty()) {
         p.order = c.name + (pre ? ".pre_order" : ".post_synapses");
         add_data_var(p.order, DType::i32, {order.begin(), order.end()});
+        if (!pre) {
+            // The pre index of each position, so that on_post reads it in sequence.
+            std::vector<std::int32_t> row_of(nnz);
+            for (std::size_t r = 0; r < w.table.rows; ++r)
+                for (auto k = w.table.indptr[r]; k < w.table.indptr[r + 1]; ++k)
+                    row_of[static_cast<std::size_t>(k)] = static_cast<std::int32_t>(r);
+            std::vector<double> pre_of(nnz);
+            for (std::size_t k = 0; k < nnz; ++k)
+                pre_of[k] = row_of[static_cast<std::size_t>(order[k])];
+            p.order_pre = c.name + ".post_order_pre";
+            add_data_var(p.order_pre, DType::i32, std::move(pre_of));
+        }
     }
     const std::int64_t depth = p.delay.empty() ? p.delay_steps : p.max_delay_steps;
     if (depth > 0) {

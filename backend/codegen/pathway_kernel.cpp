@@ -51,7 +51,7 @@ std::string pathway_kernel_source(const program::Program& program, const Pathway
         if (spec.access[k] == SynapseAccess::synapse)
             prefetch += fmt::format("          __builtin_prefetch(b{} + ahead, 1);\n", k);
     if (uses(SynapseAccess::pre) || uses(SynapseAccess::pre_number))
-        prefetch += "          __builtin_prefetch(pre_index + ahead);\n";
+        prefetch += "          if (!order_pre) __builtin_prefetch(pre_index + ahead);\n";
     if (uses(SynapseAccess::post) || uses(SynapseAccess::post_number))
         prefetch += "          __builtin_prefetch(post_index + ahead);\n";
     prefetch += "        }\n";
@@ -60,7 +60,8 @@ std::string pathway_kernel_source(const program::Program& program, const Pathway
     src += draw_prelude(options);
     src += fmt::format(
         "using R = {};\n"
-        "extern \"C\" void sg_pathway(const std::int32_t* order, std::int64_t k0, std::int64_t k1,\n"
+        "extern \"C\" void sg_pathway(const std::int32_t* order, const std::int32_t* order_pre,\n"
+        "    std::int64_t k0, std::int64_t k1,\n"
         "    R* const* base, const R* s, const std::int32_t* pre_index,\n"
         "    const std::int32_t* post_index, std::uint64_t seed, std::int64_t step,\n"
         "    std::uint64_t random_base) {{\n"
@@ -68,7 +69,8 @@ std::string pathway_kernel_source(const program::Program& program, const Pathway
         "    for (std::int64_t k = k0; k < k1; ++k) {{\n"
         "{}"
         "        const std::int64_t syn = order ? order[k] : k;\n"
-        "        const std::int64_t pi = pre_index[syn], pj = post_index[syn];\n"
+        "        const std::int64_t pi = order_pre ? order_pre[k] : pre_index[syn];\n"
+        "        const std::int64_t pj = post_index[syn];\n"
         "        (void)pi; (void)pj;\n",
         spec.real_type, locals, prefetch);
     src += element_statements(program, varying, options);

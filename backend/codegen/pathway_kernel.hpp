@@ -30,16 +30,17 @@ struct PathwayKernelSpec {
 };
 
 /// A translation unit defining
-///   extern "C" void sg_pathway(const std::int32_t* order, std::int64_t k0, std::int64_t k1,
-///       R* const* base, const R* s, const std::int32_t* pre_index,
-///       const std::int32_t* post_index, std::uint64_t seed, std::int64_t step,
-///       std::uint64_t random_base)
-/// visiting positions k in [k0, k1): synapse syn = order ? order[k] : k; random draws use
-/// counter random_base + syn.
+///   extern "C" void sg_pathway(const std::int32_t* order, const std::int32_t* order_pre,
+///       std::int64_t k0, std::int64_t k1, R* const* base, const R* s,
+///       const std::int32_t* pre_index, const std::int32_t* post_index, std::uint64_t seed,
+///       std::int64_t step, std::uint64_t random_base)
+/// visiting positions k in [k0, k1): synapse syn = order ? order[k] : k, its pre index
+/// order_pre ? order_pre[k] : pre_index[syn]; random draws use counter random_base + syn.
 std::string pathway_kernel_source(const program::Program& program, const PathwayKernelSpec& spec);
 
 template <class R>
-using PathwayKernelFn = void (*)(const std::int32_t* order, std::int64_t k0, std::int64_t k1,
+using PathwayKernelFn = void (*)(const std::int32_t* order, const std::int32_t* order_pre,
+                                 std::int64_t k0, std::int64_t k1,
                                  R* const* base, const R* s, const std::int32_t* pre_index,
                                  const std::int32_t* post_index, std::uint64_t seed,
                                  std::int64_t step, std::uint64_t random_base);

@@ -112,6 +112,7 @@ public:
         count_ = ws.buffer(p_.src_count).as<std::int64_t>();
         indptr_ = ws.buffer(p_.indptr).as<std::int64_t>();
         if (!p_.order.empty()) order_ = ws.buffer(p_.order).as<std::int32_t>();
+        if (!p_.order_pre.empty()) order_pre_ = ws.buffer(p_.order_pre).as<std::int32_t>();
         if (!p_.delay.empty()) delay_ = ws.buffer(p_.delay).as<std::int32_t>();
         src_n_ = p_.src_end - p_.src_begin;
         const std::int64_t depth = p_.delay.empty() ? p_.delay_steps : p_.max_delay_steps;
@@ -257,7 +258,7 @@ private:
         const std::uint64_t random_base = b * p_.syn.synapses;
         if (native_) {
             for (std::size_t k = 0; k < ptrs_.size(); ++k) ptrs_[k] = bind_.at(k, b);
-            native_(order_, k0, k1, ptrs_.data(), program_->slots(), bind_.pre_index,
+            native_(order_, order_pre_, k0, k1, ptrs_.data(), program_->slots(), bind_.pre_index,
                     bind_.post_index, ctx.seed, ctx.step, random_base);
             return;
         }
@@ -300,6 +301,7 @@ private:
     const std::int64_t* count_ = nullptr;
     const std::int64_t* indptr_ = nullptr;
     const std::int32_t* order_ = nullptr;
+    const std::int32_t* order_pre_ = nullptr;
     const std::int32_t* delay_ = nullptr;
     std::int32_t* ring_ = nullptr;
     std::int64_t* ring_count_ = nullptr;

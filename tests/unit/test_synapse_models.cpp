@@ -10,6 +10,7 @@
 #include <spikegraph/error.hpp>
 #include <spikegraph/network.hpp>
 #include <spikegraph/simulation.hpp>
+#include "builder/plan.hpp"
 
 namespace spikegraph {
 namespace {
@@ -69,6 +70,27 @@ TEST(SynapseModel, PairRuleMatchesTheClosedFormForAllToAllPairing) {
     ASSERT_EQ(got.size(), 1u);
     EXPECT_NEAR(got[0], w, 1e-12 * std::fabs(w));
     EXPECT_EQ(sim.spike_count("post"), 2u);
+}
+
+TEST(SynapseModel, TracesOfOneNeuronAreKeptPerNeuronWithTheSameResult) {
+    // Apre is written by on_pre alone, from itself: one value per pre neuron (and Apost per post
+    // neuron). A monitor of the connection keeps them per synapse (it records what Brian
+    // stores); both forms give the same weight up to rounding (decays over two intervals
+    // multiply instead of adding exponents: a few ulp).
+    const std::vector<double> pre = {10.0, 30.0, 31.0}, post = {20.0, 30.5, 50.0};
+    Pairing per_neuron(pre, post), per_synapse(pre, post);
+    per_synapse.net.monitor_state("trace", GroupRef("stdp"), {"w"});
+    Simulation a(per_neuron.net), b(per_synapse.net);
+    a.run(60.0);
+    b.run(60.0);
+    EXPECT_NE(a.plan().find_variable("stdp.Apre_lastupdate"), nullptr);
+    EXPECT_EQ(a.plan().find_variable("stdp.lastupdate"), nullptr);
+    EXPECT_EQ(a.plan().find_variable("stdp.Apre")->shape, (std::vector<std::size_t>{1, 1}));
+    EXPECT_NE(b.plan().find_variable("stdp.lastupdate"), nullptr);
+    EXPECT_EQ(b.plan().find_variable("stdp.Apre_lastupdate"), nullptr);
+    const double wa = a.read("stdp.w")[0], wb = b.read("stdp.w")[0];
+    EXPECT_NE(wa, 0.5);  // the pairs changed it
+    EXPECT_NEAR(wa, wb, 1e-12 * std::fabs(wb));
 }
 
 }  // namespace

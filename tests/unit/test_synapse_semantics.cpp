@@ -264,7 +264,8 @@ TripletOutcome triplet(double hz, double dt_ms, int n, bool nearest = false) {
     std::sort(events.begin(), events.end());
     double w = 0.5;
     for (std::size_t e = 0; e < events.size(); ++e) {
-        const auto [t, kind] = events[e];
+        const double t = events[e].first;  // not a structured binding: the lambda reads it
+        const int kind = events[e].second;
         const auto trace = [&](int side, double tau) {
             double s = 0;
             for (std::size_t f = 0; f < e; ++f)
