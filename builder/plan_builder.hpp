@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "builder/builder.hpp"
@@ -23,6 +24,21 @@ namespace spikegraph::detail {
 
 /// `o` with `key` as its key unless it already has one.
 TextOrigin with_key(TextOrigin o, const std::string& key);
+
+/// Whether `s` is `tail` after at least one character ("v_post" ends with "_post").
+inline bool has_suffix(const std::string& s, std::string_view tail) {
+    return s.size() > tail.size() && s.ends_with(tail);
+}
+
+/// The post-group variable that a synapse model's `(summed)` definition `name` sets: `X` of
+/// `X_post` (or `X` itself).
+inline std::string summed_post_variable(const std::string& name) {
+    return has_suffix(name, "_post") ? name.substr(0, name.size() - 5) : name;
+}
+
+/// The statements of a synapse model's pathway: `on_pre` (`target += w` when it has none and
+/// the connection names a target) or `on_post`; empty when the pathway does nothing.
+std::string pathway_text(const Connection& c, bool pre);
 
 /// `o` with `key` as its key, whatever it had: the origin of a part of an object ("<key>.model"
 /// of a connection whose origin has the connection's key).

@@ -30,9 +30,6 @@ const std::set<std::string>& reserved_synapse_names() {
     return names;
 }
 
-bool ends_with(const std::string& s, const std::string& tail) {
-    return s.size() > tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
 
 // A `x_pre` or `x_post` in `e` that the pre or post group lacks: the error names the group
 // and what it has (check_expression would only say "unknown identifier").
@@ -44,8 +41,8 @@ void check_neuron_names(const expr::Ptr& e, const SymbolDims& known, const std::
     expr::collect_symbols(e, used);
     for (const auto& s : used) {
         if (known.count(s)) continue;
-        const bool is_post = ends_with(s, "_post");
-        if (!is_post && !ends_with(s, "_pre")) continue;
+        const bool is_post = has_suffix(s, "_post");
+        if (!is_post && !has_suffix(s, "_pre")) continue;
         const std::string var = s.substr(0, s.size() - (is_post ? 5 : 4));
         const std::vector<std::string>& names = is_post ? post_names : pre_names;
         throw detail::config_error_at(origin, loc, fmt::format(
@@ -57,6 +54,15 @@ void check_neuron_names(const expr::Ptr& e, const SymbolDims& known, const std::
 }
 
 }  // namespace
+
+std::string pathway_text(const Connection& c, bool pre) {
+    const auto blank = [](const std::string& t) {
+        return t.find_first_not_of(" \t\r\n;") == std::string::npos;
+    };
+    const std::string& text = pre ? c.on_pre.text : c.on_post.text;
+    if (!blank(text)) return text;
+    return pre && !c.target.empty() ? c.target + " += w" : std::string();
+}
 
 bool PlanBuilder::is_synapse_model(const Connection& c) const {
     if (!c.model.empty() || !c.on_post.empty() || !c.plasticity.empty() ||
@@ -100,8 +106,7 @@ std::map<std::string, std::set<std::string>> PlanBuilder::summed_targets() const
         const Equations eq = parse_equations(c.model.text, mo);
         for (const auto& sub : eq.subs) {
             if (!sub.summed) continue;
-            const std::string var =
-                ends_with(sub.name, "_post") ? sub.name.substr(0, sub.name.size() - 5) : sub.name;
+            const std::string var = summed_post_variable(sub.name);
             const std::string key = c.post.group + "." + var;
             const auto [it, fresh] = writer.emplace(key, c.name);
             if (!fresh)
@@ -132,11 +137,11 @@ PlanBuilder::SynapseScope PlanBuilder::synapse_scope(const Wiring& w, const Equa
     for (const auto& sub : eq.subs)
         if (!sub.summed) s.dims[sub.name] = sub.unit;
     for (const auto& name : s.own) {
-        if (reserved_synapse_names().count(name) || ends_with(name, "_pre") ||
-            ends_with(name, "_post"))
+        if (reserved_synapse_names().count(name) || has_suffix(name, "_pre") ||
+            has_suffix(name, "_post"))
             throw ModelError(located(mo, {}, fmt::format(
                 "'{}' cannot name a synapse variable: {}; rename it", name,
-                ends_with(name, "_pre") || ends_with(name, "_post")
+                has_suffix(name, "_pre") || has_suffix(name, "_post")
                     ? "the suffixes _pre and _post refer to the pre and post groups"
                     : "the name is reserved")));
     }
@@ -177,9 +182,7 @@ expr::Ptr PlanBuilder::SynapseScope::canonical(const expr::Ptr& e, const Equatio
 
 void PlanBuilder::SynapseScope::check_names(const expr::Ptr& e, const TextOrigin& origin,
                                             expr::SourceLoc loc) const {
-    SymbolDims known = all;
-    known.insert(dims.begin(), dims.end());
-    check_neuron_names(e, known, pre, post, pre_names, post_names, origin, loc);
+    check_neuron_names(e, all, pre, post, pre_names, post_names, origin, loc);
 }
 
 void PlanBuilder::add_synapse_model(const Connection& c0) {
@@ -280,12 +283,11 @@ void PlanBuilder::synapse_pathway(SynapseBuild& sb, const std::string& name) con
     const Connection& c = sb.c;
     const bool pre = name == "pre";
     const ValueSpec& spec = pre ? c.on_pre : c.on_post;
-    std::string text = spec.text;
-    if (pre && text.find_first_not_of(" \t\r\n;") == std::string::npos && !c.target.empty())
-        text = c.target + " += w";
-    if (text.find_first_not_of(" \t\r\n;") == std::string::npos) return;
-    SynapsePath path{name, {}, origin_of(spec, rekeyed(sb.w.o,
-                                                       sb.w.key + (pre ? ".on_pre" : ".on_post")))};
+    const std::string text = pathway_text(c, pre);
+    if (text.empty()) return;
+    SynapsePath path{name, {},
+                     origin_of(spec, rekeyed(sb.w.o, sb.w.key + (pre ? ".on_pre" : ".on_post"))),
+                     {}};
     const TextOrigin& so = path.origin;
     const SynapseScope& scope = sb.scope;
     const auto pre_group = groups_.find(sb.w.src->name);
@@ -329,10 +331,10 @@ void PlanBuilder::synapse_pathway(SynapseBuild& sb, const std::string& name) con
                     "synapse at a time, so it cannot write it; remove (shared)", st.target));
             symbol = st.target;
             d = scope.dims.at(symbol);
-        } else if (ends_with(st.target, "_post") &&
+        } else if (has_suffix(st.target, "_post") &&
                    state_of(sb.w.dst, st.target.substr(0, st.target.size() - 5), "post")) {
             symbol = st.target;
-        } else if (ends_with(st.target, "_pre") &&
+        } else if (has_suffix(st.target, "_pre") &&
                    state_of(src_group, st.target.substr(0, st.target.size() - 4), "pre")) {
             symbol = st.target;
         } else if (!scope.dims.count(st.target) && state_of(sb.w.dst, st.target, "post")) {
@@ -437,8 +439,7 @@ void PlanBuilder::synapse_clock_driven(SynapseBuild& sb, const TextOrigin& mo) {
 void PlanBuilder::synapse_summed(SynapseBuild& sb, const TextOrigin& mo) const {
     for (const auto& sub : sb.eq.subs) {
         if (!sub.summed) continue;
-        const std::string var =
-            ends_with(sub.name, "_post") ? sub.name.substr(0, sub.name.size() - 5) : sub.name;
+        const std::string var = summed_post_variable(sub.name);
         const GroupVariable* target = sb.w.dst->find(var);
         if (!target || !target->summed)
             throw ModelError(located(mo, sub.loc, fmt::format(

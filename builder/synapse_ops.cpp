@@ -15,14 +15,6 @@
 
 namespace spikegraph::detail {
 
-namespace {
-
-bool ends_with(const std::string& s, const std::string& tail) {
-    return s.size() > tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
-}  // namespace
-
 // Declares the model's variables: written ones [B, nnz] (each batch entry its own), the others
 // [nnz], shared parameters [1]; the pre index of each synapse; lastupdate.
 SynapseIndexing PlanBuilder::synapse_variables(SynapseBuild& sb) {
@@ -132,7 +124,7 @@ SynapseSymbol PlanBuilder::synapse_symbol(const SynapseBuild& sb, const std::str
         s.offset = w.post.begin;
         return s;
     }
-    const bool at_last = symbol.size() > 5 && symbol.compare(symbol.size() - 5, 5, "@last") == 0;
+    const bool at_last = has_suffix(symbol, "@last");
     const std::string base = at_last ? symbol.substr(0, symbol.size() - 5) : symbol;
     if (const auto trace = sb.traces.find(base); trace != sb.traces.end()) {
         const bool pre = trace->second == "pre";
@@ -150,7 +142,7 @@ SynapseSymbol PlanBuilder::synapse_symbol(const SynapseBuild& sb, const std::str
                                                 : SynapseSymbol::Index::synapse;
         return s;
     }
-    const bool post = ends_with(symbol, "_post");
+    const bool post = has_suffix(symbol, "_post");
     const BuiltGroup* g = post ? w.dst : nullptr;
     if (!post) {
         const auto it = groups_.find(w.src->name);

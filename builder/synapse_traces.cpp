@@ -17,14 +17,6 @@
 
 namespace spikegraph::detail {
 
-namespace {
-
-bool blank(const std::string& text) {
-    return text.find_first_not_of(" \t\r\n;") == std::string::npos;
-}
-
-}  // namespace
-
 void PlanBuilder::synapse_neuron_traces(SynapseBuild& sb) const {
     const Connection& c = sb.c;
     for (const auto& m : net_.state_monitors)
@@ -43,10 +35,8 @@ void PlanBuilder::synapse_neuron_traces(SynapseBuild& sb) const {
     std::map<std::string, std::set<std::string>> writers;  // trace -> pathways writing it
     std::set<std::string> refused;
     for (const char* name : {"pre", "post"}) {
-        const bool pre = std::string(name) == "pre";
-        std::string text = pre ? c.on_pre.text : c.on_post.text;
-        if (pre && blank(text) && !c.target.empty()) text = c.target + " += w";
-        if (blank(text)) continue;
+        const std::string text = pathway_text(c, std::string(name) == "pre");
+        if (text.empty()) continue;
         std::vector<Statement> statements;
         try {
             statements = parse_statements(text, {});

@@ -343,9 +343,17 @@ public:
                         inputs_[v] = bind_.at(v, b) + s0;
                         continue;
                     }
+                    // A neuron's value or number through the block's pre or post indices.
                     T* g = gathered_.data() + v * k_block;
-                    for (std::size_t q = 0; q < m; ++q)
-                        g[q] = bind_.value(v, b, static_cast<std::int64_t>(s0 + q));
+                    const bool pre = s.index == Index::pre || s.index == Index::pre_number;
+                    const std::int32_t* index = (pre ? bind_.pre_index : bind_.post_index) + s0;
+                    if (s.index == Index::pre || s.index == Index::post) {
+                        const T* base = bind_.at(v, b);
+                        for (std::size_t q = 0; q < m; ++q) g[q] = base[index[q]];
+                    } else {
+                        const auto offset = static_cast<std::int64_t>(s.offset);
+                        for (std::size_t q = 0; q < m; ++q) g[q] = static_cast<T>(index[q] + offset);
+                    }
                     inputs_[v] = g;
                 }
                 program_->run_block(inputs_.data(), m, static_cast<std::int64_t>(s0), b * nnz,
