@@ -27,20 +27,24 @@ struct PathwayKernelSpec {
     std::vector<SynapseAccess> access;   // per varying symbol of the program, in order
     std::vector<std::int64_t> offsets;   // per varying symbol: the slice start of the numbers
     std::vector<int> stores;             // per output: the varying symbol it is stored into
+    bool source_is_post = false;         // on_post: the source row is the post neuron
 };
 
 /// A translation unit defining
-///   extern "C" void sg_pathway(const std::int32_t* order, const std::int32_t* order_pre,
-///       std::int64_t k0, std::int64_t k1, R* const* base, const R* s,
+///   extern "C" void sg_pathway(const std::int64_t* runs, std::int64_t n_runs,
+///       const std::int32_t* order, const std::int32_t* order_pre, R* const* base, const R* s,
 ///       const std::int32_t* pre_index, const std::int32_t* post_index, std::uint64_t seed,
 ///       std::int64_t step, std::uint64_t random_base)
-/// visiting positions k in [k0, k1): synapse syn = order ? order[k] : k, its pre index
-/// order_pre ? order_pre[k] : pre_index[syn]; random draws use counter random_base + syn.
+/// visiting, run after run, the positions k in [runs[3r], runs[3r + 1]) of source row
+/// runs[3r + 2]: synapse syn = order ? order[k] : k; its source-side neuron is the row, its
+/// other-side neuron order_pre[k] (on_post, when given) or pre_index[syn] / post_index[syn].
+/// Random draws use counter random_base + syn. The loop prefetches the cache lines of the
+/// synapse a fixed distance ahead, across runs, so that the first synapses of a run do not wait.
 std::string pathway_kernel_source(const program::Program& program, const PathwayKernelSpec& spec);
 
 template <class R>
-using PathwayKernelFn = void (*)(const std::int32_t* order, const std::int32_t* order_pre,
-                                 std::int64_t k0, std::int64_t k1,
+using PathwayKernelFn = void (*)(const std::int64_t* runs, std::int64_t n_runs,
+                                 const std::int32_t* order, const std::int32_t* order_pre,
                                  R* const* base, const R* s, const std::int32_t* pre_index,
                                  const std::int32_t* post_index, std::uint64_t seed,
                                  std::int64_t step, std::uint64_t random_base);

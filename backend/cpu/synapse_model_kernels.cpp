@@ -122,6 +122,7 @@ public:
             slots_ = static_cast<std::size_t>(depth) + 1;
         }
         ptrs_.resize(bind_.varying.size());
+        runs_.reserve(3 * src_n_);
         if (!p_.traces.empty()) bind_traces(ws, object);
         if (native_enabled()) bind_native(op);
     }
@@ -136,8 +137,8 @@ public:
                                                        p_.src_begin, p_.src_end, p_.src_size);
             const auto offset = static_cast<std::int32_t>(p_.src_begin);
             if (!ring_) {
-                for (const std::int32_t* s = first; s != last; ++s)
-                    visit(b, *s - offset, ctx, -1);
+                for (const std::int32_t* s = first; s != last; ++s) add_row(b, *s - offset, ctx, -1);
+                visit(b, ctx);
                 continue;
             }
             // Push this step's sources (within the slice) into the ring.
@@ -150,7 +151,8 @@ public:
                 const std::size_t out = (step + 1) % slots_;
                 const std::int32_t* slot = ring_ + (out * batch_ + b) * src_n_;
                 for (std::int64_t q = 0; q < ring_count_[out * batch_ + b]; ++q)
-                    visit(b, slot[q], ctx, -1);
+                    add_row(b, slot[q], ctx, -1);
+                visit(b, ctx);
                 continue;
             }
             // Per-synapse delays: the sources of d steps ago, their synapses of delay d; the
@@ -160,8 +162,9 @@ public:
                 const std::size_t s = (step - d) % slots_;
                 const std::int32_t* slot = ring_ + (s * batch_ + b) * src_n_;
                 for (std::int64_t q = 0; q < ring_count_[s * batch_ + b]; ++q)
-                    visit(b, slot[q], ctx, static_cast<std::int32_t>(d));
+                    add_row(b, slot[q], ctx, static_cast<std::int32_t>(d));
             }
+            visit(b, ctx);
         }
     }
 
@@ -187,7 +190,8 @@ private:
         trace_scratch_ = traces_->make_scratch();
         trace_in_.resize(2 * p_.traces.size());
         trace_inputs_.resize(2 * p_.traces.size());
-        trace_after_.resize(p_.traces.size());
+        trace_after_.reserve(p_.traces.size() * src_n_);
+        trace_rows_.reserve(src_n_);
     }
 
     // Source `row` of batch entry b fires: its traces go to t (the synapses read them so),
@@ -203,14 +207,21 @@ private:
         traces_->run_block(trace_inputs_.data(), 1, row, b * src_n_, trace_scratch_.data());
         for (std::size_t k = 0; k < nt; ++k) {
             trace_[k][at] = traces_->output(k, trace_inputs_.data(), trace_scratch_.data())[0];
-            trace_after_[k] = traces_->output(nt + k, trace_inputs_.data(), trace_scratch_.data())[0];
+            trace_after_.push_back(traces_->output(nt + k, trace_inputs_.data(), trace_scratch_.data())[0]);
             trace_last_[k][at] = static_cast<T>(ctx.t_ms);
         }
+        trace_rows_.push_back(row);
     }
 
-    void traces_after(std::size_t b, std::int32_t row) {
-        const std::size_t at = b * src_n_ + static_cast<std::size_t>(row);
-        for (std::size_t k = 0; k < p_.traces.size(); ++k) trace_[k][at] = trace_after_[k];
+    // After the visits: each source's traces take the values the event gave them.
+    void traces_after(std::size_t b) {
+        const std::size_t nt = p_.traces.size();
+        for (std::size_t r = 0; r < trace_rows_.size(); ++r) {
+            const std::size_t at = b * src_n_ + static_cast<std::size_t>(trace_rows_[r]);
+            for (std::size_t k = 0; k < nt; ++k) trace_[k][at] = trace_after_[r * nt + k];
+        }
+        trace_rows_.clear();
+        trace_after_.clear();
     }
 
     void bind_native(const OpSpec& op) {
@@ -218,6 +229,7 @@ private:
         spec.connection = p_.syn.connection;
         spec.pathway = p_.pathway;
         spec.real_type = std::is_same_v<T, float> ? "float" : "double";
+        spec.source_is_post = p_.pathway == "post";
         for (const SynapseSymbol* s : bind_.varying) {
             using A = codegen::SynapseAccess;
             spec.access.push_back(s->index == Index::pre            ? A::pre
@@ -235,18 +247,12 @@ private:
         else logger("spikegraph.cpu")->warn("'{}' runs interpreted: {}", op.name, why);
     }
 
-    // The synapses of source `row` (within the slice), or with a per-synapse delay only those
-    // of delay `d`.
-    void visit(std::size_t b, std::int32_t row, const StepContext& ctx, std::int32_t d) {
-        if (traces_) {
-            traces_before(b, row, ctx);
-            visit_synapses(b, row, ctx, d);
-            return traces_after(b, row);
-        }
-        visit_synapses(b, row, ctx, d);
-    }
-
-    void visit_synapses(std::size_t b, std::int32_t row, const StepContext& ctx, std::int32_t d) {
+    // Source `row` (within the slice) fires: its synapses, or with a per-synapse delay only
+    // those of delay `d`, join this step's runs. Its traces (with per-neuron traces, whose
+    // owner's delay is uniform, a source fires at most once a step) go to t now: every
+    // synapse of the row reads them so, and no other row's synapse reads them.
+    void add_row(std::size_t b, std::int32_t row, const StepContext& ctx, std::int32_t d) {
+        if (traces_) traces_before(b, row, ctx);
         std::int64_t k0 = indptr_[row], k1 = indptr_[row + 1];
         if (d >= 0) {
             const auto range = std::equal_range(delay_ + k0, delay_ + k1, d);
@@ -255,14 +261,23 @@ private:
         }
         if (k0 == k1) return;
         events_ += static_cast<std::uint64_t>(k1 - k0);
+        runs_.insert(runs_.end(), {k0, k1, static_cast<std::int64_t>(row)});
+    }
+
+    // This step's runs of batch entry b, in the order the sources were added.
+    void visit(std::size_t b, const StepContext& ctx) {
         const std::uint64_t random_base = b * p_.syn.synapses;
-        if (native_) {
+        const auto n_runs = static_cast<std::int64_t>(runs_.size() / 3);
+        if (n_runs > 0 && native_) {
             for (std::size_t k = 0; k < ptrs_.size(); ++k) ptrs_[k] = bind_.at(k, b);
-            native_(order_, order_pre_, k0, k1, ptrs_.data(), program_->slots(), bind_.pre_index,
-                    bind_.post_index, ctx.seed, ctx.step, random_base);
-            return;
+            native_(runs_.data(), n_runs, order_, order_pre_, ptrs_.data(), program_->slots(),
+                    bind_.pre_index, bind_.post_index, ctx.seed, ctx.step, random_base);
+        } else {
+            for (std::size_t r = 0; r < runs_.size(); r += 3)
+                interpret(b, runs_[r], runs_[r + 1], random_base);
         }
-        interpret(b, k0, k1, random_base);
+        runs_.clear();
+        if (traces_) traces_after(b);
     }
 
     // One synapse at a time through the block interpreter (blocks of one).
@@ -295,7 +310,9 @@ private:
     std::vector<T*> ptrs_;
     std::optional<BlockProgram<T>> traces_;  // per-neuron traces (SynapsePathwayPayload::Trace)
     std::vector<T*> trace_, trace_last_;
-    std::vector<T> trace_scratch_, trace_in_, trace_after_;
+    std::vector<T> trace_scratch_, trace_in_, trace_after_;  // after: per row of trace_rows_
+    std::vector<std::int32_t> trace_rows_;
+    std::vector<std::int64_t> runs_;  // this step's (k0, k1, row) of one batch entry
     std::vector<const T*> trace_inputs_;
     const std::int32_t* spikes_ = nullptr;
     const std::int64_t* count_ = nullptr;
