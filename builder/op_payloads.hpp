@@ -144,12 +144,23 @@ struct SynapsePathwayPayload {
     // synapses are visited, var[r] = decayed (over `symbol` and `symbol@last`, the time of
     // its last update, kept in last_var) and last_var[r] = t; after them var[r] = updated
     // (over `symbol`, the decayed value). The synapses read var[r] through the symbol.
+    // A trace that only decays (dX/dt = rate X) is kept scaled instead (no last_var): its
+    // value at t is var[r] * exp(rate (t - ref)) with ref = ref_var[b] (the symbol
+    // `symbol@ref`, a shared uniform), `decayed` and `updated` over that; before the step's
+    // events, when |rate (t - ref)| > k_trace_rescale, the kernel multiplies every var[r] by
+    // that factor and sets ref = t.
     struct Trace {
-        std::string symbol, var, last_var;
+        std::string symbol, var, last_var, ref_var;
+        double rate = 0.0;
         expr::Ptr decayed, updated;
     };
     std::vector<Trace> traces;
 };
+
+/// When a scaled trace's factor leaves [e^-k_trace_rescale, e^k_trace_rescale], its reference
+/// time moves on: a stored value is then at most e^100 times the trace's own, far from the
+/// range of a double, whatever the run's length.
+constexpr double k_trace_rescale = 100.0;
 
 /// `synapse_each`: an expression per synapse every step: the clock-driven ODEs (`targets` are
 /// synapse variables, assigned) or a summed variable (`sum_target` set to the sum over each post

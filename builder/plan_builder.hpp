@@ -156,6 +156,9 @@ private:
         std::set<std::string> written;              // synapse variables that change
         std::vector<std::pair<std::string, expr::Ptr>> closed;  // event-driven: value at t
         std::map<std::string, std::string> traces;  // kept per neuron: var -> "pre" / "post"
+        // Event-driven variables that only decay, dX/dt = a X with a a number: a. A trace
+        // among them is kept scaled (SynapsePathwayPayload::Trace::rate).
+        std::map<std::string, double> decay_rates;
     };
     bool is_synapse_model(const Connection& c) const;
     std::map<std::string, std::set<std::string>> summed_targets() const;

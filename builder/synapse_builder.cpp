@@ -208,7 +208,7 @@ void PlanBuilder::add_synapse_model(const Connection& c0) {
     for (const auto& sub : eq.subs) scope.check_names(sub.value, mo, sub.loc);
     eq = check_equations(eq, scope.extra, mo);
 
-    SynapseBuild sb{c, w, eq, scope, {}, {}, {}, {}, {}, {}, {}, {}};
+    SynapseBuild sb{c, w, eq, scope, {}, {}, {}, {}, {}, {}, {}, {}, {}};
     synapse_values(sb, mo);
     // Event-driven equations in closed form, checked whether or not a pathway uses them. The
     // shared parameters of their coefficients are built in as numbers (like the exact solver's
@@ -224,6 +224,14 @@ void PlanBuilder::add_synapse_model(const Connection& c0) {
         if (!o.event_driven) continue;
         const expr::Ptr rhs = scope.canonical(o.rhs, eq);
         const expr::Ptr closed = event_driven_closed_form(o.var, rhs, scope.shared, mo, o.loc);
+        const auto folded = [&](const expr::Ptr& e) {
+            return expr::simplify(expr::substitute(e, shared_names, shared_values));
+        };
+        const expr::Ptr a = folded(expr::derivative(rhs, o.var));
+        const expr::Ptr b = folded(expr::substitute(rhs, {o.var}, {expr::constant(0.0)}));
+        if (a && a->kind == expr::Kind::constant && a->value != 0.0 &&
+            b->kind == expr::Kind::constant && b->value == 0.0)
+            sb.decay_rates[o.var] = a->value;
         for (const auto& name : shared_names)
             if (expr::depends_on(closed, name)) result_.folded_parameters.insert(c.name + "." + name);
         sb.closed.emplace_back(o.var, expr::simplify(expr::substitute(closed, shared_names,
@@ -295,7 +303,7 @@ void PlanBuilder::synapse_pathway(SynapseBuild& sb, const std::string& name) con
 
     // Event-driven variables up to t: per synapse in closed form; a per-neuron trace is
     // brought up to t by its owner before the synapses are visited, and read decayed from its
-    // own last update by the other pathway.
+    // own last update (or scaled from its reference time) by the other pathway.
     bool event_driven = false;
     for (const auto& [var, value] : sb.closed) {
         const auto trace = sb.traces.find(var);
@@ -304,8 +312,11 @@ void PlanBuilder::synapse_pathway(SynapseBuild& sb, const std::string& name) con
             path.folded.apply(var, Statement::Op::assign, value);
         } else if (trace->second != name) {
             path.folded.alias_names.push_back(var);
+            const auto rate = sb.decay_rates.find(var);
             path.folded.alias_values.push_back(
-                expr::substitute(value, {"lastupdate"}, {expr::symbol(var + "@last")}));
+                rate != sb.decay_rates.end()
+                    ? expr::mul(expr::symbol(var), scaled_trace_factor(var, rate->second, false))
+                    : expr::substitute(value, {"lastupdate"}, {expr::symbol(var + "@last")}));
         }
     }
     for (const auto& st : parse_statements(text, so)) {

@@ -24,6 +24,11 @@ std::string foreign_symbol(const expr::Ptr& e, const std::set<std::string>& allo
 
 }  // namespace
 
+expr::Ptr scaled_trace_factor(const std::string& var, double rate, bool inverse) {
+    const expr::Ptr since = expr::sub(expr::symbol("t"), expr::symbol(var + "@ref"));
+    return expr::call("exp", {expr::mul(expr::constant(inverse ? -rate : rate), since)});
+}
+
 expr::Ptr event_driven_closed_form(const std::string& var, const expr::Ptr& rhs,
                                    const std::set<std::string>& constants,
                                    const TextOrigin& origin, expr::SourceLoc loc) {

@@ -14,6 +14,14 @@
 
 namespace spikegraph::detail {
 
+/// A trace that only decays (dX/dt = rate X) kept per neuron is stored scaled: X(t) is
+/// `var` * exp(rate * (t - var@ref)), where var@ref is a reference time shared by all its
+/// neurons, moved on now and then (the kernel, when the factor leaves e^±100), so that a
+/// reading costs a multiplication by a factor computed once per step instead of an
+/// exponential per neuron. This is that factor (`inverse`: its reciprocal, which scales a value
+/// at t back into the stored form).
+expr::Ptr scaled_trace_factor(const std::string& var, double rate, bool inverse);
+
 /// The value of event-driven variable `var` at time t from its value at `lastupdate`, for
 /// dvar/dt = rhs. `rhs` must be a*var + b with a and b free of every symbol but `constants`
 /// (the model's shared parameters).

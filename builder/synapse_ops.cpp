@@ -47,16 +47,18 @@ SynapseIndexing PlanBuilder::synapse_variables(SynapseBuild& sb) {
     info.pre_index_var = base.pre_index;
     info.post_index_var = base.post_index;
     for (const auto& [name, owner] : sb.traces) {
-        // Per neuron of the owner's slice, with the time of its last update.
+        // Per neuron of the owner's slice, with the time of its last update; a trace that
+        // only decays, scaled, with its reference time (one per batch entry, all equal).
         const std::size_t n = owner == "pre" ? w.pre_n : w.post_n;
-        for (const bool last : {false, true}) {
+        const bool scaled = sb.decay_rates.count(name) != 0;
+        for (const bool time : {false, true}) {
             VariableSpec v;
-            v.name = c.name + "." + name + (last ? "_lastupdate" : "");
+            v.name = c.name + "." + name + (time ? (scaled ? "_ref" : "_lastupdate") : "");
             v.dtype = real_;
-            v.unit = last ? "ms" : display_unit(sb.values.at(name).dim);
+            v.unit = time ? "ms" : display_unit(sb.values.at(name).dim);
             v.batched = true;
-            v.shape = {plan_.batch, n};
-            v.init.args = {last ? 0.0 : *sb.values.at(name).constant};
+            v.shape = {plan_.batch, time && scaled ? std::size_t{1} : n};
+            v.init.args = {time ? 0.0 : *sb.values.at(name).constant};
             add_var(std::move(v));
         }
     }
@@ -126,6 +128,14 @@ SynapseSymbol PlanBuilder::synapse_symbol(const SynapseBuild& sb, const std::str
     }
     const bool at_last = has_suffix(symbol, "@last");
     const std::string base = at_last ? symbol.substr(0, symbol.size() - 5) : symbol;
+    if (has_suffix(symbol, "@ref")) {  // a scaled trace's reference time: [B, 1], all equal
+        const std::string trace = symbol.substr(0, symbol.size() - 4);
+        s.var = sb.c.name + "." + trace + "_ref";
+        s.index = SynapseSymbol::Index::shared;
+        s.batched = true;
+        s.size = 1;
+        return s;
+    }
     if (const auto trace = sb.traces.find(base); trace != sb.traces.end()) {
         const bool pre = trace->second == "pre";
         s.var = sb.c.name + "." + base + (at_last ? "_lastupdate" : "");
@@ -179,7 +189,7 @@ void PlanBuilder::synapse_ops(SynapseBuild& sb, const SynapseIndexing& base) {
         std::vector<expr::Ptr> values = path.folded.values;
         for (const auto& [var, value] : path.owned) {
             targets.push_back(var);
-            targets.push_back(var + "@last");
+            targets.push_back(var + (sb.decay_rates.count(var) ? "@ref" : "@last"));
             values.push_back(value);
         }
         add_pathway_op(sb, symbols_of(targets, values), path);

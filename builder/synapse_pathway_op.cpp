@@ -136,9 +136,17 @@ void PlanBuilder::add_pathway_op(SynapseBuild& sb, const SynapseIndexing& syn,
         SynapsePathwayPayload::Trace t;
         t.symbol = var;
         t.var = c.name + "." + var;
-        t.last_var = c.name + "." + var + "_lastupdate";
-        t.decayed = expr::substitute(closed, {"lastupdate"}, {expr::symbol(var + "@last")});
-        t.updated = expr::substitute(updated, {var}, {t.decayed});
+        if (const auto rate = sb.decay_rates.find(var); rate != sb.decay_rates.end()) {
+            t.ref_var = c.name + "." + var + "_ref";
+            t.rate = rate->second;
+            t.decayed = expr::mul(expr::symbol(var), scaled_trace_factor(var, t.rate, false));
+            t.updated = expr::mul(expr::substitute(updated, {var}, {t.decayed}),
+                                  scaled_trace_factor(var, t.rate, true));
+        } else {
+            t.last_var = c.name + "." + var + "_lastupdate";
+            t.decayed = expr::substitute(closed, {"lastupdate"}, {expr::symbol(var + "@last")});
+            t.updated = expr::substitute(updated, {var}, {t.decayed});
+        }
         p.traces.push_back(std::move(t));
     }
 

@@ -7,6 +7,8 @@
 // values read are those of the per-synapse form up to rounding (a decay over two intervals is
 // exp(a) exp(b) instead of exp(a + b)). Kept per synapse whenever something could tell the
 // difference: a state monitor or a final state of the connection, or a read of `lastupdate`.
+// A trace that only decays is stored scaled to a reference time (synapse_model.hpp,
+// scaled_trace_factor), so that the other pathway reads it without an exponential.
 
 #include <fmt/format.h>
 
@@ -71,6 +73,16 @@ void PlanBuilder::synapse_neuron_traces(SynapseBuild& sb) const {
         if (!sb.values.at(var).constant) continue;
         if (!uniform_delay(owner == "pre" ? c.delay : c.post_delay)) continue;
         sb.traces[var] = owner;
+    }
+    // A trace is kept scaled only where pathways alone read it: a clock-driven equation or a
+    // sub-expression reads the value stored at the last event, which the scaled form is not.
+    for (auto it = sb.decay_rates.begin(); it != sb.decay_rates.end();) {
+        bool read_elsewhere = !sb.traces.count(it->first);
+        for (const auto& o : sb.eq.odes)
+            if (!o.event_driven && expr::depends_on(o.rhs, it->first)) read_elsewhere = true;
+        for (const auto& sub : sb.eq.subs)
+            if (expr::depends_on(sub.value, it->first)) read_elsewhere = true;
+        it = read_elsewhere ? sb.decay_rates.erase(it) : std::next(it);
     }
 }
 

@@ -128,6 +128,7 @@ public:
     }
 
     void run(const StepContext& ctx) override {
+        if (traces_) rescale_traces(ctx);
         bind_.read_uniforms(ctx);
         program_->prepare_step(bind_.uniform_ptrs.data(), ctx.seed, ctx.step);
         if (traces_) traces_->prepare_step(bind_.uniform_ptrs.data(), ctx.seed, ctx.step);
@@ -171,44 +172,61 @@ public:
     std::uint64_t synaptic_events() const override { return events_; }
 
 private:
-    // The program of the per-neuron traces: inputs each trace and the time of its last update,
-    // outputs every trace decayed to t, then every trace after the event.
+    // The program of the per-neuron traces: inputs each trace and the time of its last update
+    // (none for a scaled trace), outputs every trace decayed to t, then every trace after the
+    // event.
     void bind_traces(Workspace& ws, std::uint32_t object) {
         std::vector<program::Symbol> symbols;
         std::vector<expr::Ptr> outputs;
         for (const auto& t : p_.traces) {
             symbols.push_back({t.symbol, program::Symbol::Kind::varying});
-            symbols.push_back({t.symbol + "@last", program::Symbol::Kind::varying});
-            outputs.push_back(t.decayed);
             trace_.push_back(ws.buffer(t.var).as<T>());
-            trace_last_.push_back(ws.buffer(t.last_var).as<T>());
+            trace_last_.push_back(t.last_var.empty() ? nullptr : ws.buffer(t.last_var).as<T>());
+            trace_ref_.push_back(t.ref_var.empty() ? nullptr : ws.buffer(t.ref_var).as<T>());
+            if (trace_last_.back()) symbols.push_back({t.symbol + "@last", program::Symbol::Kind::varying});
+            outputs.push_back(t.decayed);
         }
         for (const auto& t : p_.traces) outputs.push_back(t.updated);
+        trace_in_.resize(symbols.size());
+        for (std::size_t q = 0; q < trace_in_.size(); ++q) trace_inputs_.push_back(&trace_in_[q]);
         for (const auto& sym : bind_.symbols)
             if (sym.kind == program::Symbol::Kind::uniform) symbols.push_back(sym);
         traces_.emplace(outputs, symbols, object ^ 0x5851F42Du);
         trace_scratch_ = traces_->make_scratch();
-        trace_in_.resize(2 * p_.traces.size());
-        trace_inputs_.resize(2 * p_.traces.size());
         trace_after_.reserve(p_.traces.size() * src_n_);
         trace_rows_.reserve(src_n_);
+    }
+
+    // A scaled trace whose factor exp(rate (t - ref)) left [e^-k, e^k] is brought to reference
+    // time t, for every neuron of every batch entry, before anything reads it this step.
+    void rescale_traces(const StepContext& ctx) {
+        constexpr double k_limit = std::is_same_v<T, float> ? 20.0 : k_trace_rescale;
+        const std::size_t n = batch_ * src_n_;
+        for (std::size_t k = 0; k < trace_ref_.size(); ++k) {
+            T* ref = trace_ref_[k];
+            if (!ref) continue;
+            const double x = p_.traces[k].rate * (ctx.t_ms - static_cast<double>(ref[0]));
+            if (std::fabs(x) <= k_limit) continue;
+            const auto factor = static_cast<T>(std::exp(x));
+            for (std::size_t i = 0; i < n; ++i) trace_[k][i] *= factor;
+            std::fill(ref, ref + batch_, static_cast<T>(ctx.t_ms));
+        }
     }
 
     // Source `row` of batch entry b fires: its traces go to t (the synapses read them so),
     // and what they become after the event is kept for after the visit.
     void traces_before(std::size_t b, std::int32_t row, const StepContext& ctx) {
         const std::size_t nt = p_.traces.size(), at = b * src_n_ + static_cast<std::size_t>(row);
+        std::size_t q = 0;
         for (std::size_t k = 0; k < nt; ++k) {
-            trace_in_[2 * k] = trace_[k][at];
-            trace_in_[2 * k + 1] = trace_last_[k][at];
-            trace_inputs_[2 * k] = &trace_in_[2 * k];
-            trace_inputs_[2 * k + 1] = &trace_in_[2 * k + 1];
+            trace_in_[q++] = trace_[k][at];
+            if (trace_last_[k]) trace_in_[q++] = trace_last_[k][at];
         }
         traces_->run_block(trace_inputs_.data(), 1, row, b * src_n_, trace_scratch_.data());
         for (std::size_t k = 0; k < nt; ++k) {
             trace_[k][at] = traces_->output(k, trace_inputs_.data(), trace_scratch_.data())[0];
             trace_after_.push_back(traces_->output(nt + k, trace_inputs_.data(), trace_scratch_.data())[0]);
-            trace_last_[k][at] = static_cast<T>(ctx.t_ms);
+            if (trace_last_[k]) trace_last_[k][at] = static_cast<T>(ctx.t_ms);
         }
         trace_rows_.push_back(row);
     }
@@ -309,7 +327,7 @@ private:
     std::vector<std::size_t> stores_;
     std::vector<T*> ptrs_;
     std::optional<BlockProgram<T>> traces_;  // per-neuron traces (SynapsePathwayPayload::Trace)
-    std::vector<T*> trace_, trace_last_;
+    std::vector<T*> trace_, trace_last_, trace_ref_;
     std::vector<T> trace_scratch_, trace_in_, trace_after_;  // after: per row of trace_rows_
     std::vector<std::int32_t> trace_rows_;
     std::vector<std::int64_t> runs_;  // this step's (k0, k1, row) of one batch entry

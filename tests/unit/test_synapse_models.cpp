@@ -83,13 +83,71 @@ TEST(SynapseModel, TracesOfOneNeuronAreKeptPerNeuronWithTheSameResult) {
     Simulation a(per_neuron.net), b(per_synapse.net);
     a.run(60.0);
     b.run(60.0);
-    EXPECT_NE(a.plan().find_variable("stdp.Apre_lastupdate"), nullptr);
+    // Both traces only decay: kept scaled to a reference time, one per batch entry.
+    EXPECT_NE(a.plan().find_variable("stdp.Apre_ref"), nullptr);
+    EXPECT_EQ(a.plan().find_variable("stdp.Apre_lastupdate"), nullptr);
     EXPECT_EQ(a.plan().find_variable("stdp.lastupdate"), nullptr);
     EXPECT_EQ(a.plan().find_variable("stdp.Apre")->shape, (std::vector<std::size_t>{1, 1}));
     EXPECT_NE(b.plan().find_variable("stdp.lastupdate"), nullptr);
-    EXPECT_EQ(b.plan().find_variable("stdp.Apre_lastupdate"), nullptr);
+    EXPECT_EQ(b.plan().find_variable("stdp.Apre_ref"), nullptr);
     const double wa = a.read("stdp.w")[0], wb = b.read("stdp.w")[0];
     EXPECT_NE(wa, 0.5);  // the pairs changed it
+    EXPECT_NEAR(wa, wb, 1e-12 * std::fabs(wb));
+}
+
+TEST(SynapseModel, ScaledTracesMoveTheirReferenceTimeWithoutChangingTheResult) {
+    // With time constants of 0.5 and 0.7 ms the scaled traces' factor passes e^100 every 50 and
+    // 70 ms: over 400 ms the reference time moves several times. Pairs 0.3 ms apart keep
+    // both traces far from zero when read. Same weight as the per-synapse form up to
+    // rounding: 1e-12 relative (an exponent of up to 100 carries 100 ulp of its argument).
+    std::vector<double> pre, post;
+    for (double t0 = 10.0; t0 < 400.0; t0 += 23.0) {
+        pre.push_back(t0);
+        post.push_back(t0 + 0.3);
+        pre.push_back(t0 + 11.0);
+        post.push_back(t0 + 10.6);
+    }
+    Pairing scaled(pre, post), per_synapse(pre, post);
+    for (Pairing* p : {&scaled, &per_synapse})
+        p->syn->values = {{"taupre", "0.5 ms"}, {"taupost", "0.7 ms"}, {"dApre_amp", "0.01"},
+                          {"dApost_amp", "-0.012"}};
+    per_synapse.net.monitor_state("trace", GroupRef("stdp"), {"w"});
+    Simulation a(scaled.net), b(per_synapse.net);
+    a.run(400.0);
+    b.run(400.0);
+    EXPECT_GT(a.read("stdp.Apre_ref")[0], 300.0);  // moved on at least six times
+    EXPECT_GT(a.read("stdp.Apost_ref")[0], 300.0);
+    // All-to-all pairing in closed form (both relays add the same step).
+    double w = 0.5;
+    for (double tp : pre)
+        for (double tq : post)
+            w += tp < tq ? 0.01 * std::exp(-(tq - tp) / 0.5) : -0.012 * std::exp(-(tp - tq) / 0.7);
+    const double wa = a.read("stdp.w")[0], wb = b.read("stdp.w")[0];
+    EXPECT_LT(wa, 0.49);  // each period: +0.01 e^(-0.3/0.5) and -0.012 e^(-0.4/0.7), 17 periods
+    EXPECT_NEAR(wa, w, 1e-12 * std::fabs(w));
+    EXPECT_NEAR(wa, wb, 1e-12 * std::fabs(wb));
+}
+
+TEST(SynapseModel, ATraceWithAConstantTermKeepsItsLastUpdateTime) {
+    // dApre/dt = (A0 - Apre)/tau does not only decay: kept per neuron with the time of its last
+    // update, while Apost (only decays) is scaled; same result as per synapse.
+    const std::vector<double> pre = {10.0, 30.0, 31.0}, post = {20.0, 30.5, 50.0};
+    Pairing mixed(pre, post), per_synapse(pre, post);
+    for (Pairing* p : {&mixed, &per_synapse})
+        p->syn->model = "w : 1\n"
+                        "dApre/dt = (0.002 - Apre) / taupre : 1 (event-driven)\n"
+                        "dApost/dt = -Apost / taupost : 1 (event-driven)\n"
+                        "taupre : second (shared)\ntaupost : second (shared)\n"
+                        "dApre_amp : 1 (shared)\ndApost_amp : 1 (shared)";
+    per_synapse.net.monitor_state("trace", GroupRef("stdp"), {"w"});
+    Simulation a(mixed.net), b(per_synapse.net);
+    a.run(60.0);
+    b.run(60.0);
+    EXPECT_NE(a.plan().find_variable("stdp.Apre_lastupdate"), nullptr);
+    EXPECT_EQ(a.plan().find_variable("stdp.Apre_ref"), nullptr);
+    EXPECT_NE(a.plan().find_variable("stdp.Apost_ref"), nullptr);
+    const double wa = a.read("stdp.w")[0], wb = b.read("stdp.w")[0];
+    EXPECT_NE(wa, 0.5);
     EXPECT_NEAR(wa, wb, 1e-12 * std::fabs(wb));
 }
 

@@ -217,10 +217,10 @@ TEST(SynapseSemanticsRuns, WeightsAreByteIdenticalFor1And2And4Threads) {
     EXPECT_TRUE(bitwise_equal(one, run_with_threads(4)));
 }
 
-// The pair rule's traces depend on one neuron each, so they are kept per neuron with the time
-// of their last update (builder/synapse_traces.cpp): all of it is state.
-const char* const k_plastic_vars[] = {"stdp.w", "stdp.Apre", "stdp.Apost",
-                                      "stdp.Apre_lastupdate", "stdp.Apost_lastupdate"};
+// The pair rule's traces depend on one neuron each and only decay, so they are kept per
+// neuron, scaled to a reference time (builder/synapse_traces.cpp): all of it is state.
+const char* const k_plastic_vars[] = {"stdp.w", "stdp.Apre", "stdp.Apost", "stdp.Apre_ref",
+                                      "stdp.Apost_ref"};
 
 TEST(SynapseSemanticsRuns, CheckpointResumeAndRestoreAreBitIdenticalToAnUninterruptedRun) {
     testing_support::TempDir dir("spikegraph_syn", true);
