@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -53,6 +55,33 @@ struct Pairing {
     }
 };
 
+// The same pairing twice, the second with a monitor of the connection (which keeps its traces
+// per synapse, as Brian stores them), `edit` applied to both connections, both run for `ms`.
+struct TwoForms {
+    Pairing kept, per_synapse;
+    std::unique_ptr<Simulation> a, b;
+
+    TwoForms(const std::vector<double>& pre, const std::vector<double>& post,
+             const std::function<void(Connection&)>& edit, double ms)
+        : kept(pre, post), per_synapse(pre, post) {
+        edit(*kept.syn);
+        edit(*per_synapse.syn);
+        per_synapse.net.monitor_state("trace", GroupRef("stdp"), {"w"});
+        a = std::make_unique<Simulation>(kept.net);
+        b = std::make_unique<Simulation>(per_synapse.net);
+        a->run(ms);
+        b->run(ms);
+    }
+
+    // Both forms give the same weight up to rounding, and the pairs changed it.
+    double expect_same_weight() const {
+        const double wa = a->read("stdp.w")[0], wb = b->read("stdp.w")[0];
+        EXPECT_NE(wa, 0.5);
+        EXPECT_NEAR(wa, wb, 1e-12 * std::fabs(wb));
+        return wa;
+    }
+};
+
 TEST(SynapseModel, PairRuleMatchesTheClosedFormForAllToAllPairing) {
     // Pre spikes at 10.1 and 30.1 ms, post at 20.1 and 50.1 ms (one step after the drive).
     Pairing p({10.0, 30.0}, {20.0, 50.0});
@@ -77,22 +106,15 @@ TEST(SynapseModel, TracesOfOneNeuronAreKeptPerNeuronWithTheSameResult) {
     // neuron). A monitor of the connection keeps them per synapse (it records what Brian
     // stores); both forms give the same weight up to rounding (decays over two intervals
     // multiply instead of adding exponents: a few ulp).
-    const std::vector<double> pre = {10.0, 30.0, 31.0}, post = {20.0, 30.5, 50.0};
-    Pairing per_neuron(pre, post), per_synapse(pre, post);
-    per_synapse.net.monitor_state("trace", GroupRef("stdp"), {"w"});
-    Simulation a(per_neuron.net), b(per_synapse.net);
-    a.run(60.0);
-    b.run(60.0);
+    TwoForms f({10.0, 30.0, 31.0}, {20.0, 30.5, 50.0}, [](Connection&) {}, 60.0);
     // Both traces only decay: kept scaled to a reference time, one per batch entry.
-    EXPECT_NE(a.plan().find_variable("stdp.Apre_ref"), nullptr);
-    EXPECT_EQ(a.plan().find_variable("stdp.Apre_lastupdate"), nullptr);
-    EXPECT_EQ(a.plan().find_variable("stdp.lastupdate"), nullptr);
-    EXPECT_EQ(a.plan().find_variable("stdp.Apre")->shape, (std::vector<std::size_t>{1, 1}));
-    EXPECT_NE(b.plan().find_variable("stdp.lastupdate"), nullptr);
-    EXPECT_EQ(b.plan().find_variable("stdp.Apre_ref"), nullptr);
-    const double wa = a.read("stdp.w")[0], wb = b.read("stdp.w")[0];
-    EXPECT_NE(wa, 0.5);  // the pairs changed it
-    EXPECT_NEAR(wa, wb, 1e-12 * std::fabs(wb));
+    EXPECT_NE(f.a->plan().find_variable("stdp.Apre_ref"), nullptr);
+    EXPECT_EQ(f.a->plan().find_variable("stdp.Apre_lastupdate"), nullptr);
+    EXPECT_EQ(f.a->plan().find_variable("stdp.lastupdate"), nullptr);
+    EXPECT_EQ(f.a->plan().find_variable("stdp.Apre")->shape, (std::vector<std::size_t>{1, 1}));
+    EXPECT_NE(f.b->plan().find_variable("stdp.lastupdate"), nullptr);
+    EXPECT_EQ(f.b->plan().find_variable("stdp.Apre_ref"), nullptr);
+    f.expect_same_weight();
 }
 
 TEST(SynapseModel, ScaledTracesMoveTheirReferenceTimeWithoutChangingTheResult) {
@@ -107,48 +129,36 @@ TEST(SynapseModel, ScaledTracesMoveTheirReferenceTimeWithoutChangingTheResult) {
         pre.push_back(t0 + 11.0);
         post.push_back(t0 + 10.6);
     }
-    Pairing scaled(pre, post), per_synapse(pre, post);
-    for (Pairing* p : {&scaled, &per_synapse})
-        p->syn->values = {{"taupre", "0.5 ms"}, {"taupost", "0.7 ms"}, {"dApre_amp", "0.01"},
-                          {"dApost_amp", "-0.012"}};
-    per_synapse.net.monitor_state("trace", GroupRef("stdp"), {"w"});
-    Simulation a(scaled.net), b(per_synapse.net);
-    a.run(400.0);
-    b.run(400.0);
-    EXPECT_GT(a.read("stdp.Apre_ref")[0], 300.0);  // moved on at least six times
-    EXPECT_GT(a.read("stdp.Apost_ref")[0], 300.0);
+    TwoForms f(pre, post, [](Connection& c) {
+        c.values = {{"taupre", "0.5 ms"}, {"taupost", "0.7 ms"}, {"dApre_amp", "0.01"},
+                    {"dApost_amp", "-0.012"}};
+    }, 400.0);
+    EXPECT_GT(f.a->read("stdp.Apre_ref")[0], 300.0);  // moved on at least six times
+    EXPECT_GT(f.a->read("stdp.Apost_ref")[0], 300.0);
     // All-to-all pairing in closed form (both relays add the same step).
     double w = 0.5;
     for (double tp : pre)
         for (double tq : post)
             w += tp < tq ? 0.01 * std::exp(-(tq - tp) / 0.5) : -0.012 * std::exp(-(tp - tq) / 0.7);
-    const double wa = a.read("stdp.w")[0], wb = b.read("stdp.w")[0];
+    const double wa = f.expect_same_weight();
     EXPECT_LT(wa, 0.49);  // each period: +0.01 e^(-0.3/0.5) and -0.012 e^(-0.4/0.7), 17 periods
     EXPECT_NEAR(wa, w, 1e-12 * std::fabs(w));
-    EXPECT_NEAR(wa, wb, 1e-12 * std::fabs(wb));
 }
 
 TEST(SynapseModel, ATraceWithAConstantTermKeepsItsLastUpdateTime) {
     // dApre/dt = (A0 - Apre)/tau does not only decay: kept per neuron with the time of its last
     // update, while Apost (only decays) is scaled; same result as per synapse.
-    const std::vector<double> pre = {10.0, 30.0, 31.0}, post = {20.0, 30.5, 50.0};
-    Pairing mixed(pre, post), per_synapse(pre, post);
-    for (Pairing* p : {&mixed, &per_synapse})
-        p->syn->model = "w : 1\n"
-                        "dApre/dt = (0.002 - Apre) / taupre : 1 (event-driven)\n"
-                        "dApost/dt = -Apost / taupost : 1 (event-driven)\n"
-                        "taupre : second (shared)\ntaupost : second (shared)\n"
-                        "dApre_amp : 1 (shared)\ndApost_amp : 1 (shared)";
-    per_synapse.net.monitor_state("trace", GroupRef("stdp"), {"w"});
-    Simulation a(mixed.net), b(per_synapse.net);
-    a.run(60.0);
-    b.run(60.0);
-    EXPECT_NE(a.plan().find_variable("stdp.Apre_lastupdate"), nullptr);
-    EXPECT_EQ(a.plan().find_variable("stdp.Apre_ref"), nullptr);
-    EXPECT_NE(a.plan().find_variable("stdp.Apost_ref"), nullptr);
-    const double wa = a.read("stdp.w")[0], wb = b.read("stdp.w")[0];
-    EXPECT_NE(wa, 0.5);
-    EXPECT_NEAR(wa, wb, 1e-12 * std::fabs(wb));
+    TwoForms f({10.0, 30.0, 31.0}, {20.0, 30.5, 50.0}, [](Connection& c) {
+        c.model = "w : 1\n"
+                  "dApre/dt = (0.002 - Apre) / taupre : 1 (event-driven)\n"
+                  "dApost/dt = -Apost / taupost : 1 (event-driven)\n"
+                  "taupre : second (shared)\ntaupost : second (shared)\n"
+                  "dApre_amp : 1 (shared)\ndApost_amp : 1 (shared)";
+    }, 60.0);
+    EXPECT_NE(f.a->plan().find_variable("stdp.Apre_lastupdate"), nullptr);
+    EXPECT_EQ(f.a->plan().find_variable("stdp.Apre_ref"), nullptr);
+    EXPECT_NE(f.a->plan().find_variable("stdp.Apost_ref"), nullptr);
+    f.expect_same_weight();
 }
 
 }  // namespace
