@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
+#include <mutex>
 
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
@@ -79,22 +81,32 @@ SynapseTable make_synapses(const Connectivity& rule, std::size_t pre_n, std::siz
         if (!all && !pairs.probability && !(rule.p >= 0.0 && rule.p <= 1.0))
             throw ConfigError(fmt::format("{}: p = {} is not a probability in [0, 1]", where,
                                           rule.p));
+        // The error reported is that of the first bad row, whatever the thread count.
+        std::mutex mutex;
+        std::size_t bad_row = pre_n;
+        std::exception_ptr bad;
         tbb::parallel_for(std::size_t(0), pre_n, [&](std::size_t i) {
             poll_cancel(where);
             const std::int64_t s = self_of(i);
-            for (std::size_t j = 0; j < post_n; ++j) {
-                if (static_cast<std::int64_t>(j) == s) continue;
-                if (pairs.condition && !pairs.condition(i, j)) continue;
-                if (!all) {
-                    const double p = pairs.probability ? pairs.probability(i, j) : rule.p;
-                    // Keyed by the pair, so a pair's fate does not depend on the others.
-                    if (p < 1.0 &&
-                        !(uniform01(seed, rng_stream::connectivity, object, i, j) < p))
-                        continue;
+            try {
+                for (std::size_t j = 0; j < post_n; ++j) {
+                    if (static_cast<std::int64_t>(j) == s) continue;
+                    if (pairs.condition && !pairs.condition(i, j)) continue;
+                    if (!all) {
+                        const double p = pairs.probability ? pairs.probability(i, j) : rule.p;
+                        // Keyed by the pair, so a pair's fate does not depend on the others.
+                        if (p < 1.0 &&
+                            !(uniform01(seed, rng_stream::connectivity, object, i, j) < p))
+                            continue;
+                    }
+                    rows[i].push_back(static_cast<std::int32_t>(j));
                 }
-                rows[i].push_back(static_cast<std::int32_t>(j));
+            } catch (const Error&) {
+                const std::lock_guard lock(mutex);
+                if (i < bad_row) bad_row = i, bad = std::current_exception();
             }
         });
+        if (bad) std::rethrow_exception(bad);
         return to_csr(std::move(rows), post_n);
     }
     switch (rule.rule) {

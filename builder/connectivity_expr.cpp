@@ -101,7 +101,7 @@ PairFunctions pair_functions(Connectivity& rule, const PairGroups& groups, const
                                   "fixed_probability only");
         const Parsed c = parse(rule.condition, fallback, scope, "condition");
         if (!is_boolean(c.value.expr))
-            throw config_error_at(c.origin, c.value.expr->loc, fmt::format(
+            throw config_error_at(c.origin, fmt::format(
                 "the condition '{}' is not true or false; write a comparison (i != j, "
                 "abs(x_pre - x_post) < 100 um), or several joined by and / or",
                 quote_input(rule.condition.text)));

@@ -29,7 +29,7 @@ Connectivity Loader::read_connectivity(const YAML::Node& n, const std::string& p
         {"fixed_probability", {"rule", "p", "condition"}}, {"fixed_indegree", {"rule", "k"}},
         {"fixed_outdegree", {"rule", "k"}},   {"explicit", {"rule", "pairs"}}};
     if (!shorthand) check_keys(n, path, keys.at(rule));
-    else if (keys.at(rule).size() > 1)
+    else if (rule != "all_to_all" && keys.at(rule).size() > 1)  // its condition is optional
         fail(n, path, fmt::format("rule '{}' needs a parameter; write connectivity: {{rule: "
                                   "{}, {}: ...}}", rule, rule, keys.at(rule)[1]));
 

@@ -144,7 +144,7 @@ TEST(ConnectivityExpr, ThreadCountDoesNotChangeTheSynapses) {
 
 TEST(ConnectivityExpr, ConditionThatIsNotBooleanIsLocated) {
     const std::string e = config_error(placed(5, "{rule: all_to_all, condition: i + j}"));
-    EXPECT_TRUE(contains(e, "net.yaml:16:50: connections.c.connectivity.condition:")) << e;
+    EXPECT_TRUE(contains(e, "net.yaml:19:49: connections.c.connectivity.condition:")) << e;
     EXPECT_TRUE(contains(e, "is not true or false"));
 }
 
