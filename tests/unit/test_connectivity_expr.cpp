@@ -15,6 +15,7 @@
 #include <spikegraph/error.hpp>
 #include <spikegraph/yaml_loader.hpp>
 #include "builder/builder.hpp"
+#include "tests/support/build_errors.hpp"
 
 namespace spikegraph {
 namespace {
@@ -54,23 +55,8 @@ BuildResult build_yaml(const std::string& yaml) {
     return build(load_network_from_string(yaml, "net.yaml"));
 }
 
-std::string config_error(const std::string& yaml) {
-    try {
-        build_yaml(yaml);
-    } catch (const ConfigError& e) {
-        return e.what();
-    } catch (const std::exception& e) {
-        ADD_FAILURE() << "expected ConfigError, got: " << e.what();
-        return {};
-    }
-    ADD_FAILURE() << "expected ConfigError, nothing was thrown";
-    return {};
-}
-
-::testing::AssertionResult contains(const std::string& text, const std::string& part) {
-    if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure() << "\"" << text << "\" does not contain \"" << part << "\"";
-}
+using test_build::config_error;
+using test_build::contains;
 
 TEST(ConnectivityExpr, ConditionIExcludesSelfConnectionsAndKeepsEveryOtherPair) {
     const Pairs s = synapses(build_yaml(placed(30, "{rule: all_to_all, condition: i != j}")));

@@ -14,6 +14,7 @@
 #include <spikegraph/simulation.hpp>
 #include <spikegraph/yaml_loader.hpp>
 #include "builder/builder.hpp"
+#include "tests/support/build_errors.hpp"
 #include "frontend/parameters.hpp"
 
 namespace spikegraph {
@@ -48,23 +49,8 @@ std::string with_dt(const std::string& yaml) {
     return std::string(yaml).replace(yaml.find("  N_E: 40"), 9, "  N_E: 40\n  dt_param: 0.1 ms");
 }
 
-std::string config_error(const std::string& yaml, const std::vector<std::string>& sets = {}) {
-    try {
-        build(load_network_from_string(yaml, "net.yaml", sets));
-    } catch (const ConfigError& e) {
-        return e.what();
-    } catch (const std::exception& e) {
-        ADD_FAILURE() << "expected ConfigError, got: " << e.what();
-        return {};
-    }
-    ADD_FAILURE() << "expected ConfigError, nothing was thrown";
-    return {};
-}
-
-::testing::AssertionResult contains(const std::string& text, const std::string& part) {
-    if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure() << "\"" << text << "\" does not contain \"" << part << "\"";
-}
+using test_build::config_error;
+using test_build::contains;
 
 double constant_init(const BuildResult& r, const std::string& var) {
     const VariableSpec* v = r.plan.find_variable(var);
