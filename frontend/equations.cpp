@@ -8,7 +8,6 @@
 #include <spikegraph/error.hpp>
 #include "core/expr_eval.hpp"
 #include "core/text.hpp"
-#include "frontend/parameters.hpp"
 
 namespace spikegraph {
 namespace {
@@ -293,18 +292,12 @@ private:
     Checked symbol(const Ptr& e) {
         if (const auto it = symbols_.find(e->name); it != symbols_.end()) return {e, it->second};
         if (const auto it = builtins().find(e->name); it != builtins().end()) return {e, it->second};
-        // A name the expression's context does not define is a network parameter (as in
-        // Brian's namespaces), then a unit.
-        const ParameterValues* parameters = current_parameters();
-        if (parameters)
-            if (const auto it = parameters->find(e->name); it != parameters->end())
-                return {expr::constant(it->second.value, e->loc), it->second.dim};
+        if (const Quantity* p = find_parameter(e->name))
+            return {expr::constant(p->value, e->loc), p->dim};
         if (const Unit* u = find_unit(e->name)) return {expr::constant(u->value, e->loc), u->dim};
-        std::vector<std::string> names;
+        std::vector<std::string> names = parameter_names();
         for (const auto& [name, d] : symbols_) names.push_back(name);
         for (const auto& [name, d] : builtins()) names.push_back(name);
-        if (parameters)
-            for (const auto& [name, q] : *parameters) names.push_back(name);
         std::string hint = detail::closest_name(e->name, names);
         if (!hint.empty()) {
             hint = "; did you mean '" + hint + "'?";

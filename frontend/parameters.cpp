@@ -173,6 +173,17 @@ ParameterScope::ParameterScope(ParameterValues values)
 
 ParameterScope::~ParameterScope() { t_current = previous_; }
 
-const ParameterValues* current_parameters() { return t_current; }
+const Quantity* find_parameter(std::string_view name) {
+    if (!t_current) return nullptr;
+    const auto it = t_current->find(name);
+    return it == t_current->end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> parameter_names() {
+    std::vector<std::string> names;
+    if (t_current)
+        for (const auto& [name, q] : *t_current) names.push_back(name);
+    return names;
+}
 
 }  // namespace spikegraph

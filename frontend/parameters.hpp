@@ -12,6 +12,8 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/units.hpp"
 #include <spikegraph/value_spec.hpp>
@@ -41,7 +43,11 @@ private:
     const ParameterValues* previous_;
 };
 
-/// The values of the innermost ParameterScope of this thread, or nullptr.
-const ParameterValues* current_parameters();
+/// Parameter `name` of the innermost scope (Brian's namespaces: what check_expression resolves
+/// a name to when the expression's context does not define it), or nullptr.
+const Quantity* find_parameter(std::string_view name);
+
+/// The names of the innermost scope's parameters (none without a scope), for did-you-mean.
+std::vector<std::string> parameter_names();
 
 }  // namespace spikegraph
