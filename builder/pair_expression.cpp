@@ -40,6 +40,13 @@ void PairExpression::compile(const expr::Ptr& e,
             break;
         default:
             s.op = expr::operand_count(e->kind) == 1 ? Op::unary : Op::binary;
+            // x**2 (distances): x * x is what pow gives for it, exactly, at a fraction of the
+            // cost.
+            if (e->kind == expr::Kind::pow && e->args[1]->kind == expr::Kind::constant &&
+                e->args[1]->value == 2.0) {
+                program_.pop_back();  // the exponent
+                s.op = Op::square;
+            }
             break;
     }
     program_.push_back(std::move(s));
@@ -61,6 +68,7 @@ double PairExpression::operator()(std::size_t row, std::size_t col,
                 stack.push_back(a.size() == 1 ? a[0] : a[s.op == Op::load_pre ? i : j]);
                 break;
             }
+            case Op::square: stack.back() *= stack.back(); break;
             case Op::unary: stack.back() = *expr::apply_operator(s.kind, stack.back(), 0.0); break;
             case Op::binary: {
                 const double b = stack.back();

@@ -37,7 +37,7 @@ public:
 private:
     struct Step {
         enum class Op : std::uint8_t { constant, load_i, load_j, load_pre, load_post, unary,
-                                       binary, call } op = Op::constant;
+                                       binary, square, call } op = Op::constant;
         expr::Kind kind = expr::Kind::constant;
         double value = 0.0;
         std::size_t slot = 0;   // load_pre / load_post: index into arrays_
