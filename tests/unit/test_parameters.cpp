@@ -190,5 +190,26 @@ TEST(Parameters, CppApiWeightsFromParameters) {
     }
 }
 
+#ifndef SPIKEGRAPH_SOURCE_DIR
+#define SPIKEGRAPH_SOURCE_DIR "."
+#endif
+
+// configs/brunel2000.yaml: the paper's values (C_E = 1000: nu_thr = 10 Hz, nu_ext = 2 nu_thr),
+// and --set parameters.N_E scales the whole network: N_I, C_E and C_I follow, and so do the
+// group sizes and in-degrees, hence the synapse count.
+TEST(Parameters, Brunel2000ConfigDerivesAndScalesWithSet) {
+    const std::string path = SPIKEGRAPH_SOURCE_DIR "/configs/brunel2000.yaml";
+    const ParameterValues p = resolve_parameters(load_network(path).parameters);
+    EXPECT_NEAR(p.at("nu_thr").value, 0.010, 1e-15);
+    EXPECT_NEAR(p.at("nu_ext").value, 0.020, 1e-15);
+    EXPECT_NEAR(p.at("J_I").value, -0.5, 1e-15);
+    const Network small = load_network(path, {"parameters.N_E=1000", "parameters.g=6"});
+    EXPECT_EQ(small.find_group("exc")->size(), 1000u);
+    EXPECT_EQ(small.find_group("inh")->size(), 250u);
+    EXPECT_NEAR(resolve_parameters(small.parameters).at("J_I").value, -0.6, 1e-15);
+    // In-degrees C_E = 100 and C_I = 25 onto 1000 + 250 neurons, from exc, inh and external.
+    EXPECT_EQ(build(small).synapses, 1250u * (100 + 25 + 100));
+}
+
 }  // namespace
 }  // namespace spikegraph
