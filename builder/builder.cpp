@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "builder/init_expressions.hpp"
 #include "builder/initializers.hpp"
 #include "builder/plan_builder.hpp"
 #include "builder/schedule.hpp"
@@ -15,6 +16,7 @@
 #include "core/log.hpp"
 #include "core/memory_size.hpp"
 #include "core/text.hpp"
+#include "frontend/parameters.hpp"
 
 namespace spikegraph {
 namespace detail {
@@ -40,6 +42,8 @@ PlanBuilder::PlanBuilder(const Network& net) : net_(net) {
 }
 
 BuildResult PlanBuilder::run() {
+    // Every expression checked during the build sees the network's parameters.
+    const ParameterScope parameters(resolve_parameters(net_.parameters));
     check_names();
     std::map<std::string, std::set<std::string>> per_neuron;
     for (const auto& c : net_.current_inputs) per_neuron[c.target.group].insert(c.variable);
@@ -49,6 +53,7 @@ BuildResult PlanBuilder::run() {
         auto built = detail::build_group(g, plan_.dt_ms, plan_.batch, plan_.precision,
                                          per_neuron[g.name()], summed[g.name()]);
         check_per_neuron_symbols(g, built);
+        evaluate_dependent_inits(built, plan_.seed);
         for (auto& s : built.specs) add_var(std::move(s));
         built.specs.clear();
         populations_.push_back({g.name(), "neurons", built.spikes_var, built.count_var,

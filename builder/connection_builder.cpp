@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 
 #include "frontend/config_location.hpp"
+#include "builder/connectivity_expr.hpp"
 #include "builder/plan_builder.hpp"
 #include <spikegraph/error.hpp>
 #include "core/expr_eval.hpp"
@@ -92,10 +93,16 @@ PlanBuilder::Wiring PlanBuilder::wire(const Connection& c) {
         while (!text.empty() && (text.back() == ' ' || text.back() == ':')) text.pop_back();
         return text;
     }();
+    Connectivity rule = c.connectivity;
+    const auto pre_group = groups_.find(w.src->name);
+    const PairFunctions pairs = pair_functions(
+        rule, {pre_group == groups_.end() ? nullptr : &pre_group->second, w.dst, w.pre.begin,
+               w.post.begin},
+        plan_, c.origin, w.key);
     w.table = make_synapses(
-        c.connectivity, w.pre_n, w.post_n, w.src->name == w.dst->name,
+        rule, w.pre_n, w.post_n, w.src->name == w.dst->name,
         static_cast<std::int64_t>(w.pre.begin) - static_cast<std::int64_t>(w.post.begin),
-        plan_.seed, object_hash(c.name.c_str()), where);
+        plan_.seed, object_hash(c.name.c_str()), where, pairs);
 
     DeliverPayload& dp = w.dp;
     dp.storage = storage_for(c, w.pre_n, w.post_n, w.o);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
+#include <mutex>
 
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
@@ -65,13 +67,48 @@ std::vector<std::int32_t> choose(std::size_t k, std::size_t n, std::int64_t skip
 
 SynapseTable make_synapses(const Connectivity& rule, std::size_t pre_n, std::size_t post_n,
                            bool same_group, std::int64_t self_offset, std::uint64_t seed,
-                           std::uint32_t object, const std::string& where) {
+                           std::uint32_t object, const std::string& where,
+                           const PairFunctions& pairs) {
     auto self_of = [&](std::size_t i) -> std::int64_t {
         if (!same_group || rule.allow_self) return -1;
         return static_cast<std::int64_t>(i) + self_offset;
     };
     Rows rows(pre_n);
     using Rule = Connectivity::Rule;
+    if (!pairs.empty() &&
+        (rule.rule == Rule::all_to_all || rule.rule == Rule::fixed_probability)) {
+        const bool all = rule.rule == Rule::all_to_all;
+        if (!all && !pairs.probability && !(rule.p >= 0.0 && rule.p <= 1.0))
+            throw ConfigError(fmt::format("{}: p = {} is not a probability in [0, 1]", where,
+                                          rule.p));
+        // The error reported is that of the first bad row, whatever the thread count.
+        std::mutex mutex;
+        std::size_t bad_row = pre_n;
+        std::exception_ptr bad;
+        tbb::parallel_for(std::size_t(0), pre_n, [&](std::size_t i) {
+            poll_cancel(where);
+            const std::int64_t s = self_of(i);
+            try {
+                for (std::size_t j = 0; j < post_n; ++j) {
+                    if (static_cast<std::int64_t>(j) == s) continue;
+                    if (pairs.condition && !pairs.condition(i, j)) continue;
+                    if (!all) {
+                        const double p = pairs.probability ? pairs.probability(i, j) : rule.p;
+                        // Keyed by the pair, so a pair's fate does not depend on the others.
+                        if (p < 1.0 &&
+                            !(uniform01(seed, rng_stream::connectivity, object, i, j) < p))
+                            continue;
+                    }
+                    rows[i].push_back(static_cast<std::int32_t>(j));
+                }
+            } catch (const Error&) {
+                const std::lock_guard lock(mutex);
+                if (i < bad_row) bad_row = i, bad = std::current_exception();
+            }
+        });
+        if (bad) std::rethrow_exception(bad);
+        return to_csr(std::move(rows), post_n);
+    }
     switch (rule.rule) {
         case Rule::all_to_all:
             tbb::parallel_for(std::size_t(0), pre_n, [&](std::size_t i) {

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "builder/solvers/solvers.hpp"
+#include "builder/init_expressions.hpp"
 #include "builder/op_payloads.hpp"
 #include "builder/values.hpp"
 #include <spikegraph/error.hpp>
@@ -180,8 +181,13 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
             config_error(origin_of(v, with_key(group_origin, key)), fmt::format(
                 "'{}' is not a state variable of model '{}'{}; state variables: {}", k, m.name,
                 did_you_mean(k, state_names), fmt::join(state_names, ", ")));
-        ParsedValue pv = parse_value(v, with_key(group_origin, key), shared_dims, shared_values);
+        InitValue init = parse_init(v, with_key(group_origin, key), eq, dims, shared_values, n,
+                                    dt_ms);
+        const ParsedValue& pv = init.value;
         expect_dimension(pv, dims.at(k), v, with_key(group_origin, key), key);
+        if (!init.reads.empty())
+            out.dependent_inits.push_back(
+                {k, std::move(init.reads), origin_of(v, with_key(group_origin, key))});
         for (auto& spec : out.specs)
             if (spec.name == fmt::format("{}.{}", g.name(), k)) {
                 if (pv.constant) {
@@ -193,6 +199,7 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
                 }
             }
     }
+    order_dependent_inits(out);
 
     // Sub-expressions inlined, N (the group size) filled in; `lastspike` is not available to
     // equations in this version.

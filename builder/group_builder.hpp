@@ -31,6 +31,15 @@ struct BuiltGroup {
     // (the 'exact' solver's coefficients, the refractory period): changing one later would
     // leave the update computed with the old value.
     std::set<std::string> folded;
+    // Init values that read other variables of the group (`u = b * v`): the state variable's
+    // model name, what it reads and where it was given; evaluated once the seed is known
+    // (builder/init_expressions.hpp), in this order.
+    struct DependentInit {
+        std::string name;
+        std::vector<std::string> reads;
+        TextOrigin origin;
+    };
+    std::vector<DependentInit> dependent_inits;
 
     const GroupVariable* find(const std::string& symbol) const {
         for (const auto& v : variables)

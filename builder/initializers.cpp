@@ -281,6 +281,17 @@ void initialize(HostArray buffer, const VariableSpec& spec, std::uint64_t seed) 
     }
 }
 
+std::vector<double> initial_values(const VariableSpec& spec, std::uint64_t seed) {
+    VariableSpec real = spec;
+    real.dtype = DType::f64;
+    std::vector<double> values(real.size());
+    initialize(HostArray{values.data(), DType::f64, values.size()}, real, seed);
+    // The values the variable holds: rounded as its own dtype rounds them.
+    if (spec.dtype == DType::f32)
+        for (double& v : values) v = static_cast<double>(static_cast<float>(v));
+    return values;
+}
+
 void check_initializer(const VariableSpec& spec, std::uint64_t seed) {
     // initialize() without a buffer checks everything and writes nothing.
     initialize(HostArray{nullptr, spec.dtype, spec.size()}, spec, seed);

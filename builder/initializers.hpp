@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "builder/plan.hpp"
 #include <spikegraph/dtype.hpp>
@@ -42,6 +43,12 @@ struct HostArray {
 ///         not suit the kind, an unknown symbol or function, a data size mismatch, or a value
 ///         that does not fit an integer dtype.
 void initialize(HostArray out, const VariableSpec& spec, std::uint64_t seed);
+
+/// The values initialize() gives `spec`, rounded as its dtype rounds them, in double precision
+/// (batch entry 0 first): what connectivity expressions and init expressions of other
+/// variables read of it.
+/// @throws BuildError as initialize() would.
+std::vector<double> initial_values(const VariableSpec& spec, std::uint64_t seed);
 
 /// Every check of initialize() for `spec`, without a buffer: the Builder runs it on every
 /// variable, so that a value initial_step would refuse (a per-synapse delay that does not fit

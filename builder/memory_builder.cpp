@@ -173,7 +173,20 @@ void PlanBuilder::add_expected_synapses(const Connection& c, MemoryEstimate& e) 
     switch (rule.rule) {
         case Rule::all_to_all: nnz = pre_n * post_n - self; break;
         case Rule::one_to_one: nnz = std::min(pre_n, post_n); break;
-        case Rule::fixed_probability: nnz = std::clamp(rule.p, 0.0, 1.0) * (pre_n * post_n - self); break;
+        case Rule::fixed_probability: {
+            // An expression of the pair is counted once the synapses are made; one of the
+            // parameters is a number now.
+            double p = rule.p;
+            if (!rule.probability.empty()) {
+                try {
+                    p = parse_value(rule.probability, {}, {}).constant.value_or(0.0);
+                } catch (const Error&) {
+                    p = 0.0;  // reported, located, when the synapses are made
+                }
+            }
+            nnz = std::clamp(p, 0.0, 1.0) * (pre_n * post_n - self);
+            break;
+        }
         case Rule::fixed_indegree: nnz = static_cast<double>(rule.degree) * post_n; break;
         case Rule::fixed_outdegree: nnz = static_cast<double>(rule.degree) * pre_n; break;
         case Rule::explicit_list: nnz = static_cast<double>(rule.pairs.size()); break;

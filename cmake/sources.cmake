@@ -22,6 +22,7 @@ set(SPIKEGRAPH_FRONTEND_SOURCES
   frontend/group_ref.cpp
   frontend/model_library.cpp
   frontend/network.cpp
+  frontend/parameters.cpp
   frontend/synapse_library.cpp
   frontend/yaml/references.cpp
   frontend/yaml/schema.cpp
@@ -29,6 +30,7 @@ set(SPIKEGRAPH_FRONTEND_SOURCES
   frontend/yaml/sections_groups.cpp
   frontend/yaml/sections_inputs.cpp
   frontend/yaml/sections_monitors.cpp
+  frontend/yaml/sections_parameters.cpp
   frontend/yaml/set_overrides.cpp
   frontend/yaml_loader.cpp
 )
@@ -41,13 +43,16 @@ set(SPIKEGRAPH_BUILDER_SOURCES
   builder/synapse_pathway_op.cpp
   builder/synapse_traces.cpp
   builder/connectivity.cpp
+  builder/connectivity_expr.cpp
   builder/group_builder.cpp
+  builder/init_expressions.cpp
   builder/initializers.cpp
   builder/input_builder.cpp
   builder/memory_builder.cpp
   builder/memory_estimate.cpp
   builder/monitor_builder.cpp
   builder/op_payloads.cpp
+  builder/pair_expression.cpp
   builder/plan.cpp
   builder/record_ops.cpp
   builder/schedule.cpp
@@ -136,6 +141,9 @@ set(SPIKEGRAPH_TEST_SOURCES
   tests/unit/test_numbers.cpp
   tests/unit/test_output_dir.cpp
   tests/unit/test_on_pre.cpp
+  tests/unit/test_parameters.cpp
+  tests/unit/test_connectivity_expr.cpp
+  tests/unit/test_init_expressions.cpp
   tests/unit/test_synapse_models.cpp
   tests/unit/test_synapse_semantics.cpp
   tests/unit/test_synapse_semantics_runs.cpp

@@ -24,8 +24,8 @@ bool is_random(const std::string& f) {
     return f == "rand" || f == "randn" || f == "uniform" || f == "normal";
 }
 
-// An operator node on evaluated operands (b is unused by the unary ones); nullopt for a kind
-// that is not an operator.
+}  // namespace
+
 std::optional<double> apply_operator(Kind kind, double a, double b) {
     switch (kind) {
         case Kind::neg: return -a;
@@ -46,6 +46,8 @@ std::optional<double> apply_operator(Kind kind, double a, double b) {
         default: return std::nullopt;
     }
 }
+
+namespace {
 
 // The one tree walk behind both entry points. `Strict` evaluation (evaluate) throws for what
 // the lenient one (try_evaluate) answers with nullopt; `symbol` returns optional<double>.

@@ -39,6 +39,10 @@ std::optional<double> try_evaluate(const Ptr& e, const SymbolLookup& lookup);
 /// nullopt for the random functions and unknown names or argument counts.
 std::optional<double> apply_function(const std::string& name, const double* args, std::size_t n);
 
+/// Applies an operator node's kind (neg, add, ..., logical_or) to evaluated operands (`b` is
+/// unused by the unary ones); nullopt for a kind that is not an operator.
+std::optional<double> apply_operator(Kind kind, double a, double b);
+
 /// The Philox counter that the random calls of one evaluation draw from. Each call to rand(),
 /// randn(), uniform(lo, hi) or normal(mu, sigma) takes draw(seed, stream, object, index, next)
 /// and increments `next`; calls are numbered depth-first, left to right, and every argument is

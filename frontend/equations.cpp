@@ -292,8 +292,10 @@ private:
     Checked symbol(const Ptr& e) {
         if (const auto it = symbols_.find(e->name); it != symbols_.end()) return {e, it->second};
         if (const auto it = builtins().find(e->name); it != builtins().end()) return {e, it->second};
+        if (const Quantity* p = find_parameter(e->name))
+            return {expr::constant(p->value, e->loc), p->dim};
         if (const Unit* u = find_unit(e->name)) return {expr::constant(u->value, e->loc), u->dim};
-        std::vector<std::string> names;
+        std::vector<std::string> names = parameter_names();
         for (const auto& [name, d] : symbols_) names.push_back(name);
         for (const auto& [name, d] : builtins()) names.push_back(name);
         std::string hint = detail::closest_name(e->name, names);

@@ -17,6 +17,7 @@
 #include "core/expr.hpp"
 #include "core/units.hpp"
 #include "frontend/expression_parser.hpp"
+#include "frontend/parameters.hpp"
 
 namespace spikegraph {
 
@@ -75,7 +76,8 @@ struct Checked {
 };
 
 /// Checks dimensions. Identifiers resolve, in order, to `symbols`, the built-ins (`t`, `dt`,
-/// `lastspike`: time; `i`, `N`, `not_refractory`: dimensionless) and unit names.
+/// `lastspike`: time; `i`, `N`, `not_refractory`: dimensionless), the network's parameters of
+/// the thread's ParameterScope (frontend/parameters.hpp) and unit names.
 /// @throws ModelError (located) on an unknown identifier or inconsistent dimensions.
 Checked check_expression(const expr::Ptr& e, const SymbolDims& symbols, const TextOrigin& origin);
 

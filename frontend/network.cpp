@@ -1,6 +1,12 @@
 #include <spikegraph/network.hpp>
 
+#include <utility>
+
 namespace spikegraph {
+
+void Network::parameter(const std::string& name, ValueSpec value) {
+    parameters[name] = std::move(value);
+}
 
 NeuronGroup& Network::add_group(const std::string& name, std::size_t size,
                                 const NeuronModel& model) {

@@ -16,6 +16,7 @@
 
 #include <spikegraph/error.hpp>
 #include "core/text.hpp"
+#include "frontend/parameters.hpp"
 #include "frontend/yaml/loader.hpp"
 #include "frontend/yaml/set_overrides.hpp"
 
@@ -63,9 +64,13 @@ Network Loader::load(const YAML::Node& root) {
     if (!root.IsMap())
         fail(root, "", fmt::format("expected a mapping with at least a 'groups:' section, "
                                    "got {}", describe(root)));
-    check_keys(root, "", {"simulation", "models", "groups", "inputs", "connections",
-                          "monitors"});
+    check_keys(root, "", {"parameters", "simulation", "models", "groups", "inputs",
+                          "connections", "monitors"});
     // Sections are read in dependency order, so references work whatever the file's order.
+    // The parameters are resolved here so that a cycle or an unknown name is reported by
+    // `validate` too, and so that counts (`size: N_E`) can use them.
+    if (const auto n = root["parameters"]) read_parameters(n);
+    const ParameterScope parameters(resolve_parameters(net_.parameters));
     if (const auto n = root["simulation"]; n && !n.IsNull()) read_simulation(n);
     if (const auto n = root["models"]) read_models(n);
     read_groups(required(root, "", "groups", "the neuron groups, e.g. groups: {neurons: "

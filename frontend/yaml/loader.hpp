@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -44,6 +45,13 @@ private:
                                       std::size_t size, const std::string& of) const;
     // A new group or input name: a valid name, not used by another group or input.
     void check_new_name(const YAML::Node& key, const std::string& path) const;
+
+    // sections_parameters.cpp
+    void read_parameters(const YAML::Node& parameters);
+    // A count (size, degree): an integer, or an expression of the parameters giving one.
+    std::uint64_t count(const YAML::Node& n, const std::string& path, std::uint64_t min,
+                        const std::string& example,
+                        std::uint64_t max = std::numeric_limits<std::uint64_t>::max()) const;
 
     // sections_groups.cpp
     void read_simulation(const YAML::Node& sim);

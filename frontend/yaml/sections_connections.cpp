@@ -25,15 +25,20 @@ Connectivity Loader::read_connectivity(const YAML::Node& n, const std::string& p
     const std::string rule_path = shorthand ? path : child(path, "rule");
     const std::string rule = choice(rule_node, rule_path, "rule", rules);
     const std::map<std::string, Names> keys = {
-        {"all_to_all", {"rule"}},      {"one_to_one", {"rule"}},
-        {"fixed_probability", {"rule", "p"}}, {"fixed_indegree", {"rule", "k"}},
+        {"all_to_all", {"rule", "condition"}},      {"one_to_one", {"rule"}},
+        {"fixed_probability", {"rule", "p", "condition"}}, {"fixed_indegree", {"rule", "k"}},
         {"fixed_outdegree", {"rule", "k"}},   {"explicit", {"rule", "pairs"}}};
     if (!shorthand) check_keys(n, path, keys.at(rule));
-    else if (keys.at(rule).size() > 1)
+    else if (rule != "all_to_all" && keys.at(rule).size() > 1)  // its condition is optional
         fail(n, path, fmt::format("rule '{}' needs a parameter; write connectivity: {{rule: "
                                   "{}, {}: ...}}", rule, rule, keys.at(rule)[1]));
 
-    if (rule == "all_to_all") return Connectivity::all_to_all();
+    // A condition (Brian's `connect(condition=...)`) is checked by the builder, where the
+    // groups' variables are known.
+    ValueSpec condition;
+    if (!shorthand && has_key(n, "condition"))
+        condition = value(n["condition"], child(path, "condition"));
+    if (rule == "all_to_all") return Connectivity::all_to_all().where(condition);
     if (rule == "one_to_one") {
         if (pre.size != post.size)
             fail(rule_node, rule_path,
@@ -47,17 +52,22 @@ Connectivity Loader::read_connectivity(const YAML::Node& n, const std::string& p
         double p = -1;
         const auto t = trim(text);
         const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), p);
-        if (ec != std::errc() || end != t.data() + t.size() || !(p >= 0 && p <= 1))
+        // A number is checked here; an expression (of parameters, i, j, x_pre, x_post) by the
+        // builder.
+        if (ec != std::errc() || end != t.data() + t.size())
+            return Connectivity::fixed_probability(value(p_node, child(path, "p")))
+                .where(condition);
+        if (!(p >= 0 && p <= 1))
             fail(p_node, child(path, "p"),
                  fmt::format("expected a probability between 0 and 1 (e.g. p: 0.02), got "
                              "\"{}\"", text));
-        return Connectivity::fixed_probability(p);
+        return Connectivity::fixed_probability(p).where(condition);
     }
     if (rule == "fixed_indegree" || rule == "fixed_outdegree") {
         const bool in = rule == "fixed_indegree";
         const auto k_node = required(n, path, "k", in ? "synapses per post neuron, e.g. k: 100"
                                                       : "synapses per pre neuron, e.g. k: 100");
-        const std::uint64_t k = integer(k_node, child(path, "k"), 0, "k: 100");
+        const std::uint64_t k = count(k_node, child(path, "k"), 0, "k: 100");
         const Resolved& from = in ? pre : post;
         if (k > from.size)
             fail(k_node, child(path, "k"),

@@ -85,7 +85,7 @@ void Loader::read_groups(const YAML::Node& groups) {
         check_new_name(key, path);
         expect_mapping(key, node, path, "{size: 100, model: lif}");
         check_keys(node, path, {"size", "model", "method", "parameters", "init"});
-        const std::size_t size = integer(
+        const std::size_t size = count(
             required(node, path, "size", "the number of neurons, e.g. size: 100"),
             child(path, "size"), 1, "size: 100");
         const auto model_node =

@@ -83,6 +83,11 @@ void apply_set(YAML::Node& root, SetValue& s) {
         }
         if (!cur.IsMap() && !cur.IsNull())
             set_error(s, fmt::format("{} is a value, not a mapping", where));
+        // A top-level parameter is overridden, never created: a typo (`parameters.gg`) would
+        // otherwise add a parameter that nothing uses, and the run would silently keep `g`.
+        if (last && path == "parameters" && !has_key(cur, part))
+            set_error(s, fmt::format("the config has no parameter '{}'; {}", quote_input(part),
+                                     hint(part, keys_of(cur), "its parameters are")));
         path = child(path, part);
         if (last) {
             cur[part] = value;

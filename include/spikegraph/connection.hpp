@@ -21,11 +21,28 @@ struct Connectivity {
     std::size_t degree = 0;  // fixed_indegree / fixed_outdegree
     std::vector<std::pair<std::int64_t, std::int64_t>> pairs;  // explicit_list: (pre, post)
     bool allow_self = true;  // pre index == post index when pre and post are the same group
+    // all_to_all and fixed_probability (Brian's `Synapses.connect(condition=..., p=...)`): a
+    // boolean expression of i, j, pre/post variables (`x_pre`, `x_post`: their initial values)
+    // and the network's parameters; only pairs where it holds are candidates.
+    ValueSpec condition;
+    // fixed_probability: the probability as an expression of the same names ("exp(-(x_pre -
+    // x_post)**2 / (2 * sigma**2))"), instead of the number `p`. An expression that is one
+    // number (of parameters) keeps the O(synapses) sampling of a constant p; otherwise every
+    // pair is visited.
+    ValueSpec probability;
 
     static Connectivity all_to_all() { return {}; }
     static Connectivity one_to_one() { Connectivity c; c.rule = Rule::one_to_one; return c; }
     static Connectivity fixed_probability(double p) {
         Connectivity c; c.rule = Rule::fixed_probability; c.p = p; return c;
+    }
+    /// fixed_probability with p given as an expression (see `probability`).
+    static Connectivity fixed_probability(ValueSpec p) {
+        Connectivity c; c.rule = Rule::fixed_probability; c.probability = std::move(p); return c;
+    }
+    /// This rule with `condition` (see `condition`).
+    Connectivity where(ValueSpec cond) const {
+        Connectivity c = *this; c.condition = std::move(cond); return c;
     }
     static Connectivity fixed_indegree(std::size_t k) {
         Connectivity c; c.rule = Rule::fixed_indegree; c.degree = k; return c;

@@ -41,6 +41,14 @@ public:
     SimulationSettings settings;
     std::string source;  // the config file, for messages ("" for C++)
 
+    /// Declares (or replaces) the named parameter `name`: a value with a unit ("0.1 mV"), or an
+    /// expression of other parameters ("-g * J", "theta / (J * C_E * tau)"). Every expression
+    /// of the network (values, init, weights, delays, rates, probabilities, conditions, model
+    /// equations) may use it where its own context does not define the name. Checked when the
+    /// network is built: a cycle, an unknown name or a reserved one (a unit, t, i, j, N) is a
+    /// ConfigError there.
+    void parameter(const std::string& name, ValueSpec value);
+
     /// Adds a group running `model` (a library model from model_library or a user model).
     NeuronGroup& add_group(const std::string& name, std::size_t size, const NeuronModel& model);
     Connection& connect(const std::string& name, const GroupRef& pre, const GroupRef& post,
@@ -76,6 +84,7 @@ public:
     std::deque<SynapseStateSpec> synapse_states;
     std::deque<CustomOp> custom_ops;
     std::map<std::string, NeuronModel> models;  // user models by name (YAML `models:`)
+    std::map<std::string, ValueSpec> parameters;  // named parameters (YAML `parameters:`)
 };
 
 }  // namespace spikegraph
