@@ -55,7 +55,8 @@ def brian2_rates(seed):
     g.u = g.b * g.v
     s = b2.Synapses(g, g, "w : volt", on_pre="v_post += w")
     s.connect()
-    s.w = "where(i < 800, 0.5 * mV * rand(), -1 * mV * rand())"
+    s.w["i < %d" % NE] = "0.5 * mV * rand()"
+    s.w["i >= %d" % NE] = "-1 * mV * rand()"
     mon = b2.SpikeMonitor(g)
     b2.run(DURATION_S * b2.second)
     i = np.asarray(mon.i)
