@@ -2,6 +2,7 @@
 
 #include "frontend/config_location.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include <fmt/format.h>
@@ -127,7 +128,13 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
             throw detail::config_error_at(group_origin, fmt::format(
                 "parameter '{}' of model '{}' has no value; set it under {}.parameters "
                 "(e.g. {}: {})", p.name, m.name, where, p.name, p.unit.example()));
-    eq = check_equations(eq, extra, eq_origin);
+    // White noise is a symbol of the differential equations (and the sub-expressions they use)
+    // only: the threshold, reset and values are checked with `dims`, which lacks it.
+    const std::vector<std::string> noises = noise_names(eq);
+    SymbolDims ode_extra = extra;
+    for (const auto& xi : noises) ode_extra[xi] = dim::noise();
+    eq = check_equations(eq, ode_extra, eq_origin);
+    check_no_draws_in_odes(eq, eq_origin);
     for (const auto& [k, d] : extra) dims[k] = d;
 
     std::map<std::string, double> shared_values;
@@ -212,6 +219,14 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
                 "variable set in the reset instead", m.name)));
         return out;
     };
+    // Noise reaching a threshold, reset or refractory condition through a sub-expression.
+    const auto without_noise = [&](const expr::Ptr& e, const TextOrigin& at) {
+        for (const auto& xi : noises)
+            if (expr::depends_on(e, xi))
+                throw ModelError(located(at, {}, noise_outside_ode(xi) + " (it is used here "
+                                                 "through a sub-expression)"));
+        return e;
+    };
 
     // A constant that folds to NaN or Inf with the parameters given (-v / tau with tau = 0,
     // exp(1000)) is an error here, whatever the method, not an Inf in the state at step 1.
@@ -263,7 +278,7 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
             throw ModelError(located(to, {}, fmt::format(
                 "the threshold must be a condition such as 'v > -50 mV', got a value in {}",
                 checked.dim.to_string())));
-        threshold = finish(checked.expr);
+        threshold = without_noise(finish(checked.expr), to);
         require_finite(threshold, "threshold " + m.threshold, to);
     }
     std::vector<UpdateStatement> reset;
@@ -282,7 +297,7 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
                 want.dimensionless() ? "1" : want.to_string(),
                 checked.dim.dimensionless() ? "1" : checked.dim.to_string())));
         reset.push_back({st.target, static_cast<UpdateStatement::Op>(st.op),
-                         finish(checked.expr)});
+                         without_noise(finish(checked.expr), reset_origin)});
         const bool divides = st.op == Statement::Op::div;
         require_finite(divides ? expr::binary(expr::Kind::div, expr::symbol(st.target),
                                               reset.back().value)
@@ -295,8 +310,8 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
     const bool automatic = method == "auto" || method.empty();
     if (!automatic && !solvers::is_method(method))
         throw detail::config_error_at(with_key(g.method_origin, where + ".method"), fmt::format(
-            "unknown method '{}'; use one of: auto, euler, rk2, rk4, exact, exponential_euler",
-            method));
+            "unknown method '{}'; use one of: auto, {}", method,
+            fmt::join(solvers::method_names(), ", ")));
     solvers::OdeSystem system;
     for (const auto& o : eq.odes) {
         system.vars.push_back(o.var);
@@ -304,7 +319,18 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
         require_finite(system.rhs.back(), fmt::format("d{}/dt = {}", o.var, expr::to_string(o.rhs)),
                        eq_origin);
         system.frozen.push_back(o.unless_refractory);
+        const std::string nonlinear = solvers::noise_nonlinearity(system.rhs.back(), noises);
+        if (!nonlinear.empty())
+            throw ModelError(located(eq_origin, o.loc, fmt::format(
+                "d{}/dt is not linear in the white noise {}: noise enters a stochastic equation "
+                "as a term g * {} (g may depend on the state: multiplicative noise), not inside "
+                "a function, a power or a product with another noise", o.var, nonlinear,
+                nonlinear)));
     }
+    for (const auto& xi : noises)
+        if (std::any_of(system.rhs.begin(), system.rhs.end(),
+                        [&](const expr::Ptr& r) { return expr::depends_on(r, xi); }))
+            system.noises.push_back(xi);
     system.refractory = refractory_steps > 0 || refractory_condition != nullptr;
     std::vector<expr::Ptr> next;
     // The shared parameters the solver takes as constants; only those of the method that
@@ -316,7 +342,9 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
         solver_folded.insert(g.name() + "." + s);
         return it->second;
     };
-    if (automatic) {
+    if (automatic && !system.noises.empty()) {
+        method = solvers::auto_stochastic_method(system);  // never exact for noise, as Brian2
+    } else if (automatic) {
         try {
             next = solvers::integrate(system, "exact", dt_ms, shared_lookup);
             method = "exact";
@@ -366,10 +394,11 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
     up.symbols = bindings;
     up.state_vars = system.vars;
     up.next_value = next;
+    up.noises = system.noises;
     up.threshold = threshold;
     up.refractory_steps = refractory_steps;
     if (refractory_condition) {
-        up.refractory_condition = finish(refractory_condition);
+        up.refractory_condition = without_noise(finish(refractory_condition), ro);
         up.not_refractory_var = g.name() + ".not_refractory";
         VariableSpec nr;
         nr.name = up.not_refractory_var;

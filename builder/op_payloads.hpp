@@ -51,6 +51,9 @@ struct NeuronUpdatePayload {
     // of the values at t, `t`, `dt`, `i`, `not_refractory` (1 or 0) and rand()/randn().
     std::vector<std::string> state_vars;
     std::vector<expr::Ptr> next_value;
+    // White noise: symbols of next_value (xi, xi_<name>) that stand for one standard normal
+    // draw per neuron, batch entry and step (program::Symbol::Kind::noise).
+    std::vector<std::string> noises;
     expr::Ptr threshold;                // over the new values; nullptr: never spikes
     std::int64_t refractory_steps = 0;  // R: refractory for R steps after a spike (0: none)
     // Or refractory while a condition holds (Brian's string refractoriness): after a spike the

@@ -16,6 +16,7 @@ set(SPIKEGRAPH_CORE_SOURCES
 )
 set(SPIKEGRAPH_FRONTEND_SOURCES
   frontend/config_location.cpp
+  frontend/equation_noise.cpp
   frontend/equations.cpp
   frontend/inline_subexpressions.cpp
   frontend/expression_parser.cpp
@@ -57,6 +58,7 @@ set(SPIKEGRAPH_BUILDER_SOURCES
   builder/record_ops.cpp
   builder/schedule.cpp
   builder/solvers/solvers.cpp
+  builder/solvers/stochastic.cpp
   builder/values.cpp
 )
 set(SPIKEGRAPH_BACKEND_SOURCES
@@ -153,6 +155,8 @@ set(SPIKEGRAPH_TEST_SOURCES
   tests/unit/test_public_api.cpp
   tests/unit/test_record_blocks.cpp
   tests/unit/test_schedule.cpp
+  tests/unit/test_noise.cpp
+  tests/unit/test_noise_errors.cpp
   tests/unit/test_solvers.cpp
   tests/unit/test_state.cpp
   tests/unit/test_synapse_library.cpp
@@ -167,6 +171,7 @@ set(SPIKEGRAPH_TEST_SOURCES
   tests/validation/test_convergence.cpp
   tests/validation/test_determinism.cpp
   tests/validation/test_lif.cpp
+  tests/validation/test_noise_reference.cpp
   tests/validation/test_reference_traces.cpp
   tests/validation/test_plastic_reference.cpp
   tests/validation/test_semantics.cpp

@@ -21,6 +21,7 @@ constexpr std::uint32_t connectivity = 2;  // synapse creation
 constexpr std::uint32_t weights = 3;       // weight and delay initialisers
 constexpr std::uint32_t poisson = 4;       // Poisson inputs
 constexpr std::uint32_t model = 5;         // rand()/randn() inside model equations
+constexpr std::uint32_t noise = 11;        // white noise xi in differential equations
 }  // namespace rng_stream
 
 /// Stable 32-bit hash of an object name (FNV-1a), used as the `object` part of a counter.

@@ -24,10 +24,11 @@ constexpr std::array<const char*, 4> k_base_name = {"metre", "kilogram", "second
 
 constexpr Dimension k_area = dim::length().pow(2);
 
-int scale_exp10(Dimension d) {
-    int e = 0;
-    for (std::size_t k = 0; k < 4; ++k) e += k_base_exp10[k] * d.exp[k];
-    return e;
+// A power of ten, exact in halves: second^-1/2 has the internal scale 10^1.5.
+double scale_exp10(Dimension d) {
+    int twice = 0;
+    for (std::size_t k = 0; k < 4; ++k) twice += k_base_exp10[k] * d.twice[k];
+    return twice / 2.0;
 }
 
 double si_scale(Dimension d) { return std::pow(10.0, scale_exp10(d)); }
@@ -189,20 +190,61 @@ private:
         skip_space();
         if (text_.substr(pos_, 2) != "**") return base;
         pos_ += 2;
+        const double n = exponent();
+        was_number_ = false;
+        if (n == std::round(n)) {
+            if (std::abs(n) > 1e9) detail::unit_exponent_overflow(n);
+            const auto whole = static_cast<int>(n);
+            return {std::pow(base.value, whole), base.dim.pow(whole)};
+        }
+        const auto d = base.dim.fractional_pow(n);
+        if (!d)
+            quantity_error(text_, base.dim.to_string() + "**" + number_text(n) +
+                                      " has no unit: exponents of units are whole or half numbers");
+        return {std::pow(base.value, n), *d};
+    }
+
+    // The exponent after '**': a signed whole number ("metre**-2"), a half written as a decimal
+    // ("second**-0.5") or a fraction in parentheses ("second**(-1/2)").
+    double exponent() {
         skip_space();
-        int sign = 1;
-        if (pos_ < text_.size() && (text_[pos_] == '-' || text_[pos_] == '+')) {
-            sign = text_[pos_] == '-' ? -1 : 1;
+        const bool open = peek_is('(');
+        if (open) ++pos_;
+        double n = signed_decimal();
+        if (open) {
+            if (peek_is('/')) {
+                ++pos_;
+                const double d = signed_decimal();
+                if (d == 0.0) quantity_error(text_, "the exponent divides by 0");
+                n /= d;
+            }
+            if (!peek_is(')')) quantity_error(text_, "a '(' in the exponent is not closed");
             ++pos_;
         }
-        int n = 0;
-        const auto [end, ec] = std::from_chars(text_.data() + pos_, text_.data() + text_.size(), n);
-        if (ec != std::errc{})
-            quantity_error(text_, "the exponent after '**' must be a whole number, as in \"metre**-2\"");
-        pos_ = static_cast<std::size_t>(end - text_.data());
-        n *= sign;
-        was_number_ = false;
-        return {std::pow(base.value, n), base.dim.pow(n)};
+        if (n * 2 != std::round(n * 2))
+            quantity_error(text_, "the exponent after '**' must be a whole or half number, as in "
+                                  "\"metre**-2\" or \"second**-0.5\"");
+        return n;
+    }
+
+    double signed_decimal() {
+        skip_space();
+        double sign = 1.0;
+        if (pos_ < text_.size() && (text_[pos_] == '-' || text_[pos_] == '+')) {
+            sign = text_[pos_] == '-' ? -1.0 : 1.0;
+            ++pos_;
+        }
+        std::size_t end = pos_;
+        while (end < text_.size() &&
+               (std::isdigit(static_cast<unsigned char>(text_[end])) || text_[end] == '.'))
+            ++end;
+        double v = 0.0;
+        const auto [last, ec] = std::from_chars(text_.data() + pos_, text_.data() + end, v);
+        if (ec != std::errc{} || last != text_.data() + end)
+            quantity_error(text_, "the exponent after '**' must be a whole or half number, as in "
+                                  "\"metre**-2\" or \"second**-0.5\"");
+        pos_ = end;
+        return sign * v;
     }
 
     Quantity primary() {
@@ -306,13 +348,26 @@ const Named* find_named(Dimension d) {
     return nullptr;
 }
 
+// An exponent given as twice its value: "2", "-1", "-1/2", "3/2".
+std::string exponent_text(int twice) {
+    if (twice % 2 == 0) return std::to_string(twice / 2);
+    return std::to_string(twice) + "/2";
+}
+
+// "^2", "^-1/2" to read; "**2", "**(-1/2)" to parse back.
+std::string power_suffix(int twice, bool parseable) {
+    if (!parseable) return "^" + exponent_text(twice);
+    if (twice % 2 == 0) return "**" + exponent_text(twice);
+    return "**(" + exponent_text(twice) + ")";
+}
+
 std::string base_exponents(Dimension d) {
     std::string out;
     for (std::size_t k = 0; k < 4; ++k) {
-        if (d.exp[k] == 0) continue;
+        if (d.twice[k] == 0) continue;
         if (!out.empty()) out += ' ';
         out += k_base_name[k];
-        if (d.exp[k] != 1) out += '^' + std::to_string(d.exp[k]);
+        if (d.twice[k] != 2) out += power_suffix(d.twice[k], false);
     }
     return out;
 }
@@ -321,17 +376,17 @@ std::string base_exponents(Dimension d) {
 // m^a kg^b s^c A^d = m^(a-2b) mV^b ms^(c+3b) pA^(d+b).
 // `parseable` joins with " * " and "**" (for examples) instead of spaces and "^" (for labels).
 std::string internal_composite(Dimension d, bool parseable = false) {
-    const int b = d.exp[1];
-    const std::array<std::pair<const char*, int>, 4> parts = {{{"metre", d.exp[0] - 2 * b},
+    const int b = d.twice[1];  // twice each exponent, as in Dimension
+    const std::array<std::pair<const char*, int>, 4> parts = {{{"metre", d.twice[0] - 2 * b},
                                                                {"mV", b},
-                                                               {"ms", d.exp[2] + 3 * b},
-                                                               {"pA", d.exp[3] + b}}};
+                                                               {"ms", d.twice[2] + 3 * b},
+                                                               {"pA", d.twice[3] + b}}};
     std::string out;
     for (const auto& [name, e] : parts) {
         if (e == 0) continue;
         if (!out.empty()) out += parseable ? " * " : " ";
         out += name;
-        if (e != 1) out += (parseable ? "**" : "^") + std::to_string(e);
+        if (e != 2) out += power_suffix(e, parseable);
     }
     return out;
 }
@@ -346,6 +401,20 @@ std::string Dimension::to_string() const {
 std::string Dimension::example() const {
     if (const Named* n = find_named(*this)) return n->example;
     return "1 " + internal_composite(*this, true);
+}
+
+std::optional<Dimension> Dimension::fractional_pow(double n) const {
+    Dimension r;
+    for (std::size_t k = 0; k < twice.size(); ++k) {
+        if (twice[k] == 0) continue;
+        const double t = twice[k] * n;
+        if (!(std::abs(t) <= 2.0 * k_max_unit_exponent)) detail::unit_exponent_overflow(t / 2);
+        // 1/3 is not exact in binary: second**3 ** (1/3) is 2.0000000000000004 halves.
+        const double whole = std::round(t);
+        if (std::abs(t - whole) > 1e-9) return std::nullopt;
+        r.twice[k] = detail::checked_twice(static_cast<long long>(whole));
+    }
+    return r;
 }
 
 const Unit* find_unit(std::string_view name) {
@@ -367,8 +436,8 @@ Quantity parse_quantity(std::string_view text) {
 }
 
 namespace detail {
-void unit_exponent_overflow(long long exponent) {
-    throw ModelError("a unit's exponent would be " + std::to_string(exponent) +
+void unit_exponent_overflow(double exponent) {
+    throw ModelError("a unit's exponent would be " + number_text(exponent) +
                      ", beyond the largest supported, " + std::to_string(k_max_unit_exponent) +
                      " (no physical quantity needs it: check for a runaway product or power)");
 }
@@ -386,9 +455,9 @@ const char* display_unit(Dimension d) {
         return n->internal;
     // Composite names are built once per dimension and kept, so the pointer stays valid.
     static std::mutex mutex;
-    static std::map<std::array<std::int8_t, 4>, std::string> cache;
+    static std::map<std::array<std::int16_t, 4>, std::string> cache;
     const std::lock_guard lock(mutex);
-    auto [it, inserted] = cache.try_emplace(d.exp);
+    auto [it, inserted] = cache.try_emplace(d.twice);
     if (inserted) it->second = internal_composite(d);
     return it->second.c_str();
 }

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -21,47 +22,65 @@ inline constexpr int k_max_unit_exponent = 100;
 
 namespace detail {
 /// Throws ModelError: a dimension's exponent `exponent` exceeds k_max_unit_exponent.
-[[noreturn]] void unit_exponent_overflow(long long exponent);
+[[noreturn]] void unit_exponent_overflow(double exponent);
 
-constexpr std::int8_t checked_exponent(long long e) {
-    if (e > k_max_unit_exponent || e < -k_max_unit_exponent) unit_exponent_overflow(e);
-    return static_cast<std::int8_t>(e);
+// Twice an exponent, checked against ±k_max_unit_exponent.
+constexpr std::int16_t checked_twice(long long twice) {
+    if (twice > 2 * k_max_unit_exponent || twice < -2 * k_max_unit_exponent)
+        unit_exponent_overflow(static_cast<double>(twice) / 2);
+    return static_cast<std::int16_t>(twice);
 }
 }  // namespace detail
 
-/// Physical dimension as exponents of the SI base units metre, kilogram, second, ampere.
-/// Products, quotients and powers whose exponents would leave ±k_max_unit_exponent throw
-/// ModelError.
+/// Physical dimension as exponents of the SI base units metre, kilogram, second, ampere. The
+/// exponents are whole or half numbers (white noise `xi` is second^-1/2, its coefficient
+/// `sigma * sqrt(2 / tau)` volt second^-1/2), stored as twice their value. Products, quotients
+/// and powers whose exponents would leave ±k_max_unit_exponent throw ModelError.
 struct Dimension {
-    std::array<std::int8_t, 4> exp{};  // metre, kilogram, second, ampere
+    std::array<std::int16_t, 4> twice{};  // 2 x the exponent of metre, kilogram, second, ampere
+
+    /// The dimension metre^m kilogram^kg second^s ampere^a (whole exponents).
+    static constexpr Dimension of(int m, int kg, int s, int a) {
+        return {{detail::checked_twice(2LL * m), detail::checked_twice(2LL * kg),
+                 detail::checked_twice(2LL * s), detail::checked_twice(2LL * a)}};
+    }
 
     constexpr bool operator==(const Dimension&) const = default;
 
     constexpr Dimension operator*(const Dimension& o) const {
         Dimension r;
-        for (std::size_t k = 0; k < exp.size(); ++k)
-            r.exp[k] = detail::checked_exponent(static_cast<long long>(exp[k]) + o.exp[k]);
+        for (std::size_t k = 0; k < twice.size(); ++k)
+            r.twice[k] = detail::checked_twice(static_cast<long long>(twice[k]) + o.twice[k]);
         return r;
     }
     constexpr Dimension operator/(const Dimension& o) const {
         Dimension r;
-        for (std::size_t k = 0; k < exp.size(); ++k)
-            r.exp[k] = detail::checked_exponent(static_cast<long long>(exp[k]) - o.exp[k]);
+        for (std::size_t k = 0; k < twice.size(); ++k)
+            r.twice[k] = detail::checked_twice(static_cast<long long>(twice[k]) - o.twice[k]);
         return r;
     }
     constexpr Dimension pow(long long n) const {
         Dimension r;
-        for (std::size_t k = 0; k < exp.size(); ++k) {
-            if (exp[k] == 0) continue;
-            if (n > k_max_unit_exponent || n < -k_max_unit_exponent) detail::unit_exponent_overflow(n);
-            r.exp[k] = detail::checked_exponent(static_cast<long long>(exp[k]) * n);
+        for (std::size_t k = 0; k < twice.size(); ++k) {
+            if (twice[k] == 0) continue;
+            if (n > k_max_unit_exponent || n < -k_max_unit_exponent)
+                detail::unit_exponent_overflow(static_cast<double>(n));
+            r.twice[k] = detail::checked_twice(static_cast<long long>(twice[k]) * n);
         }
         return r;
     }
-    constexpr bool dimensionless() const { return exp == std::array<std::int8_t, 4>{}; }
+    /// This dimension to the power `n` (0.5, -1.5, 1/3 ...), or nullopt where an exponent of
+    /// the result would not be a whole or half number (second**0.25). sqrt() is fractional_pow(0.5).
+    /// @throws ModelError past ±k_max_unit_exponent.
+    std::optional<Dimension> fractional_pow(double n) const;
+
+    /// The exponent of base k (0 metre, 1 kilogram, 2 second, 3 ampere).
+    constexpr double exponent(std::size_t k) const { return twice[k] / 2.0; }
+    constexpr bool dimensionless() const { return twice == std::array<std::int16_t, 4>{}; }
 
     /// Readable name: a derived unit where one matches exactly ("volt", "siemens", "volt/second",
-    /// "1" when dimensionless), else base exponents ("metre^2 kilogram second^-3 ampere^-1").
+    /// "1" when dimensionless), else base exponents ("metre^2 kilogram second^-3 ampere^-1",
+    /// "second^-1/2").
     std::string to_string() const;
 
     /// A typical quantity of this dimension for error messages ("20 ms", "-65 mV", "10 Hz").
@@ -70,16 +89,18 @@ struct Dimension {
 
 namespace dim {
 constexpr Dimension none() { return {}; }
-constexpr Dimension time() { return {{0, 0, 1, 0}}; }
-constexpr Dimension current() { return {{0, 0, 0, 1}}; }
-constexpr Dimension voltage() { return {{2, 1, -3, -1}}; }
-constexpr Dimension conductance() { return {{-2, -1, 3, 2}}; }
-constexpr Dimension resistance() { return {{2, 1, -3, -2}}; }
-constexpr Dimension capacitance() { return {{-2, -1, 4, 2}}; }
-constexpr Dimension frequency() { return {{0, 0, -1, 0}}; }
-constexpr Dimension charge() { return {{0, 0, 1, 1}}; }
-constexpr Dimension length() { return {{1, 0, 0, 0}}; }
-constexpr Dimension mass() { return {{0, 1, 0, 0}}; }
+constexpr Dimension time() { return Dimension::of(0, 0, 1, 0); }
+constexpr Dimension current() { return Dimension::of(0, 0, 0, 1); }
+constexpr Dimension voltage() { return Dimension::of(2, 1, -3, -1); }
+constexpr Dimension conductance() { return Dimension::of(-2, -1, 3, 2); }
+constexpr Dimension resistance() { return Dimension::of(2, 1, -3, -2); }
+constexpr Dimension capacitance() { return Dimension::of(-2, -1, 4, 2); }
+constexpr Dimension frequency() { return Dimension::of(0, 0, -1, 0); }
+constexpr Dimension charge() { return Dimension::of(0, 0, 1, 1); }
+constexpr Dimension length() { return Dimension::of(1, 0, 0, 0); }
+constexpr Dimension mass() { return Dimension::of(0, 1, 0, 0); }
+/// second^-1/2: white noise `xi`, whose integral over a step dt has the spread sqrt(dt).
+constexpr Dimension noise() { return {{0, 0, -1, 0}}; }
 }  // namespace dim
 
 /// A named unit; `value` is one of this unit expressed in internal units (1 mV -> 1, 1 s -> 1000).
@@ -106,7 +127,7 @@ struct Quantity {
 };
 
 /// Parses a quantity: "20 ms", "-65 mV", "10Hz", "0.5 nA", "3", "1e-3 s", "2.5 mV/ms", "1/ms",
-/// "10 uF/cm2", "0.1 * ms", "siemens/metre**2".
+/// "10 uF/cm2", "0.1 * ms", "siemens/metre**2", "mV * ms**-0.5", "second**(-1/2)".
 /// @throws ConfigError saying what was wrong, with an example; callers prefix the location.
 Quantity parse_quantity(std::string_view text);
 
@@ -114,7 +135,8 @@ Quantity parse_quantity(std::string_view text);
 std::string format_quantity(double internal_value, Dimension d);
 
 /// Name of the internal unit of `d` ("ms", "mV", "pA", "pF", "nS", "GOhm", "kHz", "fC"; "" when
-/// dimensionless; a product of internal units such as "mV ms^-1" otherwise), to label arrays.
+/// dimensionless; a product of internal units such as "mV ms^-1" or "mV ms^-1/2" otherwise), to
+/// label arrays.
 const char* display_unit(Dimension d);
 
 }  // namespace spikegraph

@@ -89,6 +89,8 @@ void check_name(std::string_view name, SourceLoc loc, const TextOrigin& origin) 
         fail(origin, loc, "'" + std::string(name) + "' is a unit name; choose another name");
     if (expr::function_arity(name) >= 0)
         fail(origin, loc, "'" + std::string(name) + "' is a function name; choose another name");
+    if (is_noise_name(name))
+        fail(origin, loc, "'" + std::string(name) + "' names white noise (xi, xi_*); choose another name");
     if (name == "and" || name == "or" || name == "not" || name == "True" || name == "False" ||
         name == "true" || name == "false")
         fail(origin, loc, "'" + std::string(name) + "' is a keyword; choose another name");
@@ -292,6 +294,7 @@ private:
     Checked symbol(const Ptr& e) {
         if (const auto it = symbols_.find(e->name); it != symbols_.end()) return {e, it->second};
         if (const auto it = builtins().find(e->name); it != builtins().end()) return {e, it->second};
+        if (is_noise_name(e->name)) fail(origin_, e->loc, noise_outside_ode(e->name));
         if (const Quantity* p = find_parameter(e->name))
             return {expr::constant(p->value, e->loc), p->dim};
         if (const Unit* u = find_unit(e->name)) return {expr::constant(u->value, e->loc), u->dim};
@@ -330,12 +333,14 @@ private:
                      ex.dim.to_string());
         if (base.dim.dimensionless()) return {out, dim::none()};
         const auto n = expr::try_evaluate(ex.expr, {});
-        if (!n || *n != std::round(*n) || std::abs(*n) > 32)
+        const auto d = n && std::abs(*n) <= 32 ? base.dim.fractional_pow(*n) : std::nullopt;
+        if (!d)
             fail(origin_, e->loc,
                  "'" + expr::to_string(base_node, k_quoted) + "' is " + base.dim.to_string() +
-                     ", so its exponent must be a constant whole number, got '" +
+                     ", so its exponent must be a constant whole or half number (from -32 to 32) "
+                     "that leaves whole or half exponents of units, got '" +
                      expr::to_string(exp_node, k_quoted) + "'");
-        return {out, base.dim.pow(static_cast<int>(*n))};
+        return {out, *d};
     }
 
     Checked logical(const Ptr& e) {
@@ -368,14 +373,11 @@ private:
         if (f == "rand" || f == "randn") return {out, dim::none()};
         if (f == "abs" || f == "floor" || f == "ceil") return {out, a[0].dim};
         if (f == "sqrt") {
-            Dimension half;
-            for (std::size_t k = 0; k < half.exp.size(); ++k) {
-                if (a[0].dim.exp[k] % 2 != 0)
-                    fail(origin_, e->loc,
-                         "sqrt() of " + a[0].dim.to_string() + " has no unit (exponents are odd)");
-                half.exp[k] = static_cast<std::int8_t>(a[0].dim.exp[k] / 2);
-            }
-            return {out, half};
+            const auto half = a[0].dim.fractional_pow(0.5);
+            if (!half)
+                fail(origin_, e->loc, "sqrt() of " + a[0].dim.to_string() +
+                                          " has no unit (exponents of units are whole or half numbers)");
+            return {out, *half};
         }
         if (f == "min" || f == "max" || f == "clip" || f == "where" || f == "uniform" ||
             f == "normal") {

@@ -91,6 +91,23 @@ SymbolDims symbol_dims(const Equations& eq);
 ///         sub-expressions.
 Equations check_equations(const Equations& eq, const SymbolDims& extra, const TextOrigin& origin);
 
+/// True for a name of white noise: `xi` or `xi_<name>` (Brian's stochastic variables), each
+/// distinct name an independent noise of dimension second^-1/2 (dim::noise()).
+bool is_noise_name(std::string_view name);
+
+/// The message for white noise `name` where it cannot be (a reset, a threshold, an initial
+/// value): only the right-hand side of a neuron group's differential equation may use it.
+std::string noise_outside_ode(std::string_view name);
+
+/// The white-noise names that the equations' right-hand sides and sub-expressions mention, in
+/// first-seen order: the symbols a neuron group's check_equations resolves as second^-1/2.
+std::vector<std::string> noise_names(const Equations& eq);
+
+/// Refuses rand()/randn() (and uniform(), normal()) in a differential equation, sub-expressions
+/// inlined: a draw per step is not scaled by the step; white noise is `xi`.
+/// @throws ModelError located at the call, naming `xi` as the fix.
+void check_no_draws_in_odes(const Equations& eq, const TextOrigin& origin);
+
 /// Replaces sub-expression names in `e` by their values, recursively.
 /// @throws ModelError when sub-expressions refer to each other in a cycle, or when the result is
 ///         nested deeper than expr::k_max_depth.

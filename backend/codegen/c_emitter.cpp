@@ -61,6 +61,11 @@ std::string element_statements(const program::Program& program,
                                 program::draw_object(program.object, in.site), options.first_index,
                                 options.index);
                 break;
+            case Op::noise:
+                e = fmt::format("({})sg_noise(seed, {}u, random_base + (unsigned long long)({} + {}), step)",
+                                real, program::noise_object(program.object, in.site),
+                                options.first_index, options.index);
+                break;
             case Op::neg: e = fmt::format("-{}", a); break;
             case Op::lnot: e = fmt::format("({1})({0} == ({1})0)", a, real); break;
             case Op::fn1: e = fmt::format("({})std::{}((double){})", real, in.fn_name, a); break;
@@ -116,8 +121,12 @@ std::string draw_prelude(const EmitOptions& options) {
         "SPIKEGRAPH_HOST_DEVICE inline double sg_randn(unsigned long long seed, unsigned int object,\n"
         "    unsigned long long index, long long step) {{\n"
         "    return spikegraph::draw(seed, {0}u, object, index, (unsigned long long)step).normal;\n"
+        "}}\n"
+        "SPIKEGRAPH_HOST_DEVICE inline double sg_noise(unsigned long long seed, unsigned int object,\n"
+        "    unsigned long long index, long long step) {{\n"
+        "    return spikegraph::draw(seed, {1}u, object, index, (unsigned long long)step).normal;\n"
         "}}\n",
-        rng_stream::model);
+        rng_stream::model, rng_stream::noise);
     return out;
 }
 

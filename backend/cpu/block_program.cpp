@@ -84,6 +84,15 @@ void BlockProgram<T>::run_block(const T* const* varying, std::size_t n, std::int
                 }
                 break;
             }
+            case Op::noise: {
+                const std::uint32_t obj = program::noise_object(program_.object, in.site);
+                for (std::size_t k = 0; k < n; ++k)
+                    d[k] = static_cast<T>(draw(seed_, rng_stream::noise, obj,
+                                               random_base + std::uint64_t(first_index) + k,
+                                               static_cast<std::uint64_t>(step_))
+                                              .normal);
+                break;
+            }
             case Op::neg:
                 for (std::size_t k = 0; k < n; ++k) d[k] = -pa[k];
                 break;

@@ -36,6 +36,7 @@ public:
             syms_.symbols.push_back({"not_refractory", program::Symbol::Kind::uniform});
             syms_.uniform_values.push_back(1.0);
         }
+        for (const auto& xi : p_.noises) syms_.symbols.push_back({xi, program::Symbol::Kind::noise});
         std::vector<expr::Ptr> outputs = p_.next_value;
         // The threshold is checked on the new values (and, in run_chunk, not while refractory).
         if (p_.threshold)

@@ -4,11 +4,13 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
 #include "backend/program/passes.hpp"
 #include "backend/program/program.hpp"
+#include "core/random.hpp"
 #include <spikegraph/error.hpp>
 
 namespace spikegraph::program {
@@ -70,6 +72,7 @@ struct Lowering {
     std::uint32_t sites = 0;
 
     std::map<std::string, std::uint32_t> varying_index, uniform_index;
+    std::set<std::string> noise_names;
     std::map<std::string, Operand> memo;
     std::uint32_t next_vreg = 0;
 
@@ -308,6 +311,17 @@ struct Lowering {
                 return {Operand::Type::input, it->second};
             if (auto it = uniform_index.find(e->name); it != uniform_index.end())
                 return {Operand::Type::scalar, uniform_slot[it->second]};
+            if (noise_names.count(e->name)) {
+                // One draw per element and step, however often and wherever the name appears.
+                auto [it, fresh] = memo.try_emplace("noise|" + e->name);
+                if (fresh) {
+                    Instr in;
+                    in.op = Op::noise;
+                    in.site = object_hash(e->name.c_str());
+                    it->second = emit(in, true);
+                }
+                return it->second;
+            }
             if (e->name == "i") {
                 auto [it, fresh] = memo.try_emplace("index");
                 if (fresh) {
@@ -400,6 +414,8 @@ Program lower(const std::vector<expr::Ptr>& outputs, const std::vector<Symbol>& 
         if (s.kind == Symbol::Kind::varying) {
             const auto k = static_cast<std::uint32_t>(m.varying_index.size());
             m.varying_index.emplace(s.name, k);
+        } else if (s.kind == Symbol::Kind::noise) {
+            m.noise_names.insert(s.name);
         } else {
             const auto k = static_cast<std::uint32_t>(m.uniform_index.size());
             m.uniform_index.emplace(s.name, k);

@@ -13,7 +13,8 @@ namespace spikegraph::program {
 const char* op_name(Op op) {
     static const char* names[] = {"copy", "index", "rand", "randn", "neg", "add", "sub", "mul",
                                   "div",  "pow",   "lt",   "le",    "gt",  "ge",  "eq",  "ne",
-                                  "and",  "or",    "not",  "fn1",   "fn2", "where", "clip", "muladd"};
+                                  "and",  "or",    "not",  "fn1",   "fn2", "where", "clip", "muladd",
+                                  "noise"};
     return names[static_cast<int>(op)];
 }
 

@@ -22,6 +22,7 @@ struct Symbol {
     enum class Kind : std::uint8_t {
         varying,  // one value per element: the caller passes a pointer per block
         uniform,  // one value for all elements: the caller passes a pointer read once per step
+        noise,    // white noise: a standard normal draw per element and step (see noise_object)
     };
     std::string name;
     Kind kind = Kind::varying;
@@ -29,7 +30,7 @@ struct Symbol {
 
 enum class Op : std::uint8_t {
     copy, index, rand, randn, neg, add, sub, mul, div, pow, lt, le, gt, ge, eq, ne,
-    land, lor, lnot, fn1, fn2, where, clip, muladd,
+    land, lor, lnot, fn1, fn2, where, clip, muladd, noise,
 };
 
 /// The instruction's name in listings.
@@ -56,13 +57,21 @@ struct Instr {
     Fn1 fn1 = nullptr;  // the host function of fn1/fn2, for interpreters and constant folding
     Fn2 fn2 = nullptr;
     std::string fn_name;     // its name in the expression language (exp, log, pow, min, ...)
-    std::uint32_t site = 0;  // rand/randn call site
+    std::uint32_t site = 0;  // rand/randn call site; noise: object_hash of the noise's name
 };
 
 /// rand()/randn() at call site `site` draw from Philox with this `object` word
 /// (core/philox.hpp; stream rng_stream::model), so that every call draws its own numbers.
 inline std::uint32_t draw_object(std::uint32_t object, std::uint32_t site) {
     return object ^ (site * 0x27D4EB2Du);
+}
+
+/// A noise symbol (Symbol::Kind::noise) draws its standard normal from Philox with this
+/// `object` word (stream rng_stream::noise), `noise` being object_hash of its name: keyed by
+/// (seed, group, noise name, element, step), so one name is one draw per element and step
+/// wherever it appears, and distinct names are independent.
+inline std::uint32_t noise_object(std::uint32_t object, std::uint32_t noise) {
+    return object ^ (noise * 0x165667B1u);
 }
 
 struct Program {
@@ -76,7 +85,7 @@ struct Program {
 };
 
 /// Lowers `outputs` over `symbols`. `i` (element index) is always available; rand()/randn()
-/// draw per element (see draw_object). @throws BuildError for a symbol that is not in
+/// draw per element (see draw_object), noise symbols once per element (see noise_object). @throws BuildError for a symbol that is not in
 /// `symbols` or an unknown function.
 Program lower(const std::vector<expr::Ptr>& outputs, const std::vector<Symbol>& symbols,
               std::uint32_t object);

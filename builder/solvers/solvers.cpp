@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "builder/solvers/stochastic.hpp"
 #include "core/assert.hpp"
 
 #include <spikegraph/error.hpp>
@@ -272,7 +273,7 @@ std::vector<Ptr> exact(const OdeSystem& s, double dt, const expr::SymbolLookup& 
 }  // namespace
 
 std::vector<std::string> method_names() {
-    return {"euler", "exact", "exponential_euler", "rk2", "rk4"};
+    return {"euler", "exact", "exponential_euler", "heun", "milstein", "rk2", "rk4"};
 }
 
 bool is_method(const std::string& name) {
@@ -283,7 +284,10 @@ bool is_method(const std::string& name) {
 std::vector<expr::Ptr> integrate(const OdeSystem& system, const std::string& method,
                                  double dt_ms, const expr::SymbolLookup& shared) {
     std::vector<expr::Ptr> next;
-    if (method == "euler") next = euler(system, dt_ms);
+    if (!system.noises.empty() && is_method(method))
+        next = detail::integrate_stochastic(system, effective_rhs(system), method, dt_ms);
+    else if (method == "euler" || method == "heun" || method == "milstein")
+        next = euler(system, dt_ms);  // without noise, heun and milstein are euler (as in Brian2)
     else if (method == "rk2") next = rk2(system, dt_ms);
     else if (method == "rk4") next = rk4(system, dt_ms);
     else if (method == "exponential_euler") next = exponential_euler(system, dt_ms);

@@ -44,5 +44,15 @@ TEST(AutoMethod, ExactResultMatchesTheClosedForm) {
     EXPECT_NEAR(sim.read("g.v")[0], std::exp(-1.0), 1e-12);
 }
 
+// Stochastic equations (issue 15): never exact, even when linear; Brian2's choice of euler
+// (Euler-Maruyama) for additive noise and heun for multiplicative noise.
+TEST(AutoMethod, StochasticEquationsGetEulerOrHeun) {
+    EXPECT_EQ(method_of("dv/dt = -v / tau + mV * xi / sqrt(tau) : volt"), "euler");
+    EXPECT_EQ(method_of("dv/dt = -v / tau + v * xi / sqrt(tau) : volt"), "heun");
+    EXPECT_EQ(method_of("dv/dt = -v / tau + mV * xi_a / sqrt(tau) : volt\n"
+                        "du/dt = -u / tau + v * xi_b / sqrt(tau) : volt"),
+              "heun");
+}
+
 }  // namespace
 }  // namespace spikegraph

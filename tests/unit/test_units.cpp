@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 
 #include <spikegraph/error.hpp>
@@ -138,7 +139,7 @@ TEST(Units, BadQuantitiesSayWhatIsWrong) {
 namespace spikegraph {
 namespace {
 
-// Exponents are stored in 8 bits: before the check, a product of 256 copies of a voltage wrapped
+// Exponents were stored in 8 bits: before the check, a product of 256 copies of a voltage wrapped
 // round to a dimensionless number and metre**100000 was undefined behaviour.
 TEST(Units, ExponentsBeyondTheLimitAreRefusedNotWrapped) {
     Dimension d = dim::voltage();
@@ -149,12 +150,52 @@ TEST(Units, ExponentsBeyondTheLimitAreRefusedNotWrapped) {
         ModelError);
     EXPECT_THROW(dim::length().pow(k_max_unit_exponent + 1), ModelError);
     EXPECT_THROW(dim::capacitance() / dim::time().pow(-k_max_unit_exponent), ModelError);
-    EXPECT_EQ(dim::length().pow(k_max_unit_exponent).exp[0], k_max_unit_exponent);
+    EXPECT_EQ(dim::length().pow(k_max_unit_exponent).exponent(0), k_max_unit_exponent);
     EXPECT_TRUE(dim::none().pow(1'000'000).dimensionless());  // 1**n stays 1
     EXPECT_THROW(parse_quantity("metre**100000"), ConfigError);
     EXPECT_THROW(parse_quantity("metre**101"), ConfigError);
     EXPECT_THROW(parse_quantity("metre**99999999999999999999"), ConfigError);
-    EXPECT_EQ(parse_quantity("metre**100").dim.exp[0], 100);
+    EXPECT_EQ(parse_quantity("metre**100").dim.exponent(0), 100);
+    EXPECT_THROW(parse_quantity("metre**100.5"), ConfigError);
+    EXPECT_THROW((void)dim::length().fractional_pow(100.5), ModelError);
+}
+
+// Issue 15: white noise xi is second^-1/2, so its coefficients (sigma * sqrt(2 / tau)) have half
+// exponents: sqrt(), **0.5 and **(1/2) of odd dimensions, printed as "second^-1/2".
+TEST(Units, HalfExponents) {
+    const Dimension noise = *dim::time().fractional_pow(-0.5);
+    EXPECT_EQ(noise, dim::noise());
+    EXPECT_EQ(noise.exponent(2), -0.5);
+    EXPECT_EQ(noise * noise, dim::frequency());
+    EXPECT_EQ(dim::frequency().fractional_pow(0.5), noise);
+    EXPECT_EQ(dim::voltage().fractional_pow(0.5)->pow(2), dim::voltage());
+    EXPECT_EQ(dim::time().pow(3).fractional_pow(1.0 / 3.0), dim::time());  // 1/3 is inexact
+    EXPECT_FALSE(dim::time().fractional_pow(0.25).has_value());  // a quarter has no unit
+    EXPECT_FALSE(noise.fractional_pow(0.5).has_value());
+    EXPECT_EQ(noise.to_string(), "second^-1/2");
+    EXPECT_EQ((dim::voltage() * noise).to_string(), "metre^2 kilogram second^-7/2 ampere^-1");
+    EXPECT_EQ(std::string(display_unit(noise)), "ms^-1/2");
+    EXPECT_EQ(std::string(display_unit(dim::voltage() * noise)), "mV ms^-1/2");
+    // Scales: one second^-1/2 is 1000^-1/2 of the internal ms^-1/2.
+    EXPECT_NEAR(internal_scale(noise), std::sqrt(1e3), 1e-12);
+}
+
+TEST(Units, ParsesHalfExponents) {
+    const Dimension noise = dim::noise();
+    // 1 second**-0.5 = 1000**-0.5 ms**-0.5; 1e-12 relative: one pow rounding.
+    expect_quantity("second**-0.5", 1.0 / std::sqrt(1000.0), noise);
+    expect_quantity("second**(-1/2)", 1.0 / std::sqrt(1000.0), noise);
+    expect_quantity("ms ** (1/2)", 1.0, *dim::time().fractional_pow(0.5));
+    expect_quantity("mV * ms**-0.5", 1.0, dim::voltage() * noise);
+    expect_quantity("2 mV / second**1.5", 2.0 / std::pow(1000.0, 1.5),
+                    dim::voltage() / dim::time().pow(3).fractional_pow(0.5).value());
+    EXPECT_THROW(parse_quantity("second**0.25"), ConfigError);
+    EXPECT_THROW(parse_quantity("second**(1/3)"), ConfigError);
+    EXPECT_THROW(parse_quantity("second**(1/0)"), ConfigError);
+    EXPECT_THROW(parse_quantity("second**(1/2"), ConfigError);
+    // Every dimension's example parses back to it, half exponents included.
+    for (const Dimension d : {noise, dim::voltage() * noise, dim::current() / noise})
+        EXPECT_EQ(parse_quantity(d.example()).dim, d) << d.example();
 }
 
 }  // namespace

@@ -23,7 +23,7 @@ Outcome run(bool native, Precision precision) {
     m.name = "mixed";
     // Non-linear, noisy, with where/clip/min/exp/pow/logic: euler keeps every term as written.
     m.equations =
-        "dv/dt = (E - v + where(w > 0 * mV, -w, w) + 2 mV * randn() + clip(I, -1 mV, 15 mV)) / tau"
+        "dv/dt = (E - v + where(w > 0 * mV, -w, w) + 2 mV * sqrt(ms) * xi + clip(I, -1 mV, 15 mV)) / tau"
         " + exp(-(v + 60 mV)**2 / (25 mV**2)) * mV / ms : volt (unless refractory)\n"
         "dw/dt = (min(v - E, 5 mV) * (v > E and not (v > -40 mV)) - w) / (50 ms) : volt\n"
         "E : volt\nI : volt\ntau : second\n";
