@@ -10,6 +10,7 @@
 #include <spikegraph/error.hpp>
 #include <spikegraph/yaml_loader.hpp>
 #include "frontend/equations.hpp"
+#include "frontend/expression_parser.hpp"
 
 namespace spikegraph {
 namespace {
@@ -85,6 +86,22 @@ TEST(EquationLines, AMissingUnitSaysWhyAndWhere) {
         << last;
     // A comparison on a continuation line is not taken for a definition.
     EXPECT_NO_THROW(parse_equations("x = (v\n == 0) : 1\nv : 1\n", {}));
+}
+
+TEST(EquationLines, AStatementContinuesOnlyInsideParentheses) {
+    const auto statements = parse_statements("v = (v +\n     1)\nw += 2", {});
+    ASSERT_EQ(statements.size(), 2u);
+    EXPECT_EQ(expr::to_string(statements[0].value), "v + 1");
+    std::string msg;
+    try {
+        parse_statements("v = v +\n    1", {});
+    } catch (const ModelError& e) {
+        msg = e.what();
+    }
+    EXPECT_NE(msg.find("unexpected end of line (a statement continues onto the next line only "
+                       "inside parentheses"),
+              std::string::npos)
+        << msg;
 }
 
 std::string config_error(const std::string& yaml) {

@@ -9,8 +9,12 @@
 #include <functional>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include <spikegraph/error.hpp>
+#include <spikegraph/network.hpp>
+#include <spikegraph/simulation.hpp>
+#include "backend/cpu/native_compiler.hpp"
 #include "core/expr.hpp"
 #include "core/expr_eval.hpp"
 #include "frontend/equations.hpp"
@@ -132,6 +136,49 @@ TEST(Functions, DerivativesMatchFiniteDifferences) {
     // Piecewise constant functions have no rule: a solver must not take them for constants.
     for (const char* f : {"sign", "int", "floor"})
         EXPECT_EQ(expr::derivative(expr::call(f, {expr::symbol("x")}), "x"), nullptr) << f;
+}
+
+// The functions in a whole model: equations, threshold, reset and initial values, natively
+// compiled and interpreted.
+struct ModelRun {
+    std::vector<double> v, u;
+    std::uint64_t spikes = 0;
+};
+
+ModelRun run_model(bool native) {
+    cpu::set_native_enabled(native);
+    NeuronModel m;
+    m.name = "functions";
+    m.equations =
+        "dv/dt = (E - v) / tau + 2 mV / ms / exprel((v - E) / (3 mV))"
+        " + sign(u) * mV / ms * arctan(u / mV) : volt\n"
+        "du/dt = (log1p(abs(v - E) / mV) * mV - u) / (20 ms)"
+        " + expm1(-abs(u) / mV) * mV / ms * int(i / 100) / 10 : volt\n"
+        "E : volt\ntau : second\n";
+    // timestep(t, dt) - int(t / dt + 0.001) is 0: timestep is used, the threshold stays -50 mV.
+    m.threshold = "v > -50 mV + 0.1 mV * (timestep(t, dt) - int(t / dt + 0.001))";
+    m.reset = "v = -65 mV + 0.5 mV * sign(u); u += mV * int(3.7)";
+    m.method = "euler";
+    m.parameters = {{"E", "-49 mV"}, {"tau", "10 ms"}};
+    Network net;
+    auto& g = net.add_group("g", 700, m);
+    g.init("v", "-65 mV + 10 mV * exprel(-i / 700) * sign(i - 350)");
+    Simulation sim(net);
+    sim.run(60.0);
+    cpu::set_native_enabled(true);
+    return {sim.read("g.v"), sim.read("g.u"), sim.spike_count("g")};
+}
+
+TEST(Functions, NativeUpdateIsBitwiseEqualToTheInterpreter) {
+    const std::size_t before = cpu::native_kernels_bound();
+    const ModelRun native = run_model(true);
+    if (cpu::native_kernels_bound() == before)
+        GTEST_SKIP() << "no native compiler here: the update ran interpreted";
+    const ModelRun interpreted = run_model(false);
+    EXPECT_GT(native.spikes, 100u);  // resets (sign, int) are part of the comparison
+    EXPECT_EQ(native.spikes, interpreted.spikes);
+    EXPECT_EQ(native.v, interpreted.v);  // exact: the same functions in the same order
+    EXPECT_EQ(native.u, interpreted.u);
 }
 
 }  // namespace
