@@ -177,6 +177,18 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
     // The model's initial values (the library's models start at rest), then the group's own.
     std::map<std::string, ValueSpec> initial = m.init;
     for (const auto& [k, v] : g.initial_values()) initial.insert_or_assign(k, v);
+    // Initial values read shared parameters only: a model's default that reads one the group
+    // sets per neuron needs the group's own value.
+    for (const auto& [k, v] : m.init) {
+        std::vector<std::string> used;
+        if (!g.initial_values().count(k))
+            expr::collect_symbols(parse_expression(v.text, eq_origin), used);
+        for (const auto& p : used)
+            if (parsed.count(p) && !shared_values.count(p))
+                config_error(group_origin, fmt::format(
+                    "model '{}' starts {} at {}, but this group sets {} per neuron; give {} an "
+                    "initial value under {}.init", m.name, k, v.text, p, k, where));
+    }
     for (const auto& [k, v] : initial) {
         const std::string key = fmt::format("{}.init.{}", where, k);
         if (!ode_vars.count(k))

@@ -67,6 +67,26 @@ TEST(LibraryRest, IzhikevichStartsOnItsNullclineAndInitOverridesTheDefault) {
     EXPECT_EQ(sim.read("set.u")[0], 0.0);
 }
 
+TEST(LibraryRest, ARestThatReadsAPerNeuronParameterAsksForTheGroupsInit) {
+    Network net;
+    net.add_group("g", 3, library_model("lif")).set("E_L", "uniform(-70 mV, -60 mV)");
+    try {
+        Simulation sim(net);
+        ADD_FAILURE() << "expected a ConfigError";
+    } catch (const ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("model 'lif' starts v at E_L, but this group sets "
+                                             "E_L per neuron; give v an initial value under "
+                                             "groups.g.init"),
+                  std::string::npos)
+            << e.what();
+    }
+    Network with_init;
+    with_init.add_group("g", 3, library_model("lif"))
+        .set("E_L", "uniform(-70 mV, -60 mV)")
+        .init("v", "-65 mV");
+    EXPECT_NO_THROW(Simulation{with_init});
+}
+
 // The Traub-Miles rates written independently, with x / (exp(x) - 1), at v [mV] (VT -63 mV).
 double ratio(double x) { return x / (std::exp(x) - 1.0); }
 struct Gates {
