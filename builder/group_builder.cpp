@@ -182,7 +182,11 @@ BuiltGroup build_group(const NeuronGroup& g, double dt_ms, std::size_t batch, Pr
     std::vector<std::string> state_names(ode_vars.begin(), ode_vars.end());
     SymbolDims shared_dims;
     for (const auto& [k, c] : shared_values) shared_dims[k] = dims.at(k);
-    for (const auto& [k, v] : g.initial_values()) {
+    // The model's initial values (the library's models start at rest), then the group's own;
+    // either may read per-neuron parameters (E_L set per neuron: v starts at each one's E_L).
+    std::map<std::string, ValueSpec> initial = m.init;
+    for (const auto& [k, v] : g.initial_values()) initial.insert_or_assign(k, v);
+    for (const auto& [k, v] : initial) {
         const std::string key = fmt::format("{}.init.{}", where, k);
         if (!ode_vars.count(k))
             config_error(origin_of(v, with_key(group_origin, key)), fmt::format(

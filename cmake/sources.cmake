@@ -17,6 +17,7 @@ set(SPIKEGRAPH_CORE_SOURCES
 set(SPIKEGRAPH_FRONTEND_SOURCES
   frontend/config_location.cpp
   frontend/equation_noise.cpp
+  frontend/equation_text.cpp
   frontend/equations.cpp
   frontend/inline_subexpressions.cpp
   frontend/expression_parser.cpp
@@ -129,14 +130,17 @@ set(SPIKEGRAPH_TEST_SOURCES
   tests/unit/test_connectivity.cpp
   tests/unit/test_custom_op.cpp
   tests/unit/test_divergence.cpp
+  tests/unit/test_equation_lines.cpp
   tests/unit/test_equations.cpp
   tests/unit/test_errors.cpp
   tests/unit/test_expression_parser.cpp
+  tests/unit/test_functions.cpp
   tests/unit/test_initializers.cpp
   tests/unit/test_input_limits.cpp
   tests/unit/test_interrupt.cpp
   tests/unit/test_memory_estimate.cpp
   tests/unit/test_messages.cpp
+  tests/unit/test_library_rest.cpp
   tests/unit/test_model_library.cpp
   tests/unit/test_monitors.cpp
   tests/unit/test_npy_writer.cpp

@@ -124,6 +124,18 @@ Ptr call_derivative(const Node& n, const Ptr& a, const Ptr& da) {
     if (f == "tan") return div(da, binary(Kind::pow, call("cos", {a}), constant(2.0)));
     if (f == "tanh")
         return mul(sub(constant(1.0), binary(Kind::pow, call("tanh", {a}), constant(2.0))), da);
+    if (f == "expm1") return mul(call("exp", {a}), da);
+    if (f == "log1p") return div(da, add(constant(1.0), a));
+    if (f == "exprel") {
+        // (exp(a) (a - 1) + 1) / a^2, as Brian2's exprel.fdiff.
+        const Ptr top = add(mul(call("exp", {a}), sub(a, constant(1.0))), constant(1.0));
+        return mul(div(top, binary(Kind::pow, a, constant(2.0))), da);
+    }
+    if (f == "arcsin" || f == "arccos") {
+        const Ptr root = call("sqrt", {sub(constant(1.0), binary(Kind::pow, a, constant(2.0)))});
+        return f == "arcsin" ? div(da, root) : neg(div(da, root));
+    }
+    if (f == "arctan") return div(da, add(constant(1.0), binary(Kind::pow, a, constant(2.0))));
     if (f == "sinh") return mul(call("cosh", {a}), da);
     if (f == "cosh") return mul(call("sinh", {a}), da);
     if (f == "abs") {

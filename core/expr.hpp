@@ -27,8 +27,7 @@ enum class Kind {
     add, sub, mul, div, pow,
     lt, le, gt, ge, eq, ne,  // comparisons: 1.0 when true, 0.0 when false
     logical_and, logical_or, logical_not,
-    call,      // name(args...): exp log log10 sqrt abs sin cos tan tanh sinh cosh pow min max
-               // clip floor ceil where rand randn
+    call,      // name(args...): a function of core/expr_eval.hpp (find_function)
 };
 
 struct Node;

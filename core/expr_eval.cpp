@@ -9,16 +9,48 @@
 #include <fmt/ranges.h>
 
 #include <spikegraph/error.hpp>
+#include "core/math_functions.hpp"
 
 namespace spikegraph::expr {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, int>, 22> k_functions = {{
-    {"exp", 1}, {"log", 1}, {"log10", 1}, {"sqrt", 1}, {"abs", 1}, {"sin", 1}, {"cos", 1},
-    {"tan", 1}, {"tanh", 1}, {"sinh", 1}, {"cosh", 1}, {"floor", 1}, {"ceil", 1},
-    {"pow", 2}, {"min", 2}, {"max", 2}, {"clip", 3}, {"where", 3}, {"rand", 0}, {"randn", 0},
-    {"uniform", 2}, {"normal", 2},
-}};
+// Brian2's default functions (brian2/core/functions.py) that are not random, plus pow, min,
+// max and where. Each C spelling is what backend/codegen/ emits: the same function the host
+// pointer calls, so compiled and interpreted results agree bit for bit.
+constexpr FunctionInfo k_functions[] = {
+    {"exp", 1, [](double x) { return std::exp(x); }, nullptr, "std::exp"},
+    {"log", 1, [](double x) { return std::log(x); }, nullptr, "std::log"},
+    {"log10", 1, [](double x) { return std::log10(x); }, nullptr, "std::log10"},
+    {"expm1", 1, [](double x) { return std::expm1(x); }, nullptr, "std::expm1"},
+    {"log1p", 1, [](double x) { return std::log1p(x); }, nullptr, "std::log1p"},
+    {"exprel", 1, sg_exprel, nullptr, "spikegraph::sg_exprel"},
+    {"sqrt", 1, [](double x) { return std::sqrt(x); }, nullptr, "std::sqrt"},
+    {"abs", 1, [](double x) { return std::fabs(x); }, nullptr, "std::fabs"},
+    {"sign", 1, sg_sign, nullptr, "spikegraph::sg_sign"},
+    {"sin", 1, [](double x) { return std::sin(x); }, nullptr, "std::sin"},
+    {"cos", 1, [](double x) { return std::cos(x); }, nullptr, "std::cos"},
+    {"tan", 1, [](double x) { return std::tan(x); }, nullptr, "std::tan"},
+    {"arcsin", 1, [](double x) { return std::asin(x); }, nullptr, "std::asin"},
+    {"arccos", 1, [](double x) { return std::acos(x); }, nullptr, "std::acos"},
+    {"arctan", 1, [](double x) { return std::atan(x); }, nullptr, "std::atan"},
+    {"tanh", 1, [](double x) { return std::tanh(x); }, nullptr, "std::tanh"},
+    {"sinh", 1, [](double x) { return std::sinh(x); }, nullptr, "std::sinh"},
+    {"cosh", 1, [](double x) { return std::cosh(x); }, nullptr, "std::cosh"},
+    {"floor", 1, [](double x) { return std::floor(x); }, nullptr, "std::floor"},
+    {"ceil", 1, [](double x) { return std::ceil(x); }, nullptr, "std::ceil"},
+    // Brian's int(): truncation toward zero, kept as a real (no overflow for large values).
+    {"int", 1, [](double x) { return std::trunc(x); }, nullptr, "std::trunc"},
+    {"pow", 2, nullptr, [](double a, double b) { return std::pow(a, b); }, "std::pow"},
+    {"min", 2, nullptr, [](double a, double b) { return std::min(a, b); }, "std::min"},
+    {"max", 2, nullptr, [](double a, double b) { return std::max(a, b); }, "std::max"},
+    {"timestep", 2, nullptr, sg_timestep, "spikegraph::sg_timestep"},
+    {"clip", 3, nullptr, nullptr, ""},
+    {"where", 3, nullptr, nullptr, ""},
+    {"rand", 0, nullptr, nullptr, ""},
+    {"randn", 0, nullptr, nullptr, ""},
+    {"uniform", 2, nullptr, nullptr, ""},
+    {"normal", 2, nullptr, nullptr, ""},
+};
 
 bool is_random(const std::string& f) {
     return f == "rand" || f == "randn" || f == "uniform" || f == "normal";
@@ -97,46 +129,34 @@ std::optional<double> walk(const Ptr& e, const Symbol& symbol, DrawCounter* draw
 
 }  // namespace
 
+const FunctionInfo* find_function(std::string_view name) {
+    for (const auto& f : k_functions)
+        if (f.name == name) return &f;
+    return nullptr;
+}
+
 int function_arity(std::string_view name) {
-    for (const auto& [f, n] : k_functions)
-        if (f == name) return n;
-    return -1;
+    const FunctionInfo* f = find_function(name);
+    return f ? f->arity : -1;
 }
 
 const std::vector<std::string>& function_names() {
     static const std::vector<std::string> names = [] {
         std::vector<std::string> out;
-        for (const auto& [f, n] : k_functions) out.emplace_back(f);
+        for (const auto& f : k_functions) out.emplace_back(f.name);
         return out;
     }();
     return names;
 }
 
-std::optional<double> apply_function(const std::string& f, const double* a, std::size_t n) {
-    if (n == 1) {
-        const double x = a[0];
-        if (f == "exp") return std::exp(x);
-        if (f == "log") return std::log(x);
-        if (f == "log10") return std::log10(x);
-        if (f == "sqrt") return std::sqrt(x);
-        if (f == "abs") return std::fabs(x);
-        if (f == "sin") return std::sin(x);
-        if (f == "cos") return std::cos(x);
-        if (f == "tan") return std::tan(x);
-        if (f == "tanh") return std::tanh(x);
-        if (f == "sinh") return std::sinh(x);
-        if (f == "cosh") return std::cosh(x);
-        if (f == "floor") return std::floor(x);
-        if (f == "ceil") return std::ceil(x);
-    } else if (n == 2) {
-        if (f == "pow") return std::pow(a[0], a[1]);
-        if (f == "min") return std::min(a[0], a[1]);
-        if (f == "max") return std::max(a[0], a[1]);
-    } else if (n == 3) {
-        // lo wins over hi when lo > hi, as in the compiled kernels.
-        if (f == "clip") return std::clamp(a[0], a[1], std::max(a[1], a[2]));
-        if (f == "where") return a[0] != 0.0 ? a[1] : a[2];
-    }
+std::optional<double> apply_function(const std::string& name, const double* a, std::size_t n) {
+    const FunctionInfo* f = find_function(name);
+    if (!f || static_cast<std::size_t>(f->arity) != n) return std::nullopt;
+    if (f->unary) return f->unary(a[0]);
+    if (f->binary) return f->binary(a[0], a[1]);
+    // lo wins over hi when lo > hi, as in the compiled kernels.
+    if (name == "clip") return std::clamp(a[0], a[1], std::max(a[1], a[2]));
+    if (name == "where") return a[0] != 0.0 ? a[1] : a[2];
     return std::nullopt;
 }
 

@@ -18,8 +18,21 @@
 
 namespace spikegraph::expr {
 
-/// Number of arguments of a known function (exp log log10 sqrt abs sin cos tan tanh sinh cosh
-/// floor ceil: 1; pow min max uniform normal: 2; clip where: 3; rand randn: 0), or -1.
+/// A function of the expression language: Brian2's default set (exp log log10 expm1 log1p
+/// exprel sqrt abs sign sin cos tan arcsin arccos arctan sinh cosh tanh floor ceil int clip
+/// timestep rand randn) plus pow min max where and the initializer draws uniform normal.
+struct FunctionInfo {
+    std::string_view name;
+    int arity = 0;
+    double (*unary)(double) = nullptr;           // the deterministic one-argument functions
+    double (*binary)(double, double) = nullptr;  // the deterministic two-argument functions
+    std::string_view c_name;  // how emitted C++ calls `unary`/`binary` (the same function)
+};
+
+/// The function called `name`, or nullptr.
+const FunctionInfo* find_function(std::string_view name);
+
+/// Number of arguments of a known function (find_function), or -1.
 int function_arity(std::string_view name);
 
 /// Number of operands of a node of kind `k` that is not a call (a call's are its arity).

@@ -8,6 +8,7 @@
 #include <spikegraph/error.hpp>
 #include "core/expr_eval.hpp"
 #include "core/text.hpp"
+#include "frontend/equation_text.hpp"
 
 namespace spikegraph {
 namespace {
@@ -109,7 +110,8 @@ public:
         if (colon == std::string_view::npos)
             fail(origin_, at(start),
                  "expected ': <unit>' at the end of the definition, as in 'dv/dt = -v/tau : volt' "
-                 "or 'tau : second'");
+                 "or 'tau : second' (a definition may continue over several lines, its "
+                 "': <unit>' after the last)");
         read_unit(colon + 1);
         std::size_t lhs_off = 0;
         const std::string_view lhs = trim(line_.substr(0, colon), lhs_off);
@@ -136,7 +138,14 @@ public:
     }
 
 private:
-    SourceLoc at(std::size_t index) const { return {line_no_, static_cast<int>(index) + 1}; }
+    // A definition may span several lines (see parse_equations): index -> line and column.
+    SourceLoc at(std::size_t index) const {
+        const std::string_view before = line_.substr(0, index);
+        const std::size_t nl = before.rfind('\n');
+        const auto lines = std::count(before.begin(), before.end(), '\n');
+        const std::size_t column = nl == std::string_view::npos ? index : index - nl - 1;
+        return {line_no_ + static_cast<int>(lines), static_cast<int>(column) + 1};
+    }
 
     void read_unit(std::size_t from) {
         std::size_t off = from;
@@ -372,6 +381,15 @@ private:
         Ptr out = rebuild(e, std::move(args));
         if (f == "rand" || f == "randn") return {out, dim::none()};
         if (f == "abs" || f == "floor" || f == "ceil") return {out, a[0].dim};
+        if (f == "sign") return {out, dim::none()};
+        if (f == "timestep") {
+            for (std::size_t k = 0; k < 2; ++k)
+                if (!(a[k].dim == dim::time()))
+                    fail(origin_, e->loc,
+                         "timestep(t, dt) needs two times, got " + a[k].dim.to_string() + " ('" +
+                             expr::to_string(e->args[k], k_quoted) + "')");
+            return {out, dim::none()};
+        }
         if (f == "sqrt") {
             const auto half = a[0].dim.fractional_pow(0.5);
             if (!half)
@@ -405,7 +423,8 @@ private:
                 out = expr::add(a[0].expr, expr::mul(a[1].expr, expr::call("randn", {}, e->loc)));
             return {out, d};
         }
-        // exp, log, log10 and the trigonometric and hyperbolic functions.
+        // exp, log, log10, expm1, log1p, exprel, int and the trigonometric and hyperbolic
+        // functions.
         if (!a[0].dim.dimensionless())
             fail(origin_, e->loc,
                  f + "() needs a dimensionless argument, got " + a[0].dim.to_string() + " ('" +
@@ -423,42 +442,14 @@ Checked check_expression(const expr::Ptr& e, const SymbolDims& symbols, const Te
     return DimensionChecker(symbols, origin).visit(e);
 }
 
-Equations parse_equations(std::string_view text, const TextOrigin& origin) {
-    Equations eq;
-    struct Seen {
-        std::string name;
-        int line;
-    };
-    std::vector<Seen> seen;
-    int line_no = 1;
-    for (std::size_t pos = 0; pos <= text.size(); ++line_no) {
-        std::size_t end = text.find('\n', pos);
-        if (end == std::string_view::npos) end = text.size();
-        std::string_view line = text.substr(pos, end - pos);
-        pos = end + 1;
-        if (const std::size_t hash = line.find('#'); hash != std::string_view::npos)
-            line = line.substr(0, hash);
-        if (trim(line).empty()) continue;
-        if (seen.size() == k_max_definitions)
-            fail(origin, {line_no, 1},
-                 "more than " + std::to_string(k_max_definitions) +
-                     " definitions in one model's equations; split the model");
-        const std::size_t odes = eq.odes.size(), subs = eq.subs.size();
-        LineParser(line, line_no, origin, eq).run();
-        // Exactly one definition was added; find its name to check that it is new.
-        const auto [name, loc] =
-            eq.odes.size() > odes   ? std::pair{eq.odes.back().var, eq.odes.back().loc}
-            : eq.subs.size() > subs ? std::pair{eq.subs.back().name, eq.subs.back().loc}
-                                    : std::pair{eq.params.back().name, eq.params.back().loc};
-        for (const Seen& s : seen)
-            if (s.name == name)
-                fail(origin, loc,
-                     "'" + name + "' is defined twice (first on line " +
-                         std::to_string(origin.line + s.line - 1) + ")");
-        seen.push_back({name, line_no});
-    }
-    return eq;
+namespace detail {
+
+void parse_definition(std::string_view text, int line_no, const TextOrigin& origin,
+                      Equations& eq) {
+    LineParser(text, line_no, origin, eq).run();
 }
+
+}  // namespace detail
 
 SymbolDims symbol_dims(const Equations& eq) {
     SymbolDims out;

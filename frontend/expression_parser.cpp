@@ -206,6 +206,10 @@ public:
     [[noreturn]] void unexpected(const Token& t, const std::string& hint = "") const {
         std::string msg = "unexpected " + describe(t);
         if (t.kind == Tok::op && t.text == "=" && hint.empty()) msg += "; write '==' to compare";
+        // Only statements keep line breaks outside parentheses (they separate statements).
+        if (t.kind == Tok::newline)
+            msg += " (a statement continues onto the next line only inside parentheses: "
+                   "'v = (v +' then '1 mV)')";
         fail(origin_, t.loc, msg + hint);
     }
 

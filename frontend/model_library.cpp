@@ -31,6 +31,7 @@ NeuronModel make_if() {
     m.refractory = "t_ref";
     m.parameters = {{"C_m", "250 pF"},   {"tau_syn", "2 ms"},    {"v_th", "-55 mV"},
                     {"v_reset", "-70 mV"}, {"t_ref", "2 ms"},    {"I", "0 pA"}};
+    m.init = {{"v", "v_reset"}};  // no leak, hence no rest: start where a spike leaves v
     m.method = "exact";
     return m;
 }
@@ -50,6 +51,7 @@ NeuronModel make_lif() {
     m.parameters = {{"E_L", "-70 mV"},    {"tau_m", "10 ms"},  {"C_m", "250 pF"},
                     {"tau_syn", "2 ms"},  {"v_th", "-55 mV"},  {"v_reset", "-70 mV"},
                     {"t_ref", "2 ms"},    {"I", "0 pA"}};
+    m.init = {{"v", "E_L"}};
     m.method = "exact";
     return m;
 }
@@ -71,6 +73,9 @@ NeuronModel make_lif_delta_exp() {
     m.parameters = {{"E_L", "-49 mV"},  {"tau_m", "20 ms"},   {"tau_e", "5 ms"},
                     {"tau_i", "10 ms"}, {"v_th", "-50 mV"},   {"v_reset", "-60 mV"},
                     {"t_ref", "5 ms"}};
+    // E_L lies above v_th (the CUBA network is spontaneously active), so a neuron at rest would
+    // fire at once: it starts where a spike leaves it instead.
+    m.init = {{"v", "v_reset"}};
     m.method = "exact";
     return m;
 }
@@ -96,6 +101,7 @@ NeuronModel make_alif() {
                     {"tau_syn", "2 ms"}, {"v_th", "-55 mV"},   {"v_reset", "-70 mV"},
                     {"t_ref", "2 ms"},   {"tau_w", "144 ms"},  {"b", "80.5 pA"},
                     {"I", "0 pA"}};
+    m.init = {{"v", "E_L"}};
     m.method = "exact";
     return m;
 }
@@ -145,6 +151,7 @@ NeuronModel make_adex() {
                     {"VT", "-50.4 mV"},  {"DeltaT", "2 mV"},  {"tauw", "144 ms"},
                     {"a", "4 nS"},       {"b", "0.0805 nA"},  {"Vr", "-70.6 mV"},
                     {"I", "0 pA"}};
+    m.init = {{"v", "EL"}};  // and w = 0, its value at rest
     m.method = "euler";
     return m;
 }
@@ -164,18 +171,42 @@ NeuronModel make_izhikevich(const std::string& name, const std::string& kind, co
     m.threshold = "v >= 30 mV";
     m.reset = "v = c; u += d";
     m.parameters = {{"a", a}, {"b", b}, {"c", c}, {"d", d}, {"I", "0 mV/ms"}};
+    m.init = {{"v", "c"}, {"u", "b*c"}};  // as Izhikevich (2003)
     m.method = "euler";
     return m;
+}
+
+// The rate functions of hh_traub at membrane potential `v` (a name or an expression), in Hz.
+// x / (exp(x) - 1) is written 1 / exprel(x), as in Brian2's COBAHH example, so that the rates
+// stay finite where x is 0 (v = -50, -48 and -23 mV with VT = -63 mV).
+struct TraubRates {
+    std::string alpha_m, beta_m, alpha_h, beta_h, alpha_n, beta_n;
+};
+
+TraubRates traub_rates(const std::string& v) {
+    return {"0.32*4 / exprel((13*mV - " + v + " + VT)/(4*mV)) / ms",
+            "0.28*5 / exprel((" + v + " - VT - 40*mV)/(5*mV)) / ms",
+            "0.128*exp((17*mV - " + v + " + VT)/(18*mV)) / ms",
+            "4 / (1 + exp((40*mV - " + v + " + VT)/(5*mV))) / ms",
+            "0.032*5 / exprel((15*mV - " + v + " + VT)/(5*mV)) / ms",
+            "0.5*exp((10*mV - " + v + " + VT)/(40*mV)) / ms"};
+}
+
+// The steady state alpha / (alpha + beta) of a gating variable.
+std::string steady_state(const std::string& alpha, const std::string& beta) {
+    return "(" + alpha + ") / ((" + alpha + ") + (" + beta + "))";
 }
 
 // Hodgkin-Huxley neuron of Traub & Miles (1991) with exponential conductance synapses, exactly
 // as Brian2's examples/COBAHH.py (Brette et al. 2007, benchmark 3), plus an input current I.
 // Refractory while v stays above -40 mV after a spike, so one action potential is one spike.
+// Starts at v = El with every gate at its steady state there.
 NeuronModel make_hh_traub() {
     NeuronModel m;
     m.name = "hh_traub";
     m.description = "Hodgkin-Huxley (Traub & Miles) with exponential synaptic conductances, as "
                     "in Brian2's COBAHH example";
+    const TraubRates r = traub_rates("v");
     m.equations =
         "dv/dt = (area*(gl*(El - v) - g_na*(m*m*m)*h*(v - ENa) - g_kd*(n*n*n*n)*(v - EK))"
         " + ge*(Ee - v) + gi*(Ei - v) + I) / (Cm*area) : volt\n"
@@ -184,13 +215,18 @@ NeuronModel make_hh_traub() {
         "dh/dt = alpha_h*(1 - h) - beta_h*h : 1\n"
         "dge/dt = -ge / taue : siemens\n"
         "dgi/dt = -gi / taui : siemens\n"
-        "alpha_m = 0.32/mV*(13*mV - v + VT) / (exp((13*mV - v + VT)/(4*mV)) - 1) / ms : Hz\n"
-        "beta_m = 0.28/mV*(v - VT - 40*mV) / (exp((v - VT - 40*mV)/(5*mV)) - 1) / ms : Hz\n"
-        "alpha_h = 0.128*exp((17*mV - v + VT)/(18*mV)) / ms : Hz\n"
-        "beta_h = 4 / (1 + exp((40*mV - v + VT)/(5*mV))) / ms : Hz\n"
-        "alpha_n = 0.032/mV*(15*mV - v + VT) / (exp((15*mV - v + VT)/(5*mV)) - 1) / ms : Hz\n"
-        "beta_n = 0.5*exp((10*mV - v + VT)/(40*mV)) / ms : Hz\n"
+        "alpha_m = " + r.alpha_m + " : Hz\n"
+        "beta_m = " + r.beta_m + " : Hz\n"
+        "alpha_h = " + r.alpha_h + " : Hz\n"
+        "beta_h = " + r.beta_h + " : Hz\n"
+        "alpha_n = " + r.alpha_n + " : Hz\n"
+        "beta_n = " + r.beta_n + " : Hz\n"
         "I : amp\n";
+    const TraubRates rest = traub_rates("El");
+    m.init = {{"v", "El"},
+              {"m", steady_state(rest.alpha_m, rest.beta_m)},
+              {"h", steady_state(rest.alpha_h, rest.beta_h)},
+              {"n", steady_state(rest.alpha_n, rest.beta_n)}};
     m.threshold = "v > -20 mV";
     m.refractory = "v > -40 mV";
     m.parameters = {{"area", "20000 um2"},      {"Cm", "1 uF/cm2"},      {"gl", "5e-5 S/cm2"},
@@ -250,6 +286,7 @@ NeuronModel make_lif_cuba_alpha() {
     m.parameters = {{"E_L", "-70 mV"},    {"tau_m", "10 ms"},  {"C_m", "250 pF"},
                     {"tau_syn", "2 ms"},  {"v_th", "-55 mV"},  {"v_reset", "-70 mV"},
                     {"t_ref", "2 ms"},    {"I", "0 pA"}};
+    m.init = {{"v", "E_L"}};
     m.method = "exact";
     return m;
 }
@@ -282,6 +319,7 @@ NeuronModel coba_lif(const std::string& name, const std::string& description,
     m.refractory = "t_ref";
     m.parameters = coba_membrane_defaults();
     m.parameters.insert(taus);
+    m.init = {{"v", "E_L"}};
     m.method = "rk4";
     return m;
 }

@@ -4,13 +4,28 @@
 
 #include <fmt/format.h>
 
+#include "core/expr_eval.hpp"
 #include "core/random.hpp"
+#include <spikegraph/error.hpp>
 #include "spikegraph/philox_source.hpp"
 
 namespace spikegraph::codegen {
 
 using program::Op;
 using program::Operand;
+
+namespace {
+
+// The C++ spelling of a function call instruction: core's table names the very function the
+// interpreter calls (std::expm1, spikegraph::sg_exprel of core/math_functions.hpp, ...).
+std::string c_function(const program::Instr& in) {
+    const expr::FunctionInfo* f = expr::find_function(in.fn_name);
+    if (!f || f->c_name.empty())
+        throw BuildError(fmt::format("the code generator has no C spelling of '{}'", in.fn_name));
+    return std::string(f->c_name);
+}
+
+}  // namespace
 
 std::string element_statements(const program::Program& program,
                                const std::vector<std::string>& varying, const EmitOptions& options,
@@ -68,11 +83,9 @@ std::string element_statements(const program::Program& program,
                 break;
             case Op::neg: e = fmt::format("-{}", a); break;
             case Op::lnot: e = fmt::format("({1})({0} == ({1})0)", a, real); break;
-            case Op::fn1: e = fmt::format("({})std::{}((double){})", real, in.fn_name, a); break;
+            case Op::fn1: e = fmt::format("({})({}((double){}))", real, c_function(in), a); break;
             case Op::fn2:
-                e = in.fn_name == "pow" ? fmt::format("({})std::pow((double){}, (double){})", real, a, b)
-                                        : fmt::format("({})std::{}((double){}, (double){})", real,
-                                                      in.fn_name, a, b);
+                e = fmt::format("({})({}((double){}, (double){}))", real, c_function(in), a, b);
                 break;
             case Op::add: e = fmt::format("{} + {}", a, b); break;
             case Op::sub: e = fmt::format("{} - {}", a, b); break;
@@ -110,9 +123,10 @@ std::string draw_prelude(const EmitOptions& options) {
     std::string out;
     for (const auto& h : options.includes) out += fmt::format("#include <{}>\n", h);
     // The header's own include guard means nothing in a translation unit of its own.
-    std::string philox = k_philox_source;
-    if (auto at = philox.find("#pragma once\n"); at != std::string::npos) philox.erase(at, 13);
-    out += philox;
+    for (std::string source : {std::string(k_philox_source), std::string(k_math_source)}) {
+        if (auto at = source.find("#pragma once\n"); at != std::string::npos) source.erase(at, 13);
+        out += source;
+    }
     out += fmt::format(
         "SPIKEGRAPH_HOST_DEVICE inline double sg_rand(unsigned long long seed, unsigned int object,\n"
         "    unsigned long long index, long long step) {{\n"

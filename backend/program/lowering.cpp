@@ -10,6 +10,7 @@
 
 #include "backend/program/passes.hpp"
 #include "backend/program/program.hpp"
+#include "core/expr_eval.hpp"
 #include "core/random.hpp"
 #include <spikegraph/error.hpp>
 
@@ -17,31 +18,16 @@ namespace spikegraph::program {
 
 namespace {
 
+// The host functions of core's function table (core/expr_eval.hpp), which the code generator
+// spells by their C names: one definition of every function for all paths.
 Fn1 lookup_fn1(const std::string& f) {
-    static const std::map<std::string, Fn1> table = {
-        {"exp", [](double x) { return std::exp(x); }},
-        {"log", [](double x) { return std::log(x); }},
-        {"log10", [](double x) { return std::log10(x); }},
-        {"sqrt", [](double x) { return std::sqrt(x); }},
-        {"abs", [](double x) { return std::fabs(x); }},
-        {"sin", [](double x) { return std::sin(x); }},
-        {"cos", [](double x) { return std::cos(x); }},
-        {"tan", [](double x) { return std::tan(x); }},
-        {"tanh", [](double x) { return std::tanh(x); }},
-        {"sinh", [](double x) { return std::sinh(x); }},
-        {"cosh", [](double x) { return std::cosh(x); }},
-        {"floor", [](double x) { return std::floor(x); }},
-        {"ceil", [](double x) { return std::ceil(x); }},
-    };
-    auto it = table.find(f);
-    return it == table.end() ? nullptr : it->second;
+    const expr::FunctionInfo* info = expr::find_function(f);
+    return info ? info->unary : nullptr;
 }
 
 Fn2 lookup_fn2(const std::string& f) {
-    if (f == "pow") return [](double a, double b) { return std::pow(a, b); };
-    if (f == "min") return [](double a, double b) { return std::min(a, b); };
-    if (f == "max") return [](double a, double b) { return std::max(a, b); };
-    return nullptr;
+    const expr::FunctionInfo* info = expr::find_function(f);
+    return info ? info->binary : nullptr;
 }
 
 Op binary_op(expr::Kind k) {

@@ -168,9 +168,26 @@ std::vector<std::pair<YAML::Node, YAML::Node>> Reader::entries(const YAML::Node&
         if (!fresh)
             fail(kv.first, child(path, name),
                  fmt::format("duplicate key '{}' (first given on line {})", detail::quote_input(name), it->second));
+        if (map.Style() == YAML::EmitterStyle::Flow) {
+            check_flow_split(kv.first, child(path, name));
+            check_flow_split(kv.second, child(path, name));
+        }
         out.emplace_back(kv.first, kv.second);
     }
     return out;
+}
+
+void Reader::check_flow_split(const YAML::Node& n, const std::string& path) const {
+    // Plain scalars only (yaml-cpp tags them "?"): a quoted one was not cut.
+    if (!n.IsScalar() || n.Tag() != "?") return;
+    int depth = 0;
+    for (const char c : n.Scalar()) depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+    if (depth == 0) return;
+    fail(n, path, fmt::format(
+        "\"{}\" has {} parenthesis: inside {{...}} and [...] YAML cuts a value at each comma, "
+        "also inside a call such as uniform(0 mV, 20 mV); quote the whole value, as in "
+        "{{v: \"uniform(0 mV, 20 mV)\"}}, or write the entry on a line of its own",
+        detail::quote_input(n.Scalar()), depth > 0 ? "an unclosed" : "an unopened"));
 }
 
 void Reader::expect_mapping(const YAML::Node& key, const YAML::Node& node, const std::string& path,
@@ -219,7 +236,10 @@ std::vector<YAML::Node> Reader::items(const YAML::Node& n, const std::string& pa
     if (single_ok && n.IsScalar()) return {n};
     if (!n.IsSequence()) fail(n, path, fmt::format("expected a list such as [0, 1], got {}",
                                                    describe(n)));
-    for (const auto& item : n) out.push_back(item);
+    for (const auto& item : n) {
+        if (n.Style() == YAML::EmitterStyle::Flow) check_flow_split(item, element(path, out.size()));
+        out.push_back(item);
+    }
     return out;
 }
 

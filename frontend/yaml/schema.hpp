@@ -102,6 +102,10 @@ public:
                               double t_ms, double dt, bool zero_ok) const;
 
 private:
+    // Refuses a plain scalar of a flow collection ({...} or [...]) with unbalanced parentheses:
+    // YAML cut a call such as uniform(0 mV, 20 mV) at its comma.
+    void check_flow_split(const YAML::Node& n, const std::string& path) const;
+
     // The override whose value holds `path`, if any (the longest key wins).
     const SetValue* set_for(const std::string& path) const;
 

@@ -16,6 +16,10 @@ struct NeuronModel {
     std::string reset;          // statements, "v = -60 mV; u += d"
     ValueSpec refractory;       // a time, "5 ms"; empty: none
     std::map<std::string, ValueSpec> parameters;  // defaults, overridable per group
+    // Initial values of state variables (the library's models start at rest, e.g. v = E_L), as
+    // expressions of the shared parameters; a group's own `init` overrides them; unnamed
+    // variables start at 0.
+    std::map<std::string, ValueSpec> init;
     // Default solver. "auto": exact where the equations are linear with shared coefficients,
     // else euler (Brian2's default order for deterministic equations).
     std::string method = "auto";

@@ -60,6 +60,15 @@ std::vector<Ptr> covering_outputs() {
         bin(Kind::add, f("tanh", {s("x")}), bin(Kind::sub, f("floor", {s("y")}), f("ceil", {s("x")}))),
         bin(Kind::add, f("rand", {}), bin(Kind::mul, f("randn", {}), s("a"))),
         bin(Kind::lt, bin(Kind::add, s("a"), s("b")), s("x")),
+        // Brian's functions that libm lacks (core/math_functions.hpp) or spells differently;
+        // x takes the value 0 (exprel's special case), x * 300 exceeds 717 (its infinity).
+        bin(Kind::add, bin(Kind::add, f("exprel", {s("x")}), bin(Kind::mul, f("sign", {s("x")}), f("int", {s("y")}))),
+            bin(Kind::sub, f("arctan", {s("x")}), f("expm1", {s("y")}))),
+        bin(Kind::add, bin(Kind::add, f("log1p", {f("abs", {s("y")})}),
+                           bin(Kind::mul, f("arcsin", {bin(Kind::div, s("x"), c(4))}),
+                               f("arccos", {bin(Kind::div, s("y"), c(4))}))),
+            f("timestep", {f("abs", {s("x")}), f("abs", {s("b")})})),
+        f("exprel", {bin(Kind::mul, s("x"), c(300))}),
     };
 }
 
@@ -168,6 +177,7 @@ TEST(CEmitter, PreludeCarriesTheIncludesAndThePhiloxHeader) {
     EXPECT_EQ(text.find("#include <algorithm>"), std::string::npos);
     EXPECT_NE(text.find("philox4x32_10"), std::string::npos);
     EXPECT_NE(text.find("SPIKEGRAPH_HOST_DEVICE inline double sg_randn("), std::string::npos);
+    EXPECT_NE(text.find("SPIKEGRAPH_HOST_DEVICE inline double sg_exprel("), std::string::npos);
     EXPECT_EQ(text.find("#pragma once"), std::string::npos);
 }
 

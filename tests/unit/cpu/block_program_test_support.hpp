@@ -119,9 +119,11 @@ inline Inputs make_inputs(std::uint64_t seed) {
 
 // --- The full grammar, compared in double --------------------------------------------------
 
-const std::vector<std::string> k_fn1 = {"exp",  "log",  "log10", "sqrt", "abs",   "sin", "cos",
-                                        "tan",  "tanh", "sinh",  "cosh", "floor", "ceil"};
-const std::vector<std::string> k_fn2 = {"pow", "min", "max"};
+const std::vector<std::string> k_fn1 = {
+    "exp",  "log",  "log10", "sqrt",  "abs",   "sin",    "cos",    "tan",    "tanh",  "sinh",
+    "cosh", "floor", "ceil", "expm1", "log1p", "exprel", "arcsin", "arccos", "arctan", "sign",
+    "int"};
+const std::vector<std::string> k_fn2 = {"pow", "min", "max", "timestep"};
 const std::vector<std::string> k_fn3 = {"where", "clip"};
 const std::vector<Kind> k_unary = {Kind::neg, Kind::logical_not};
 const std::vector<Kind> k_binary = {Kind::add, Kind::sub, Kind::mul, Kind::div, Kind::pow,
