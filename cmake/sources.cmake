@@ -4,14 +4,18 @@
 set(SPIKEGRAPH_CORE_SOURCES
   core/atomic_file.cpp
   core/cancel.cpp
+  core/csv_reader.cpp
   core/error.cpp
   core/expr.cpp
   core/expr_eval.cpp
   core/finite_check.cpp
   core/log.cpp
   core/memory_size.cpp
+  core/npy_reader.cpp
+  core/npz_reader.cpp
   core/text.cpp
   core/time_steps.cpp
+  core/timed_array.cpp
   core/units.cpp
 )
 set(SPIKEGRAPH_FRONTEND_SOURCES
@@ -29,6 +33,7 @@ set(SPIKEGRAPH_FRONTEND_SOURCES
   frontend/yaml/sections_groups.cpp
   frontend/yaml/sections_inputs.cpp
   frontend/yaml/sections_monitors.cpp
+  frontend/yaml/sections_timed_arrays.cpp
   frontend/yaml/set_overrides.cpp
   frontend/yaml_loader.cpp
 )
@@ -44,6 +49,7 @@ set(SPIKEGRAPH_BUILDER_SOURCES
   builder/group_builder.cpp
   builder/initializers.cpp
   builder/input_builder.cpp
+  builder/input_files.cpp
   builder/memory_builder.cpp
   builder/memory_estimate.cpp
   builder/monitor_builder.cpp
@@ -51,6 +57,7 @@ set(SPIKEGRAPH_BUILDER_SOURCES
   builder/plan.cpp
   builder/record_ops.cpp
   builder/schedule.cpp
+  builder/timed_array_builder.cpp
   builder/solvers/solvers.cpp
   builder/values.cpp
 )
@@ -66,6 +73,7 @@ set(SPIKEGRAPH_BACKEND_SOURCES
   backend/cpu/cpu_executor.cpp
   backend/cpu/io_kernels.cpp
   backend/cpu/native_compiler.cpp
+  backend/cpu/poisson_kernels.cpp
   backend/cpu/neuron_kernels.cpp
   backend/cpu/register_ops.cpp
   backend/cpu/synapse_kernels.cpp
@@ -141,16 +149,19 @@ set(SPIKEGRAPH_TEST_SOURCES
   tests/unit/test_synapse_semantics_runs.cpp
   tests/unit/test_op_payloads.cpp
   tests/unit/test_philox.cpp
+  tests/unit/test_poisson_input.cpp
   tests/unit/test_program_ir.cpp
   tests/unit/test_public_api.cpp
   tests/unit/test_record_blocks.cpp
   tests/unit/test_schedule.cpp
   tests/unit/test_solvers.cpp
+  tests/unit/test_spike_files.cpp
   tests/unit/test_state.cpp
   tests/unit/test_synapse_library.cpp
   tests/unit/test_synapse_monitors.cpp
   tests/unit/test_synapse_state_files.cpp
   tests/unit/test_time_steps.cpp
+  tests/unit/test_timed_arrays.cpp
   tests/unit/test_units.cpp
   tests/unit/test_validate_parity.cpp
   tests/unit/test_yaml_loader.cpp

@@ -19,7 +19,8 @@
 namespace spikegraph::expr {
 
 /// Number of arguments of a known function (exp log log10 sqrt abs sin cos tan tanh sinh cosh
-/// floor ceil: 1; pow min max uniform normal: 2; clip where: 3; rand randn: 0), or -1.
+/// floor ceil: 1; pow min max uniform normal: 2; clip where: 3; rand randn: 0; a timed array of
+/// the thread's TimedArrayScope: 1 or 2, core/timed_array.hpp), or -1.
 int function_arity(std::string_view name);
 
 /// Number of operands of a node of kind `k` that is not a call (a call's are its arity).

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/random.hpp"
+#include "core/timed_array.hpp"
 #include "spikegraph/philox_source.hpp"
 
 namespace spikegraph::codegen {
@@ -85,6 +86,19 @@ std::string element_statements(const program::Program& program,
             case Op::where: e = fmt::format("({} != ({})0 ? {} : {})", a, real, b, c); break;
             case Op::clip: e = fmt::format("std::min(std::max({0}, {1}), std::max({1}, {2}))", a, b, c); break;
             case Op::muladd: e = fmt::format("{} * {} + {}", a, b, c); break;
+            case Op::timed_array: {
+                const TimedArray& ta = *in.array;
+                const std::string data =
+                    options.arrays.empty()
+                        ? fmt::format("((const double*){:#x}ULL)",
+                                      reinterpret_cast<std::uintptr_t>(ta.values))
+                        : fmt::format("{}[{}]", options.arrays, in.array_index);
+                e = fmt::format("({})sg_timed_array({}, {}LL, {}LL, {:a}, {:a}, {:a}, (double){}, "
+                                "(double){})",
+                                real, data, ta.rows, ta.columns, ta.epsilon_ms, ta.upsampling,
+                                ta.scale, a, in.b.type == Operand::Type::none ? "0" : b);
+                break;
+            }
         }
         const std::string name = fmt::format("t{}", k++);
         out += fmt::format("        const {} {} = {};\n", real, name, e);
@@ -118,6 +132,7 @@ std::string draw_prelude(const EmitOptions& options) {
         "    return spikegraph::draw(seed, {0}u, object, index, (unsigned long long)step).normal;\n"
         "}}\n",
         rng_stream::model);
+    out += timed_array_source();
     return out;
 }
 
