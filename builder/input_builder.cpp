@@ -94,7 +94,12 @@ void PlanBuilder::add_poisson(const PoissonInput& p) {
     const std::string what = fmt::format("input '{}'", p.name);
     Population pop{p.name, "poisson", "", "", "", p.size};
     add_spike_source_vars(p.name, p.size, pop);
-    PoissonPayload pp{p.name, p.size, "", pop.spikes_var, pop.count_var, pop.total_var, ""};
+    PoissonPayload pp;
+    pp.name = p.name;
+    pp.size = p.size;
+    pp.spikes_var = pop.spikes_var;
+    pp.count_var = pop.count_var;
+    pp.total_var = pop.total_var;
     pp.dt_ms = plan_.dt_ms;
     OpSpec op;
     op.name = p.name + ".poisson";

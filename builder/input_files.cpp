@@ -7,6 +7,7 @@
 
 #include "builder/plan_builder.hpp"
 #include "core/array_file.hpp"
+#include "core/text.hpp"
 #include "core/units.hpp"
 #include <spikegraph/error.hpp>
 

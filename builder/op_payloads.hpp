@@ -232,7 +232,7 @@ struct StateMonitorPayload {
 using OpPayload = std::variant<std::monostate, NeuronUpdatePayload, NeuronResetPayload,
                                DeliverPayload, PoissonPayload, SpikeTimesPayload, CurrentPayload,
                                SpikeMonitorPayload, StateMonitorPayload, SynapsePathwayPayload,
-                               SynapseEachPayload>;
+                               SynapseEachPayload, PoissonDrivePayload>;
 
 /// The name of the payload type at `index` of OpPayload ("none" for std::monostate), for
 /// messages.

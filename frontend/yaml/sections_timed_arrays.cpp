@@ -12,6 +12,7 @@
 
 #include "core/text.hpp"
 #include "core/units.hpp"
+#include <spikegraph/error.hpp>
 
 namespace spikegraph::detail::yaml_loader {
 

@@ -74,6 +74,11 @@ TEST(SpikeFiles, CppApiReadsFilesToo) {
     Simulation sim(net);
     sim.run(20);
     EXPECT_EQ(sim.spike_count("stim"), 10u);
+    // The spike at 30 ms is reported in the run's summary, not dropped silently.
+    EXPECT_EQ(sim.stats()["groups"]["stim"]["undelivered"].get<std::uint64_t>(), 1u);
+    sim.run_continue(15);
+    EXPECT_EQ(sim.spike_count("stim"), 11u);
+    EXPECT_EQ(sim.stats()["groups"]["stim"]["undelivered"].get<std::uint64_t>(), 0u);
 }
 
 void expect_error(const fs::path& dir, const std::string& input, const std::string& needle) {
