@@ -221,18 +221,25 @@ void PlanBuilder::add_spike_times(const SpikeTimesInput& spec) {
     populations_.push_back(pop);
 }
 
+const GroupVariable* PlanBuilder::input_target(GroupRef& target, const std::string& variable,
+                                               const TextOrigin& o) {
+    const auto& g = group_slice(target, o, "target");
+    const auto* v = g.find(variable);
+    if (!v) {
+        std::vector<std::string> names;
+        for (const auto& x : g.variables) names.push_back(x.name);
+        config_error(o, fmt::format("group '{}' has no variable '{}'{}", g.name, variable,
+                                    did_you_mean(variable, names)));
+    }
+    return v;
+}
+
 void PlanBuilder::add_current(const CurrentInput& c) {
     const std::string key = "inputs." + c.name;
     const TextOrigin o = with_key(c.origin, key);
     GroupRef target = c.target;
+    const auto* v = input_target(target, c.variable, o);
     const auto& g = group_slice(target, o, "target");
-    const auto* v = g.find(c.variable);
-    if (!v) {
-        std::vector<std::string> names;
-        for (const auto& x : g.variables) names.push_back(x.name);
-        config_error(o, fmt::format("group '{}' has no variable '{}'{}", g.name, c.variable,
-                                    did_you_mean(c.variable, names)));
-    }
     CurrentPayload cp;
     cp.target = v->var;
     cp.batched = v->state;

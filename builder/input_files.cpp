@@ -90,14 +90,8 @@ void PlanBuilder::add_poisson_drive(const PoissonDrive& d) {
     const std::string key = "inputs." + d.name;
     const TextOrigin o = with_key(d.origin, key);
     GroupRef target = d.target;
+    const auto* v = input_target(target, d.variable, o);
     const auto& g = group_slice(target, o, "target");
-    const auto* v = g.find(d.variable);
-    if (!v) {
-        std::vector<std::string> names;
-        for (const auto& x : g.variables) names.push_back(x.name);
-        config_error(o, fmt::format("group '{}' has no variable '{}'{}", g.name, d.variable,
-                                    did_you_mean(d.variable, names)));
-    }
     if (!v->state)
         config_error(o, fmt::format("'{}.{}' is not a per-neuron state variable; a Poisson input "
                                     "adds to a variable that evolves, e.g. ge or v",

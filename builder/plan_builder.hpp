@@ -109,6 +109,10 @@ private:
     void add_poisson(const PoissonInput& p);
     void add_spike_times(const SpikeTimesInput& s);
     void add_current(const CurrentInput& c);
+    // The variable an input drives (resolving the target's slice); a located error names the
+    // variables the group has.
+    const GroupVariable* input_target(GroupRef& target, const std::string& variable,
+                                      const TextOrigin& o);
     void add_poisson_drive(const PoissonDrive& d);
     // input_files.cpp: the input with its indices and times (ms) read from its files.
     SpikeTimesInput read_spike_files(const SpikeTimesInput& s, const TextOrigin& o) const;

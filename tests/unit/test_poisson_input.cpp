@@ -19,9 +19,10 @@ namespace spikegraph {
 namespace {
 
 // Mean and variance of 200 000 draws against N p and N p (1 - p). Tolerance: 5 standard errors
-// of each (the mean's SE is sqrt(var / n); the sample variance's is var sqrt(2 / (n - 1)) plus
-// the excess-kurtosis term, below 10 % of that for these parameters), so a correct sampler
-// fails with probability below 1e-6 and a wrong mode, ratio or tail shifts them by far more.
+// of each: the mean's SE is sqrt(var / n), the sample variance's sqrt((mu4 - var^2) / n) with
+// the binomial's fourth central moment mu4 = N p q (1 + 3 (N - 2) p q) (large for the skewed
+// cases, p near 0 or 1). A correct sampler fails with probability below 1e-6; a wrong mode,
+// ratio or tail shifts them by far more.
 TEST(BinomialSampler, MeanAndVarianceMatchNpAndNpq) {
     struct Case {
         std::uint64_t n;
@@ -43,7 +44,9 @@ TEST(BinomialSampler, MeanAndVarianceMatchNpAndNpq) {
         const double mean = sum / draws, var = sum2 / draws - mean * mean;
         const double want_mean = n * c.p, want_var = n * c.p * (1 - c.p);
         EXPECT_NEAR(mean, want_mean, 5 * std::sqrt(want_var / draws)) << c.n << " " << c.p;
-        EXPECT_NEAR(var, want_var, 5 * 1.1 * want_var * std::sqrt(2.0 / (draws - 1)))
+        const double pq = c.p * (1 - c.p);
+        const double mu4 = n * pq * (1 + 3 * (n - 2) * pq);
+        EXPECT_NEAR(var, want_var, 5 * std::sqrt((mu4 - want_var * want_var) / draws))
             << c.n << " " << c.p;
     }
     EXPECT_EQ(BinomialSampler(50, 0.0)(0.7), 0u);
