@@ -43,8 +43,8 @@ Network coba_network(std::size_t n, int threads) {
 }
 
 double op_seconds(const nlohmann::json& stats, const std::string& name) {
-    for (const auto& [op, s] : stats["op_seconds"].items())
-        if (op == name) return s.get<double>();
+    for (const auto& o : stats["op_seconds"])
+        if (o["op"] == name) return o["seconds"].get<double>();
     return -1;
 }
 
@@ -67,14 +67,24 @@ void poisson_input_cost(std::size_t n, int steps, int threads) {
 }
 
 void spike_file_load(const std::filesystem::path& dir) {
-    const std::size_t m = 1000000, sources = 10000;
+    // 1000 sources, each spiking once in every 1 ms slot at a random step of the slot (one
+    // source never spikes twice in a step), for 1000 ms; then shuffled.
+    const std::size_t m = 1000000, sources = 1000;
     std::vector<double> times(m);
     std::vector<std::int64_t> indices(m);
     std::uint64_t x = 88172645463325252ull;
+    auto next = [&x] {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;  // xorshift
+        return x;
+    };
     for (std::size_t k = 0; k < m; ++k) {
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;  // xorshift: unsorted times, any order
-        times[k] = static_cast<double>(x % 10000000) * 1e-4;  // 0 .. 1000 ms
-        indices[k] = static_cast<std::int64_t>((x >> 32) % sources);
+        times[k] = static_cast<double>((k / sources) * 10 + next() % 10) * 0.1;
+        indices[k] = static_cast<std::int64_t>(k % sources);
+    }
+    for (std::size_t k = m - 1; k > 0; --k) {
+        const std::size_t j = next() % (k + 1);
+        std::swap(times[k], times[j]);
+        std::swap(indices[k], indices[j]);
     }
     std::filesystem::create_directories(dir);
     write_npy(dir / "times.npy", "<f8", {m}, times.data());
@@ -105,6 +115,7 @@ int main(int argc, char** argv) {
     const int steps = argc > 2 ? std::atoi(argv[2]) : 2000;
     const int threads = argc > 3 ? std::atoi(argv[3]) : 1;
     poisson_input_cost(n, steps, threads);
+    std::fflush(stdout);
     spike_file_load(std::filesystem::temp_directory_path() / "spikegraph_bench_inputs");
     return 0;
 }

@@ -50,6 +50,13 @@ TEST(BinomialSampler, MeanAndVarianceMatchNpAndNpq) {
             << c.n << " " << c.p;
     }
     EXPECT_EQ(BinomialSampler(50, 0.0)(0.7), 0u);
+    // The batched Philox blocks are philox_block's.
+    std::uint32_t words[4][k_philox_lanes];
+    philox_blocks(5, rng_stream::poisson, 9, 1000, 77, words);
+    for (std::size_t l = 0; l < k_philox_lanes; ++l) {
+        const PhiloxWords r = philox_block(5, rng_stream::poisson, 9, 1000 + l, 77);
+        for (int j = 0; j < 4; ++j) ASSERT_EQ(words[j][l], r[j]) << "lane " << l;
+    }
     EXPECT_EQ(BinomialSampler(50, 1.0)(0.7), 50u);
 }
 
