@@ -27,6 +27,7 @@ set(SPIKEGRAPH_FRONTEND_SOURCES
   frontend/model_library.cpp
   frontend/network.cpp
   frontend/synapse_library.cpp
+  frontend/timed_array_call.cpp
   frontend/yaml/references.cpp
   frontend/yaml/schema.cpp
   frontend/yaml/sections_connections.cpp

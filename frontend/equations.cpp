@@ -8,7 +8,7 @@
 #include <spikegraph/error.hpp>
 #include "core/expr_eval.hpp"
 #include "core/text.hpp"
-#include "core/timed_array.hpp"
+#include "frontend/timed_array_call.hpp"
 
 namespace spikegraph {
 namespace {
@@ -350,42 +350,9 @@ private:
         return {rebuild(e, std::move(args)), dim::none()};
     }
 
-    // A timed array read at a time (and a neuron index): the call is bound to the array's data
-    // and has the array's unit.
-    Checked timed_array_call(const Ptr& e, std::shared_ptr<const TimedArray> table) {
-        const std::size_t want = table->columns > 0 ? 2 : 1;
-        const std::string usage = want == 2 ? e->name + "(t, i)" : e->name + "(t)";
-        if (e->args.size() != want)
-            fail(origin_, e->loc,
-                 "timed array '" + e->name + "' takes " + std::to_string(want) + " argument" +
-                     (want == 1 ? "" : "s") + ", got " + std::to_string(e->args.size()) +
-                     "; read it as " + usage);
-        std::vector<Ptr> args;
-        const Checked t = visit(e->args[0]);
-        if (t.dim != dim::time() && !is_zero_literal(e->args[0]))
-            fail(origin_, e->loc,
-                 "the first argument of timed array '" + e->name + "' is the time at which it " +
-                     "is read, but '" + expr::to_string(e->args[0], k_quoted) + "' is " +
-                     t.dim.to_string() + "; read it as " + usage);
-        args.push_back(t.expr);
-        if (want == 2) {
-            const Checked i = visit(e->args[1]);
-            if (!i.dim.dimensionless())
-                fail(origin_, e->loc,
-                     "the second argument of timed array '" + e->name + "' is a neuron index, " +
-                         "but '" + expr::to_string(e->args[1], k_quoted) + "' is " +
-                         i.dim.to_string() + "; read it as " + usage);
-            args.push_back(i.expr);
-        }
-        auto n = std::make_shared<expr::Node>(*e);
-        n->args = std::move(args);
-        n->table = std::move(table);
-        return {n, n->table->unit};
-    }
-
     Checked call(const Ptr& e) {
         const std::string& f = e->name;
-        if (auto table = find_timed_array(f)) return timed_array_call(e, std::move(table));
+        if (auto c = detail::timed_array_call(e, origin_, [&](const Ptr& a) { return visit(a); })) return *c;
         if (f == "pow" && e->args.size() == 2) return power(e, e->args[0], e->args[1]);
         std::vector<Checked> a;
         std::vector<Ptr> args;
