@@ -19,6 +19,7 @@
 #include <spikegraph/simulation.hpp>
 #include <spikegraph/yaml_loader.hpp>
 #include "monitors/npy_writer.hpp"
+#include "tests/support/config_errors.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace spikegraph {
@@ -82,17 +83,11 @@ TEST(SpikeFiles, CppApiReadsFilesToo) {
 }
 
 void expect_error(const fs::path& dir, const std::string& input, const std::string& needle) {
-    const std::string yaml = "groups:\n  g: {size: 1, model: lif}\n"
-                             "inputs:\n  stim: {type: spike_times, size: 4, " + input + "}\n";
-    const fs::path file = dir / "bad.yaml";
-    std::ofstream(file) << yaml;
-    try {
-        Simulation sim(load_network(file));
-        FAIL() << "accepted; expected an error with '" << needle << "'";
-    } catch (const Error& e) {
-        EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-        EXPECT_NE(std::string(e.what()).find("bad.yaml:4"), std::string::npos) << e.what();
-    }
+    testing_support::expect_config_file_error(
+        dir,
+        "groups:\n  g: {size: 1, model: lif}\n"
+        "inputs:\n  stim: {type: spike_times, size: 4, " + input + "}\n",
+        needle, "bad.yaml:4");
 }
 
 TEST(SpikeFiles, BadFilesAreLocatedErrors) {

@@ -19,6 +19,7 @@
 #include "core/array_file.hpp"
 #include "core/timed_array.hpp"
 #include "monitors/npy_writer.hpp"
+#include "tests/support/config_errors.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace spikegraph {
@@ -201,15 +202,7 @@ TEST(TimedArrayConfig, ExactNeedsAnArrayConstantOverEachStep) {
 
 // Each bad array is refused with a message that names the place and the fix.
 void expect_error(const std::string& yaml, const std::string& needle, const fs::path& dir) {
-    const fs::path file = dir / "bad.yaml";
-    std::ofstream(file) << yaml;
-    try {
-        Simulation sim(load_network(file));
-        FAIL() << "accepted; expected an error with '" << needle << "'";
-    } catch (const Error& e) {
-        EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-        EXPECT_NE(std::string(e.what()).find("bad.yaml"), std::string::npos) << e.what();
-    }
+    testing_support::expect_config_file_error(dir, yaml, needle);
 }
 
 std::string config_with(const std::string& array, const std::string& equation, int size = 3) {
