@@ -239,6 +239,10 @@ int run_command(const RunArgs& a) {
                                  g["neurons"].get<std::uint64_t>(),
                                  g["kind"].get<std::string>() == "neurons" ? "neurons" : "sources",
                                  g["spikes"].get<std::uint64_t>(), g["mean_rate_hz"].get<double>());
+    for (const auto& [name, g] : stats["groups"].items())
+        if (g.contains("undelivered") && g["undelivered"].get<std::uint64_t>() > 0)
+            std::cout << fmt::format("  {}: {} spikes at or after the end of the run were not "
+                                     "delivered\n", name, g["undelivered"].get<std::uint64_t>());
     std::cout << fmt::format("  synapses {}, synaptic events {}\n", stats["synapses"].get<std::uint64_t>(),
                              stats["synaptic_events"].get<std::uint64_t>());
     std::cout << fmt::format("  build {:.3f} s, loop {:.3f} s ({:.0f} steps/s)\n",

@@ -45,6 +45,9 @@ BuildResult PlanBuilder::run() {
     // Every expression checked during the build sees the network's parameters.
     const ParameterScope parameters(resolve_parameters(net_.parameters));
     check_names();
+    load_timed_arrays();
+    // Every expression of this build may call the arrays by name.
+    const TimedArrayScope arrays(timed_arrays_);
     std::map<std::string, std::set<std::string>> per_neuron;
     for (const auto& c : net_.current_inputs) per_neuron[c.target.group].insert(c.variable);
     std::map<std::string, std::set<std::string>> summed = summed_targets();
@@ -54,6 +57,16 @@ BuildResult PlanBuilder::run() {
                                          per_neuron[g.name()], summed[g.name()]);
         check_per_neuron_symbols(g, built);
         evaluate_dependent_inits(built, plan_.seed);
+        {
+            const auto& up = payload_as<NeuronUpdatePayload>(built.update);
+            std::vector<expr::Ptr> exprs = up.next_value;
+            exprs.push_back(up.threshold);
+            exprs.push_back(up.refractory_condition);
+            if (!built.reset.kind.empty())
+                for (const auto& st : payload_as<NeuronResetPayload>(built.reset).statements)
+                    exprs.push_back(st.value);
+            check_timed_array_columns(exprs, g.name(), g.size());
+        }
         for (auto& s : built.specs) add_var(std::move(s));
         built.specs.clear();
         populations_.push_back({g.name(), "neurons", built.spikes_var, built.count_var,
@@ -67,6 +80,7 @@ BuildResult PlanBuilder::run() {
     for (const auto& p : net_.poisson_inputs) add_poisson(p);
     for (const auto& s : net_.spike_inputs) add_spike_times(s);
     for (const auto& c : net_.current_inputs) add_current(c);
+    for (const auto& d : net_.poisson_drives) add_poisson_drive(d);
     // Before any synapse is made: a network that cannot fit is refused from its expected size.
     check_memory(estimate_memory(true), limit_);
     for (const auto& c : net_.connections) {
@@ -140,6 +154,7 @@ void PlanBuilder::check_names() {
     for (const auto& g : net_.groups) claim(g.name(), g.origin, "group");
     for (const auto& p : net_.poisson_inputs) claim(p.name, p.origin, "input");
     for (const auto& s : net_.spike_inputs) claim(s.name, s.origin, "input");
+    for (const auto& d : net_.poisson_drives) claim(d.name, d.origin, "input");
     std::set<std::string> monitors;
     auto claim_monitor = [&](const std::string& name, const TextOrigin& o) {
         if (!is_identifier(name))

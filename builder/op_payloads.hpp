@@ -185,6 +185,25 @@ struct PoissonPayload {
     std::string rate;  // [1] or [n], internal unit 1/ms
     std::string spikes_var, count_var, total_var;
     std::string next_var;  // i64 [B, n]: the step of each source's next spike; -1: to be drawn
+    // A rate that varies in time (of t, dt, i, timed arrays) [kHz]: then `rate` and `next_var`
+    // are empty and each source spikes with probability rate * dt in each step.
+    expr::Ptr rate_expr;
+    double dt_ms = 0.1;
+};
+
+/// `poisson_drive` (Brian2's PoissonInput): target[b, i] += weight * Binomial(sources,
+/// rate * dt) for i in [begin, end), each draw from Philox keyed by (seed, rng_stream::poisson,
+/// object_hash(name), b * size + i, step).
+struct PoissonDrivePayload {
+    std::string name;
+    std::string target;  // [B, size]
+    std::size_t size = 0, begin = 0, end = 0;
+    std::uint64_t sources = 1;
+    double weight = 0;        // internal units of the target
+    double dt_ms = 0.1;
+    bool constant = true;     // rate_kHz holds the rate; else rate_expr (of t, dt, i)
+    double rate_kHz = 0;
+    expr::Ptr rate_expr;
 };
 
 /// `spike_times_input`: spikes at given steps (sorted by step, then index).
@@ -227,7 +246,7 @@ struct StateMonitorPayload {
 using OpPayload = std::variant<std::monostate, NeuronUpdatePayload, NeuronResetPayload,
                                DeliverPayload, PoissonPayload, SpikeTimesPayload, CurrentPayload,
                                SpikeMonitorPayload, StateMonitorPayload, SynapsePathwayPayload,
-                               SynapseEachPayload>;
+                               SynapseEachPayload, PoissonDrivePayload>;
 
 /// The name of the payload type at `index` of OpPayload ("none" for std::monostate), for
 /// messages.

@@ -17,6 +17,7 @@
 #include "builder/op_payloads.hpp"
 #include "builder/synapse_model.hpp"
 #include "builder/values.hpp"
+#include "core/timed_array.hpp"
 #include "frontend/equations.hpp"
 #include <spikegraph/network.hpp>
 
@@ -97,11 +98,28 @@ private:
     const Population& population(GroupRef& ref, const TextOrigin& o, const char* role);
     void add_custom_op(const CustomOp& c);
 
+    // timed_array_builder.cpp
+    void load_timed_arrays();
+    // A located ConfigError when an array read as name(t, i) has not one column per neuron.
+    void check_timed_array_columns(const std::vector<expr::Ptr>& exprs, const std::string& group,
+                                   std::size_t size) const;
+
     // input_builder.cpp
     void add_spike_source_vars(const std::string& name, std::size_t n, Population& pop);
     void add_poisson(const PoissonInput& p);
     void add_spike_times(const SpikeTimesInput& s);
     void add_current(const CurrentInput& c);
+    // The variable an input drives (resolving the target's slice); a located error names the
+    // variables the group has.
+    const GroupVariable* input_target(GroupRef& target, const std::string& variable,
+                                      const TextOrigin& o);
+    void add_poisson_drive(const PoissonDrive& d);
+    // input_files.cpp: the input with its indices and times (ms) read from its files.
+    SpikeTimesInput read_spike_files(const SpikeTimesInput& s, const TextOrigin& o) const;
+    // Build-time checks of a Poisson rate (kHz): rate * dt above 1 is an error, above 0.1 a
+    // warning; `what` names the input.
+    void check_poisson_probability(double rate_kHz, const TextOrigin& o, const std::string& what,
+                                   bool upper_bound) const;
 
     // connection_builder.cpp
     void add_connection(const Connection& c);
@@ -204,6 +222,7 @@ private:
     std::map<std::string, std::size_t> synapse_counts_;  // per connection, as made
     std::map<std::string, BuiltGroup> groups_;
     std::vector<Population> populations_;
+    std::vector<std::shared_ptr<const TimedArray>> timed_arrays_;  // loaded once, shared
     std::vector<OpSpec> currents_, state_monitors_, sources_, updates_, deliveries_,
         post_pathways_, resets_, spike_monitors_, custom_;
 };

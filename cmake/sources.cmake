@@ -4,14 +4,18 @@
 set(SPIKEGRAPH_CORE_SOURCES
   core/atomic_file.cpp
   core/cancel.cpp
+  core/csv_reader.cpp
   core/error.cpp
   core/expr.cpp
   core/expr_eval.cpp
   core/finite_check.cpp
   core/log.cpp
   core/memory_size.cpp
+  core/npy_reader.cpp
+  core/npz_reader.cpp
   core/text.cpp
   core/time_steps.cpp
+  core/timed_array.cpp
   core/units.cpp
 )
 set(SPIKEGRAPH_FRONTEND_SOURCES
@@ -26,6 +30,7 @@ set(SPIKEGRAPH_FRONTEND_SOURCES
   frontend/network.cpp
   frontend/parameters.cpp
   frontend/synapse_library.cpp
+  frontend/timed_array_call.cpp
   frontend/yaml/references.cpp
   frontend/yaml/schema.cpp
   frontend/yaml/sections_connections.cpp
@@ -33,6 +38,7 @@ set(SPIKEGRAPH_FRONTEND_SOURCES
   frontend/yaml/sections_inputs.cpp
   frontend/yaml/sections_monitors.cpp
   frontend/yaml/sections_parameters.cpp
+  frontend/yaml/sections_timed_arrays.cpp
   frontend/yaml/set_overrides.cpp
   frontend/yaml_loader.cpp
 )
@@ -50,6 +56,7 @@ set(SPIKEGRAPH_BUILDER_SOURCES
   builder/init_expressions.cpp
   builder/initializers.cpp
   builder/input_builder.cpp
+  builder/input_files.cpp
   builder/memory_builder.cpp
   builder/memory_estimate.cpp
   builder/monitor_builder.cpp
@@ -58,6 +65,7 @@ set(SPIKEGRAPH_BUILDER_SOURCES
   builder/plan.cpp
   builder/record_ops.cpp
   builder/schedule.cpp
+  builder/timed_array_builder.cpp
   builder/solvers/solvers.cpp
   builder/solvers/stochastic.cpp
   builder/values.cpp
@@ -74,6 +82,7 @@ set(SPIKEGRAPH_BACKEND_SOURCES
   backend/cpu/cpu_executor.cpp
   backend/cpu/io_kernels.cpp
   backend/cpu/native_compiler.cpp
+  backend/cpu/poisson_kernels.cpp
   backend/cpu/neuron_kernels.cpp
   backend/cpu/register_ops.cpp
   backend/cpu/synapse_kernels.cpp
@@ -155,6 +164,7 @@ set(SPIKEGRAPH_TEST_SOURCES
   tests/unit/test_synapse_semantics_runs.cpp
   tests/unit/test_op_payloads.cpp
   tests/unit/test_philox.cpp
+  tests/unit/test_poisson_input.cpp
   tests/unit/test_program_ir.cpp
   tests/unit/test_public_api.cpp
   tests/unit/test_record_blocks.cpp
@@ -162,11 +172,13 @@ set(SPIKEGRAPH_TEST_SOURCES
   tests/unit/test_noise.cpp
   tests/unit/test_noise_errors.cpp
   tests/unit/test_solvers.cpp
+  tests/unit/test_spike_files.cpp
   tests/unit/test_state.cpp
   tests/unit/test_synapse_library.cpp
   tests/unit/test_synapse_monitors.cpp
   tests/unit/test_synapse_state_files.cpp
   tests/unit/test_time_steps.cpp
+  tests/unit/test_timed_arrays.cpp
   tests/unit/test_units.cpp
   tests/unit/test_validate_parity.cpp
   tests/unit/test_yaml_loader.cpp

@@ -12,6 +12,10 @@
 #include <string>
 #include <vector>
 
+namespace spikegraph {
+struct TimedArray;  // core/timed_array.hpp
+}
+
 namespace spikegraph::expr {
 
 /// 1-based position in the text an expression came from (0 where it has no source).
@@ -27,7 +31,8 @@ enum class Kind {
     add, sub, mul, div, pow,
     lt, le, gt, ge, eq, ne,  // comparisons: 1.0 when true, 0.0 when false
     logical_and, logical_or, logical_not,
-    call,      // name(args...): a function of core/expr_eval.hpp (find_function)
+    call,      // name(args...): a function of core/expr_eval.hpp (find_function), or a timed
+               // array (Node::table)
 };
 
 struct Node;
@@ -40,6 +45,9 @@ struct Node {
     std::string name;        // symbol or call
     std::vector<Ptr> args;   // operands, in order
     SourceLoc loc;
+    // A call of a timed array `name(t)` or `name(t, i)`: the array it reads (bound by the
+    // dimension check, frontend/equations.cpp). Null for every other node.
+    std::shared_ptr<const TimedArray> table;
 };
 
 Ptr constant(double value, SourceLoc loc = {});

@@ -10,6 +10,7 @@
 
 #include <spikegraph/error.hpp>
 #include "core/math_functions.hpp"
+#include "core/timed_array.hpp"
 
 namespace spikegraph::expr {
 namespace {
@@ -95,7 +96,7 @@ std::optional<double> walk(const Ptr& e, const Symbol& symbol, DrawCounter* draw
     if (n.kind == Kind::symbol) return symbol(n.name);
     std::size_t count = n.args.size();
     if (n.kind == Kind::call) {
-        const int arity = function_arity(n.name);
+        const int arity = n.table ? (n.table->columns > 0 ? 2 : 1) : function_arity(n.name);
         if constexpr (Strict) {
             if (arity < 0)
                 throw ModelError(fmt::format("unknown function '{}' (known: {})", n.name,
@@ -118,6 +119,7 @@ std::optional<double> walk(const Ptr& e, const Symbol& symbol, DrawCounter* draw
         a[k] = *v;
     }
     if (n.kind != Kind::call) return apply_operator(n.kind, a[0], a[1]);
+    if (n.table) return n.table->at(a[0], a[1]);
     if (!is_random(n.name)) return apply_function(n.name, a.data(), count);
     if (!draws) return std::nullopt;
     const Draw d = draw(draws->seed, draws->stream, draws->object, draws->index, draws->next++);
@@ -136,8 +138,9 @@ const FunctionInfo* find_function(std::string_view name) {
 }
 
 int function_arity(std::string_view name) {
-    const FunctionInfo* f = find_function(name);
-    return f ? f->arity : -1;
+    if (const FunctionInfo* f = find_function(name)) return f->arity;
+    if (const auto a = find_timed_array(name)) return a->columns > 0 ? 2 : 1;
+    return -1;
 }
 
 const std::vector<std::string>& function_names() {

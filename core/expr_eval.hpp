@@ -32,7 +32,8 @@ struct FunctionInfo {
 /// The function called `name`, or nullptr.
 const FunctionInfo* find_function(std::string_view name);
 
-/// Number of arguments of a known function (find_function), or -1.
+/// Number of arguments of a known function (find_function) or of a timed array of the
+/// thread's TimedArrayScope (1 or 2, core/timed_array.hpp), or -1.
 int function_arity(std::string_view name);
 
 /// Number of operands of a node of kind `k` that is not a call (a call's are its arity).

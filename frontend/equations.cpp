@@ -9,6 +9,7 @@
 #include "core/expr_eval.hpp"
 #include "core/text.hpp"
 #include "frontend/equation_text.hpp"
+#include "frontend/timed_array_call.hpp"
 
 namespace spikegraph {
 namespace {
@@ -367,6 +368,7 @@ private:
 
     Checked call(const Ptr& e) {
         const std::string& f = e->name;
+        if (auto c = detail::timed_array_call(e, origin_, [&](const Ptr& a) { return visit(a); })) return *c;
         if (f == "pow" && e->args.size() == 2) return power(e, e->args[0], e->args[1]);
         std::vector<Checked> a;
         std::vector<Ptr> args;

@@ -55,6 +55,39 @@ CurrentInput& Network::add_current(const std::string& name, const GroupRef& targ
     return c;
 }
 
+TimedArraySpec& Network::add_timed_array(const std::string& name, std::string file, ValueSpec dt,
+                                         std::string unit) {
+    TimedArraySpec& a = timed_arrays.emplace_back();
+    a.name = name;
+    a.file = std::move(file);
+    a.dt = std::move(dt);
+    a.unit = std::move(unit);
+    return a;
+}
+
+TimedArraySpec& Network::add_timed_array(const std::string& name, std::vector<double> values,
+                                         ValueSpec dt, std::string unit) {
+    TimedArraySpec& a = timed_arrays.emplace_back();
+    a.name = name;
+    a.values = std::move(values);
+    a.dt = std::move(dt);
+    a.unit = std::move(unit);
+    return a;
+}
+
+PoissonDrive& Network::add_poisson_drive(const std::string& name, const GroupRef& target,
+                                         const std::string& variable, std::size_t sources,
+                                         ValueSpec rate, ValueSpec weight) {
+    PoissonDrive& d = poisson_drives.emplace_back();
+    d.name = name;
+    d.target = target;
+    d.variable = variable;
+    d.sources = sources;
+    d.rate = std::move(rate);
+    d.weight = std::move(weight);
+    return d;
+}
+
 SpikeMonitorSpec& Network::monitor_spikes(const std::string& name, const GroupRef& source) {
     SpikeMonitorSpec& m = spike_monitors.emplace_back();
     m.name = name;

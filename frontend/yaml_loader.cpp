@@ -64,8 +64,8 @@ Network Loader::load(const YAML::Node& root) {
     if (!root.IsMap())
         fail(root, "", fmt::format("expected a mapping with at least a 'groups:' section, "
                                    "got {}", describe(root)));
-    check_keys(root, "", {"parameters", "simulation", "models", "groups", "inputs",
-                          "connections", "monitors"});
+    check_keys(root, "", {"parameters", "simulation", "models", "timed_arrays", "groups",
+                          "inputs", "connections", "monitors"});
     // Sections are read in dependency order, so references work whatever the file's order.
     // The parameters are resolved here so that a cycle or an unknown name is reported by
     // `validate` too, and so that counts (`size: N_E`) can use them.
@@ -73,6 +73,7 @@ Network Loader::load(const YAML::Node& root) {
     const ParameterScope parameters(resolve_parameters(net_.parameters));
     if (const auto n = root["simulation"]; n && !n.IsNull()) read_simulation(n);
     if (const auto n = root["models"]) read_models(n);
+    if (const auto n = root["timed_arrays"]) read_timed_arrays(n);
     read_groups(required(root, "", "groups", "the neuron groups, e.g. groups: {neurons: "
                                              "{size: 100, model: lif}}"));
     if (const auto n = root["inputs"]) read_inputs(n);

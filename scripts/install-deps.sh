@@ -2,7 +2,7 @@
 # Installs what spikegraph needs on Debian 12 (skipping what is already there).
 set -euo pipefail
 packages=(build-essential cmake libboost-graph-dev libtbb-dev libspdlog-dev libfmt-dev
-          libyaml-cpp-dev nlohmann-json3-dev libcli11-dev librandom123-dev libgtest-dev
+          libyaml-cpp-dev zlib1g-dev nlohmann-json3-dev libcli11-dev librandom123-dev libgtest-dev
           libbenchmark-dev python3-numpy
           clang-14 libclang-rt-14-dev libfuzzer-14-dev)  # the sanitizer and fuzz build (docs/testing.md)
 missing=()

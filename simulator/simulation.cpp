@@ -337,6 +337,13 @@ nlohmann::json Simulation::stats() const {
                                 : 0.0;
         groups[p.name] = {{"kind", p.kind}, {"neurons", p.size}, {"spikes", spikes}, {"mean_rate_hz", rate}};
         if (p.kind == "neurons") neurons += p.size;
+        // A spike-time input's spikes at or after the end of the run so far: not delivered.
+        for (const auto& op : build_->plan.ops)
+            if (op.kind == "spike_times_input" && op.owner == p.name) {
+                const auto& st = payload_as<SpikeTimesPayload>(op).steps;
+                const auto end = std::lower_bound(st.begin(), st.end(), steps_done());
+                groups[p.name]["undelivered"] = static_cast<std::uint64_t>(st.end() - end);
+            }
     }
     const auto steps = steps_run_;
     nlohmann::json stats = {{"build_seconds", build_seconds_},

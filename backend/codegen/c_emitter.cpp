@@ -7,6 +7,7 @@
 #include "core/expr_eval.hpp"
 #include "core/random.hpp"
 #include <spikegraph/error.hpp>
+#include "core/timed_array.hpp"
 #include "spikegraph/philox_source.hpp"
 
 namespace spikegraph::codegen {
@@ -103,6 +104,19 @@ std::string element_statements(const program::Program& program,
             case Op::where: e = fmt::format("({} != ({})0 ? {} : {})", a, real, b, c); break;
             case Op::clip: e = fmt::format("std::min(std::max({0}, {1}), std::max({1}, {2}))", a, b, c); break;
             case Op::muladd: e = fmt::format("{} * {} + {}", a, b, c); break;
+            case Op::timed_array: {
+                const TimedArray& ta = *in.array;
+                const std::string data =
+                    options.arrays.empty()
+                        ? fmt::format("((const double*){:#x}ULL)",
+                                      reinterpret_cast<std::uintptr_t>(ta.values))
+                        : fmt::format("{}[{}]", options.arrays, in.array_index);
+                e = fmt::format("({})sg_timed_array({}, {}LL, {}LL, {:a}, {:a}, {:a}, (double){}, "
+                                "(double){})",
+                                real, data, ta.rows, ta.columns, ta.epsilon_ms, ta.upsampling,
+                                ta.scale, a, in.b.type == Operand::Type::none ? "0" : b);
+                break;
+            }
         }
         const std::string name = fmt::format("t{}", k++);
         out += fmt::format("        const {} {} = {};\n", real, name, e);
@@ -141,6 +155,7 @@ std::string draw_prelude(const EmitOptions& options) {
         "    return spikegraph::draw(seed, {1}u, object, index, (unsigned long long)step).normal;\n"
         "}}\n",
         rng_stream::model, rng_stream::noise);
+    out += timed_array_source();
     return out;
 }
 

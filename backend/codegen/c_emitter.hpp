@@ -18,6 +18,10 @@ struct EmitOptions {
     std::string index = "i";           // the element's offset from `first_index`
     std::string first_index = "first_index";  // the index of element 0 of this call
     std::string slots = "s";           // the array of scalar slots (program.slots, as real)
+    // The C expression of the array of data pointers of program.arrays (`const double* const*`);
+    // empty: a timed array read per element is addressed by its host address, which is right
+    // only in this process (fine for host compilation, but the source then differs per run).
+    std::string arrays;
     std::vector<std::string> includes = {"algorithm", "cmath", "cstdint", "cstring"};
     // element_function only: its qualifier (`extern "C"` to find it with dlsym; a CUDA kernel
     // would be `extern "C" __global__`) and the loop that visits its elements, binding `index`
@@ -39,7 +43,8 @@ std::string element_statements(const program::Program& program,
 
 /// What emitted statements need before them: `options.includes` and the Philox draws of
 /// core/philox.hpp (its very text, so that emitted code draws the host's numbers), with
-/// `sg_rand` and `sg_randn` for the model stream (rng_stream::model).
+/// `sg_rand` and `sg_randn` for the model stream (rng_stream::model), and the timed-array
+/// lookup `sg_timed_array` (core/timed_array.hpp).
 std::string draw_prelude(const EmitOptions& options);
 
 /// A complete translation unit (prelude included) defining

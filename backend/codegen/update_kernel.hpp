@@ -34,10 +34,11 @@ struct UpdateKernelSpec {
 
 /// The C function sg_update that the generated source defines, for real type R: it updates
 /// neurons [begin, end), writes the indices of those that fire to `spikes` and returns their
-/// number; `s` holds the program's slots; `until` and `since_base` serve Refractory::mirror.
+/// number; `s` holds the program's slots, `arrays` the data of program.arrays (timed arrays);
+/// `until` and `since_base` serve Refractory::mirror.
 template <class R>
 using UpdateKernelFn = std::int64_t (*)(const R* const* in, R* const* state, const R* s,
-                                        std::int64_t* last, std::int32_t* until,
+                                        const double* const* arrays, std::int64_t* last, std::int32_t* until,
                                         std::int32_t since_base, std::int32_t* spikes,
                                         std::int64_t begin, std::int64_t end, std::int64_t step,
                                         std::uint64_t seed, std::uint64_t random_base);

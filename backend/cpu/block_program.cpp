@@ -149,6 +149,16 @@ void BlockProgram<T>::run_block(const T* const* varying, std::size_t n, std::int
                 }
                 break;
             }
+            case Op::timed_array: {
+                // The time and the column in double, as the emitted code passes them.
+                const TimedArray& ta = *in.array;
+                for (std::size_t k = 0; k < n; ++k) {
+                    const double t = static_cast<double>(pa ? pa[k] : sa);
+                    const double col = static_cast<double>(pb ? pb[k] : sb);
+                    d[k] = static_cast<T>(ta.at(t, col));
+                }
+                break;
+            }
             case Op::clip: {
                 const T* pc = ptr(in.c);
                 for (std::size_t k = 0; k < n; ++k)

@@ -16,94 +16,6 @@ namespace spikegraph::cpu {
 
 namespace {
 
-template <class T>
-class PoissonKernel final : public Kernel {
-public:
-    PoissonKernel(const OpSpec& op, Workspace& ws)
-        : p_(payload_as<PoissonPayload>(op)), batch_(ws.batch()) {
-        const Buffer& r = ws.buffer(p_.rate);
-        rate_ = r.as<T>();
-        per_source_ = r.size() > 1;
-        spikes_ = ws.buffer(p_.spikes_var).as<std::int32_t>();
-        count_ = ws.buffer(p_.count_var).as<std::int64_t>();
-        total_ = ws.buffer(p_.total_var).as<std::int64_t>();
-        next_ = ws.buffer(p_.next_var).as<std::int64_t>();
-        object_ = object_hash(p_.name.c_str());
-        seen_.assign(per_source_ ? p_.size : 1, T(-1));
-    }
-
-    // Each source's next spike is drawn when it spikes (or when it has none yet), so a step
-    // costs one comparison per source instead of one random number: the gaps of a Bernoulli
-    // process with probability p per step are geometric, P(gap = g) = (1 - p)^(g - 1) p, so
-    // the spike trains have the law of Brian's per-step test `rand() < rate * dt`.
-    void run(const StepContext& ctx) override {
-        const std::size_t n = p_.size;
-        const std::int64_t step = ctx.step;
-        for (std::size_t b = 0; b < batch_; ++b) {
-            std::int32_t* list = spikes_ + b * n;
-            std::int64_t* next = next_ + b * n;
-            std::int64_t found = 0;
-            for (std::size_t i = 0; i < n; ++i) {
-                if (next[i] > step) continue;
-                const double p = probability(i, ctx.dt_ms);
-                const std::uint64_t index = b * n + i;
-                if (next[i] < step) {  // none drawn yet (or the rate changed): from this step
-                    next[i] = step - 1 + gap(p, ctx.seed, index, step, true);
-                    if (next[i] != step) continue;
-                }
-                list[found++] = static_cast<std::int32_t>(i);
-                next[i] = step + gap(p, ctx.seed, index, step, false);
-            }
-            count_[b] = found;
-            total_[b] += found;
-        }
-    }
-
-    // After an outside write, the sources whose rate changed draw their next spike afresh
-    // (the process has no memory, so that is exact); a restore, which puts back the rates and
-    // the next spikes together, changes nothing.
-    void variables_written() override {
-        bool changed = false;
-        for (std::size_t i = 0; i < seen_.size(); ++i) {
-            changed = changed || (seen_[i] != rate_[i] && seen_[i] != T(-1));
-            seen_[i] = rate_[i];
-        }
-        if (!changed) return;
-        for (std::size_t b = 0; b < batch_; ++b)
-            std::fill(next_ + b * p_.size, next_ + (b + 1) * p_.size, std::int64_t(-1));
-    }
-
-private:
-    double probability(std::size_t i, double dt_ms) const {
-        return static_cast<double>(per_source_ ? rate_[i] : rate_[0]) * dt_ms;
-    }
-
-    // Steps to the next spike, counting the first eligible step as 1: a geometric draw from
-    // the Philox counter (source, step); `fresh` draws take the counter's other two words.
-    std::int64_t gap(double p, std::uint64_t seed, std::uint64_t index, std::int64_t step,
-                     bool fresh) const {
-        constexpr auto k_never = std::int64_t(1) << 62;
-        if (!(p > 0)) return k_never;
-        if (p >= 1) return 1;
-        const PhiloxWords r = philox_block(seed, rng_stream::poisson, object_, index,
-                                           static_cast<std::uint64_t>(step));
-        const double u = 1.0 - (fresh ? u01_from(r[2], r[3]) : u01_from(r[0], r[1]));  // (0, 1]
-        const double g = std::floor(std::log(u) / std::log1p(-p));
-        return g >= static_cast<double>(k_never) ? k_never : 1 + static_cast<std::int64_t>(g);
-    }
-
-    PoissonPayload p_;
-    std::size_t batch_;
-    const T* rate_ = nullptr;
-    bool per_source_ = false;
-    std::int32_t* spikes_ = nullptr;
-    std::int64_t* count_ = nullptr;
-    std::int64_t* total_ = nullptr;
-    std::int64_t* next_ = nullptr;
-    std::vector<T> seen_;  // the rates the next spikes were drawn with
-    std::uint32_t object_ = 0;
-};
-
 class SpikeTimesKernel final : public Kernel {
 public:
     SpikeTimesKernel(const OpSpec& op, Workspace& ws)
@@ -322,7 +234,7 @@ private:
 }  // namespace
 
 void register_io_ops(OpRegistry& registry) {
-    registry.add<OpFactory>("poisson_input", k_backend_name, make_real<PoissonKernel>);
+    register_poisson_ops(registry);
     registry.add<OpFactory>("spike_times_input", k_backend_name, [](const OpSpec& op, Workspace& ws) {
         return std::unique_ptr<Kernel>(std::make_unique<SpikeTimesKernel>(op, ws));
     });

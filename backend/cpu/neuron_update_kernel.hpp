@@ -167,6 +167,7 @@ private:
                                         : codegen::UpdateKernelSpec::Refractory::none;
         spec.refractory_steps = p_.refractory_steps;
         const std::string src = codegen::update_kernel_source(program_->program(), spec);
+        for (const auto& a : program_->program().arrays) arrays_.push_back(a->values);
         std::string why;
         native_ = reinterpret_cast<codegen::UpdateKernelFn<T>>(compile_native(src, "sg_update", why));
         if (native_ && mirror) until_.assign(batch_ * n_, 0);
@@ -190,7 +191,7 @@ private:
             in[k] = syms_.varying_base[k] + b * syms_.varying_stride[k];
         for (std::size_t s = 0; s < state_.size(); ++s) state[s] = state_[s] + b * n_;
         const std::int64_t found = native_(
-            in, state, program_->slots(), lastspike_ + b * n_,
+            in, state, program_->slots(), arrays_.data(), lastspike_ + b * n_,
             until_.empty() ? nullptr : until_.data() + b * n_,
             static_cast<std::int32_t>(step - until_base_), chunk_spikes_.data() + b * n_ + begin,
             static_cast<std::int64_t>(begin), static_cast<std::int64_t>(end), step, seed, b * n_);
@@ -264,6 +265,7 @@ private:
     std::optional<BlockProgram<T>> program_;
     std::optional<BlockProgram<T>> condition_;
     codegen::UpdateKernelFn<T> native_ = nullptr;
+    std::vector<const double*> arrays_;  // the data of the program's timed arrays
     T* not_refractory_ = nullptr;
     std::vector<T*> state_;
     std::int64_t* lastspike_ = nullptr;

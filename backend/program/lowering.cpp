@@ -341,7 +341,11 @@ struct Lowering {
             case Kind::neg: in.op = Op::neg; break;
             case Kind::logical_not: in.op = Op::lnot; break;
             case Kind::call:
-                if (e->name == "where") in.op = Op::where;
+                if (e->table) {
+                    in.op = Op::timed_array;
+                    in.array = e->table;
+                    in.array_index = array_index(e->table);
+                } else if (e->name == "where") in.op = Op::where;
                 else if (e->name == "clip") in.op = Op::clip;
                 else if (ops.size() == 1 && (in.fn1 = lookup_fn1(e->name))) in.op = Op::fn1;
                 else if (ops.size() == 2 && (in.fn2 = lookup_fn2(e->name))) in.op = Op::fn2;
@@ -378,6 +382,14 @@ struct Lowering {
         Operand r = emit(in, vector);
         memo[key] = r;
         return r;
+    }
+
+    std::uint32_t array_index(const std::shared_ptr<const TimedArray>& a) {
+        auto& arrays = p.arrays;
+        const auto it = std::find(arrays.begin(), arrays.end(), a);
+        if (it != arrays.end()) return static_cast<std::uint32_t>(it - arrays.begin());
+        arrays.push_back(a);
+        return static_cast<std::uint32_t>(arrays.size() - 1);
     }
 
     bool is_constant_slot(std::uint32_t id) const {

@@ -14,7 +14,7 @@ const char* op_name(Op op) {
     static const char* names[] = {"copy", "index", "rand", "randn", "neg", "add", "sub", "mul",
                                   "div",  "pow",   "lt",   "le",    "gt",  "ge",  "eq",  "ne",
                                   "and",  "or",    "not",  "fn1",   "fn2", "where", "clip", "muladd",
-                                  "noise"};
+                                  "noise", "timed_array"};
     return names[static_cast<int>(op)];
 }
 
@@ -41,6 +41,7 @@ double evaluate_scalar(const Instr& in, double a, double b, double c) {
         case Op::where: return a != 0 ? b : c;
         case Op::clip: return std::clamp(a, b, std::max(b, c));
         case Op::muladd: return a * b + c;
+        case Op::timed_array: return in.array->at(a, b);
         default: return 0;
     }
 }

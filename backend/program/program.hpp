@@ -10,10 +10,12 @@
 // backend/codegen/ emits from it.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/expr.hpp"
+#include "core/timed_array.hpp"
 
 namespace spikegraph::program {
 
@@ -31,6 +33,7 @@ struct Symbol {
 enum class Op : std::uint8_t {
     copy, index, rand, randn, neg, add, sub, mul, div, pow, lt, le, gt, ge, eq, ne,
     land, lor, lnot, fn1, fn2, where, clip, muladd, noise,
+    timed_array,  // a = time [ms], b = column (2-D arrays): Instr::array at (a, b)
 };
 
 /// The instruction's name in listings.
@@ -58,6 +61,9 @@ struct Instr {
     Fn2 fn2 = nullptr;
     std::string fn_name;     // its name in the expression language (exp, log, pow, min, ...)
     std::uint32_t site = 0;  // rand/randn call site; noise: object_hash of the noise's name
+    // timed_array: the array (shared, never copied) and its index in Program::arrays.
+    std::shared_ptr<const TimedArray> array;
+    std::uint32_t array_index = 0;
 };
 
 /// rand()/randn() at call site `site` draw from Philox with this `object` word
@@ -82,6 +88,9 @@ struct Program {
     std::vector<Operand> outputs;             // always registers
     std::size_t registers = 0;                // after register allocation
     std::uint32_t object = 0;                 // the program's Philox object word
+    // The timed arrays the per-element code reads (Instr::array_index); a backend hands their
+    // data to compiled code as an array of pointers.
+    std::vector<std::shared_ptr<const TimedArray>> arrays;
 };
 
 /// Lowers `outputs` over `symbols`. `i` (element index) is always available; rand()/randn()

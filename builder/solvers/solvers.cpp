@@ -8,6 +8,7 @@
 
 #include "builder/solvers/stochastic.hpp"
 #include "core/assert.hpp"
+#include "core/timed_array.hpp"
 
 #include <spikegraph/error.hpp>
 
@@ -208,8 +209,25 @@ bool non_smooth_in(const Ptr& e, const std::vector<std::string>& vars) {
     return false;
 }
 
+// The first timed array in `e` that is not constant over a step of `dt`, or nullptr.
+const TimedArray* varying_timed_array(const Ptr& e, double dt) {
+    if (e->table && !timed_array_locally_constant(*e->table, dt)) return e->table.get();
+    for (const auto& a : e->args)
+        if (const TimedArray* t = varying_timed_array(a, dt)) return t;
+    return nullptr;
+}
+
 std::vector<Ptr> exact(const OdeSystem& s, double dt, const expr::SymbolLookup& shared) {
     const std::size_t n = s.vars.size();
+    // A timed array enters the update as an input held for the step (its value at t), which is
+    // exact when it is constant over the step, as Brian's is_locally_constant requires.
+    for (std::size_t i = 0; i < n; ++i)
+        if (const TimedArray* t = varying_timed_array(s.rhs[i], dt))
+            throw ModelError(fmt::format(
+                "method 'exact' holds timed array '{}' constant over a step, but its dt ({} ms) "
+                "is not a multiple of the simulation's dt ({} ms); use method 'euler' or 'rk2', "
+                "or resample the array",
+                t->name, t->dt_ms, dt));
     for (std::size_t i = 0; i < n; ++i)
         if (non_smooth_in(s.rhs[i], s.vars))
             throw ModelError(fmt::format(

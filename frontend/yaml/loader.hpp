@@ -65,6 +65,13 @@ private:
     void read_spike_times(const std::string& name, const YAML::Node& node,
                           const std::string& path);
     void read_current(const std::string& name, const YAML::Node& node, const std::string& path);
+    void read_poisson_drive(const std::string& name, const YAML::Node& node,
+                            const std::string& path);
+
+    // sections_timed_arrays.cpp
+    void read_timed_arrays(const YAML::Node& arrays);
+    // A data file named at `n`: relative paths are taken from the config file's folder.
+    std::string data_path(const YAML::Node& n, const std::string& path) const;
 
     // sections_connections.cpp
     Connectivity read_connectivity(const YAML::Node& n, const std::string& path,

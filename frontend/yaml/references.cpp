@@ -91,6 +91,8 @@ void Loader::check_new_name(const YAML::Node& key, const std::string& path) cons
             if (s.name == name) return s.origin.line;
         for (const auto& c : net_.current_inputs)
             if (c.name == name) return c.origin.line;
+        for (const auto& d : net_.poisson_drives)
+            if (d.name == name) return d.origin.line;
         return std::nullopt;
     }();
     if (line_of)

@@ -60,6 +60,17 @@ public:
                                      std::vector<double> times_ms);
     CurrentInput& add_current(const std::string& name, const GroupRef& target,
                               const std::string& variable, ValueSpec value);
+    /// A timed array read from `file` (.npy or .csv; a relative path is taken from the current
+    /// directory), sampled every `dt`, its values in `unit`. Files are read by the build.
+    TimedArraySpec& add_timed_array(const std::string& name, std::string file, ValueSpec dt,
+                                    std::string unit);
+    /// A 1-D timed array of the given values (in `unit`), sampled every `dt`.
+    TimedArraySpec& add_timed_array(const std::string& name, std::vector<double> values,
+                                    ValueSpec dt, std::string unit);
+    /// Brian2's PoissonInput onto `variable` of `target` (see PoissonDrive).
+    PoissonDrive& add_poisson_drive(const std::string& name, const GroupRef& target,
+                                    const std::string& variable, std::size_t sources,
+                                    ValueSpec rate, ValueSpec weight);
     SpikeMonitorSpec& monitor_spikes(const std::string& name, const GroupRef& source);
     StateMonitorSpec& monitor_state(const std::string& name, const GroupRef& group,
                                     std::vector<std::string> variables);
@@ -79,6 +90,8 @@ public:
     std::deque<PoissonInput> poisson_inputs;
     std::deque<SpikeTimesInput> spike_inputs;
     std::deque<CurrentInput> current_inputs;
+    std::deque<TimedArraySpec> timed_arrays;
+    std::deque<PoissonDrive> poisson_drives;
     std::deque<SpikeMonitorSpec> spike_monitors;
     std::deque<StateMonitorSpec> state_monitors;
     std::deque<SynapseStateSpec> synapse_states;

@@ -434,7 +434,7 @@ TEST_F(Cli, BackendsListsCpuAvailableAndCudaWithAReason) {
         status[last] = text == std::string::npos ? "" : line.substr(text);
     }
     EXPECT_EQ(status["cpu"], "available") << r.out;
-    EXPECT_TRUE(contains(kinds["cpu"], "neuron_reset, neuron_update, poisson_input")) << r.out;
+    EXPECT_TRUE(contains(kinds["cpu"], "neuron_reset, neuron_update, poisson_drive, poisson_input")) << r.out;
     EXPECT_TRUE(contains(kinds["cpu"], "synapse_deliver")) << r.out;
     ASSERT_EQ(status.count("cuda"), 1u) << r.out;
     EXPECT_EQ(kinds["cuda"], "none") << "this version has no CUDA ops: " << r.out;
