@@ -197,11 +197,16 @@ private:
     std::int64_t* total_ = nullptr;
 };
 
-// Brian2's PoissonInput: target[b, i] += weight * Binomial(N, rate * dt). Element e = b * size
-// + i draws with the uniform (word e % 4) / 2^32 of the Philox block e / 4: one block serves four
-// neurons, and the blocks of a chunk are computed together (philox_blocks), which is what keeps
-// the input within about twice the cost of the neuron update. The uniform's resolution, 2^-32,
-// bounds the error of each count's probability by 2.3e-10.
+// Brian2's PoissonInput: target[b, i] += weight * Binomial(N, rate * dt). The elements
+// e = b * size + i draw in chunks of 256: element e uses the uniform w / 2^32 with w = word
+// r / 64 of the Philox block 64 c + r % 64, where c = e / 256 and r = e % 256, so the 64 blocks
+// of a chunk, computed together (philox_blocks, AVX2 where built with it), are the chunk's
+// words in element order. A constant rate (or a rate expression whose values are all equal this
+// step) adds weight * count through one sampler's direct table: one load per neuron for most
+// words. That is what keeps the input within about twice the cost of the neuron update. Rates
+// that differ between neurons draw with table-free samplers, rebuilt only where the probability
+// changes from one neuron to the next. The uniform's resolution, 2^-32, bounds the error of each
+// count's probability by 2.3e-10.
 template <class T>
 class PoissonDriveKernel final : public Kernel {
 public:
@@ -210,7 +215,7 @@ public:
           object_(object_hash(p_.name.c_str())) {
         target_ = ws.buffer(p_.target).as<T>();
         if (p_.constant) {
-            sampler_ = BinomialSampler(p_.sources, p_.rate_kHz * p_.dt_ms);
+            use_probability(p_.rate_kHz * p_.dt_ms);
         } else {
             rate_.emplace(p_.rate_expr, p_.size, object_);
             rates_.resize(p_.end - p_.begin);
@@ -218,53 +223,77 @@ public:
     }
 
     void run(const StepContext& ctx) override {
-        const std::size_t n = p_.size;
+        bool uniform = true;  // one probability for the whole slice this step
         if (rate_) {
             rate_->evaluate(ctx, p_.begin, p_.end - p_.begin, rates_.data());
-            for (std::size_t k = 0; k < rates_.size(); ++k)
+            for (std::size_t k = 0; k < rates_.size(); ++k) {
                 rates_[k] = probability(rates_[k], ctx.dt_ms, p_.name, p_.begin + k, ctx.step);
+                uniform = uniform && rates_[k] == rates_[0];
+            }
+            if (uniform && !rates_.empty() && rates_[0] != sampler_.p()) use_probability(rates_[0]);
         }
         const auto step = static_cast<std::uint64_t>(ctx.step);
-        const double w = p_.weight;
+        const std::size_t n = p_.size;
         constexpr std::uint64_t per_chunk = 4 * k_philox_lanes;
         for (std::size_t b = 0; b < batch_; ++b) {
             T* target = target_ + b * n;
             std::size_t i = p_.begin;
             while (i < p_.end) {
-                const std::uint64_t first = (b * n + i) / 4;  // the chunk's first block
-                philox_blocks(ctx.seed, rng_stream::poisson, object_, first, step, words_);
-                // The chunk's uniforms in element order (a vectorised transpose), then the counts.
-                for (std::size_t l = 0; l < k_philox_lanes; ++l)
-                    for (std::size_t j = 0; j < 4; ++j)
-                        u_[4 * l + j] = static_cast<double>(words_[j][l]) * 0x1p-32;
-                const std::size_t offset = static_cast<std::size_t>(b * n + i - first * 4);
+                const std::uint64_t e = b * n + i, chunk = e / per_chunk;
+                philox_blocks(ctx.seed, rng_stream::poisson, object_, chunk * k_philox_lanes,
+                              step, words_);
+                const std::size_t offset = static_cast<std::size_t>(e - chunk * per_chunk);
                 const std::size_t m = std::min<std::size_t>(p_.end - i, per_chunk - offset);
-                const double* u = u_ + offset;
-                if (rate_) {
-                    for (std::size_t k = 0; k < m; ++k) {
-                        const double p = rates_[i + k - p_.begin];
-                        if (p != sampler_.p()) sampler_ = BinomialSampler(p_.sources, p);
-                        target[i + k] += static_cast<T>(w * static_cast<double>(sampler_(u[k])));
-                    }
-                } else {
-                    for (std::size_t k = 0; k < m; ++k)
-                        target[i + k] += static_cast<T>(w * static_cast<double>(sampler_(u[k])));
-                }
+                const std::uint32_t* w = &words_[0][0] + offset;
+                if (uniform)
+                    add_counts(target + i, w, m);
+                else
+                    add_varying(target + i, w, m, rates_.data() + (i - p_.begin));
                 i += m;
             }
         }
     }
 
 private:
+    // The sampler of this step's common probability and its weighted direct table.
+    void use_probability(double p) {
+        sampler_ = BinomialSampler(p_.sources, p);
+        values_ = sampler_.direct_values(p_.weight);
+        shift_ = sampler_.direct_shift();
+    }
+
+    void add_counts(T* target, const std::uint32_t* w, std::size_t m) const {
+        if (values_.empty()) {
+            for (std::size_t k = 0; k < m; ++k)
+                target[k] += static_cast<T>(p_.weight * static_cast<double>(sampler_.draw(w[k])));
+            return;
+        }
+        const double* values = values_.data();
+        for (std::size_t k = 0; k < m; ++k) {
+            double v = values[w[k] >> shift_];
+            if (v != v) v = p_.weight * static_cast<double>(sampler_.draw(w[k]));  // split entry
+            target[k] += static_cast<T>(v);
+        }
+    }
+
+    void add_varying(T* target, const std::uint32_t* w, std::size_t m, const double* p) {
+        for (std::size_t k = 0; k < m; ++k) {
+            if (p[k] != varying_.p()) varying_ = BinomialSampler(p_.sources, p[k], false);
+            target[k] += static_cast<T>(p_.weight * static_cast<double>(varying_.draw(w[k])));
+        }
+    }
+
     PoissonDrivePayload p_;
     std::size_t batch_;
     std::uint32_t object_;
     T* target_ = nullptr;
-    BinomialSampler sampler_;
+    BinomialSampler sampler_;  // tabled: the constant rate, or this step's common rate
+    BinomialSampler varying_;  // table-free: the last of per-neuron rates
     std::optional<RateProgram> rate_;
     std::vector<double> rates_;  // this step's probabilities over the slice
-    std::uint32_t words_[4][k_philox_lanes] = {};
-    double u_[4 * k_philox_lanes] = {};
+    std::vector<double> values_;  // sampler_.direct_values(weight)
+    unsigned shift_ = 32;
+    PhiloxLaneWords words_ = {};
 };
 
 }  // namespace

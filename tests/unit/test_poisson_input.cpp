@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <spikegraph/error.hpp>
@@ -30,34 +31,84 @@ TEST(BinomialSampler, MeanAndVarianceMatchNpAndNpq) {
     };
     for (const Case c : {Case{1000, 0.001}, Case{1000, 0.002}, Case{10, 0.9}, Case{100000, 0.3},
                          Case{40, 0.5}, Case{3, 0.999}}) {
-        const BinomialSampler s(c.n, c.p);
-        const std::size_t draws = 200000;
-        double sum = 0, sum2 = 0;
-        for (std::size_t k = 0; k < draws; ++k) {
-            const double u = uniform01(7, rng_stream::poisson, 11, k, c.n);
-            const double x = static_cast<double>(s(u));
-            ASSERT_LE(x, static_cast<double>(c.n));
-            sum += x;
-            sum2 += x * x;
+        for (const bool tables : {true, false}) {  // guide and direct tables, mode search
+            SCOPED_TRACE(tables ? "tables" : "mode search");
+            const BinomialSampler s(c.n, c.p, tables);
+            const std::size_t draws = 200000;
+            double sum = 0, sum2 = 0;
+            for (std::size_t k = 0; k < draws; ++k) {
+                const std::uint32_t w = philox_block(7, rng_stream::poisson, 11, k, c.n)[0];
+                const double x = static_cast<double>(s.draw(w));
+                ASSERT_LE(x, static_cast<double>(c.n));
+                sum += x;
+                sum2 += x * x;
+            }
+            const double n = static_cast<double>(c.n);
+            const double mean = sum / draws, var = sum2 / draws - mean * mean;
+            const double want_mean = n * c.p, want_var = n * c.p * (1 - c.p);
+            EXPECT_NEAR(mean, want_mean, 5 * std::sqrt(want_var / draws)) << c.n << " " << c.p;
+            const double pq = c.p * (1 - c.p);
+            const double mu4 = n * pq * (1 + 3 * (n - 2) * pq);
+            EXPECT_NEAR(var, want_var, 5 * std::sqrt((mu4 - want_var * want_var) / draws))
+                << c.n << " " << c.p;
         }
-        const double n = static_cast<double>(c.n);
-        const double mean = sum / draws, var = sum2 / draws - mean * mean;
-        const double want_mean = n * c.p, want_var = n * c.p * (1 - c.p);
-        EXPECT_NEAR(mean, want_mean, 5 * std::sqrt(want_var / draws)) << c.n << " " << c.p;
-        const double pq = c.p * (1 - c.p);
-        const double mu4 = n * pq * (1 + 3 * (n - 2) * pq);
-        EXPECT_NEAR(var, want_var, 5 * std::sqrt((mu4 - want_var * want_var) / draws))
-            << c.n << " " << c.p;
     }
     EXPECT_EQ(BinomialSampler(50, 0.0)(0.7), 0u);
-    // The batched Philox blocks are philox_block's.
-    std::uint32_t words[4][k_philox_lanes];
-    philox_blocks(5, rng_stream::poisson, 9, 1000, 77, words);
-    for (std::size_t l = 0; l < k_philox_lanes; ++l) {
-        const PhiloxWords r = philox_block(5, rng_stream::poisson, 9, 1000 + l, 77);
-        for (int j = 0; j < 4; ++j) ASSERT_EQ(words[j][l], r[j]) << "lane " << l;
-    }
     EXPECT_EQ(BinomialSampler(50, 1.0)(0.7), 50u);
+    EXPECT_EQ(BinomialSampler(50, 0.0).draw(0xFFFFFFFFu), 0u);
+    EXPECT_EQ(BinomialSampler(50, 1.0).draw(0), 50u);
+}
+
+// draw(w) is the count of the uniform w / 2^32 exactly: checked at both ends of every interval
+// of the direct table (2^14 at most, so the words j * 2^18 and j * 2^18 - 1 cover them all) and
+// at 100 000 random words, for distributions with short and long tables, flipped (p > 1/2) or
+// not, and without tables.
+TEST(BinomialSampler, DrawFromAWordIsTheCountOfItsUniform) {
+    struct Case {
+        std::uint64_t n;
+        double p;
+        bool tables;
+    };
+    for (const Case c : {Case{1000, 0.001, true}, Case{1000, 0.05, true}, Case{10, 0.9, true},
+                         Case{4000, 0.25, true}, Case{100000, 0.3, true}, Case{40, 0.5, false},
+                         Case{1000, 0.01, false}}) {
+        SCOPED_TRACE(std::to_string(c.n) + " " + std::to_string(c.p));
+        const BinomialSampler s(c.n, c.p, c.tables);
+        auto check = [&](std::uint32_t w) {
+            ASSERT_EQ(s.draw(w), s(static_cast<double>(w) * 0x1p-32)) << "word " << w;
+        };
+        for (std::uint64_t j = 0; j <= (std::uint64_t{1} << 14); ++j) {
+            const std::uint64_t w = j << 18;
+            if (w > 0) check(static_cast<std::uint32_t>(w - 1));
+            if (w <= 0xFFFFFFFFu) check(static_cast<std::uint32_t>(w));
+        }
+        for (std::uint64_t k = 0; k < 100000; ++k)
+            check(philox_block(3, rng_stream::poisson, 5, k, 0)[1]);
+    }
+}
+
+// The blocks computed 64 at a time, with AVX2 where the build has it and portably, are
+// philox_block's, also where the low word of the index wraps into the high one.
+TEST(PhiloxBlocks, AreTheBlocksOfPhiloxBlock) {
+    using Blocks = void (*)(std::uint64_t, std::uint32_t, std::uint32_t, std::uint64_t,
+                            std::uint64_t, PhiloxLaneWords&);
+    std::vector<std::pair<const char*, Blocks>> variants = {
+        {"dispatch", &philox_blocks}, {"portable", &philox_blocks_portable}};
+#if defined(__AVX2__)
+    variants.emplace_back("avx2", &philox_blocks_avx2);
+#endif
+    for (const auto& variant : variants) {
+        for (const std::uint64_t first : {std::uint64_t{1000}, std::uint64_t{0xFFFFFFF0u}}) {
+            PhiloxLaneWords words;
+            variant.second(0x123456789ull, rng_stream::poisson, 9, first, 77, words);
+            for (std::size_t l = 0; l < k_philox_lanes; ++l) {
+                const PhiloxWords r =
+                    philox_block(0x123456789ull, rng_stream::poisson, 9, first + l, 77);
+                for (int j = 0; j < 4; ++j)
+                    ASSERT_EQ(words[j][l], r[j]) << variant.first << " lane " << l;
+            }
+        }
+    }
 }
 
 std::string drive_config(const std::string& rate, int threads = 1) {
@@ -95,6 +146,22 @@ TEST(PoissonDrive, CountsHaveTheBinomialMeanAndVariance) {
     const double want_var = steps * n * p * (1 - p);
     EXPECT_NEAR(mean, steps * n * p, 5 * std::sqrt(want_var / m));
     EXPECT_NEAR(var, want_var, 5 * want_var * std::sqrt(2.0 / (m - 1)));
+}
+
+// The documented draw (docs/inputs.md, backend/cpu/poisson_kernels.cpp): after one step, neuron
+// i holds the count of the word (i % 256) / 64 of the Philox block 64 (i / 256) + i % 64, keyed by
+// (seed, Poisson stream, the input's name, step 0). Pins the mapping that other backends follow.
+TEST(PoissonDrive, EachNeuronDrawsItsDocumentedWord) {
+    const std::string yaml = drive_config("300 Hz");  // N p = 30: counts spread over ~60 values
+    const std::uint64_t seed = load_network_from_string(yaml, "drive.yaml").settings.seed;
+    const auto x = counts(yaml, 1);
+    const BinomialSampler s(1000, 300e-3 * 0.1);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        const std::uint64_t block = 64 * (i / 256) + i % 64;
+        const int word = static_cast<int>((i % 256) / 64);
+        const std::uint32_t w = philox_block(seed, rng_stream::poisson, object_hash("drive"), block, 0)[word];
+        ASSERT_EQ(x[i], static_cast<double>(s.draw(w))) << "neuron " << i;
+    }
 }
 
 TEST(PoissonDrive, SameCountsForOneAndFourThreads) {
