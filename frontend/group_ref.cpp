@@ -23,6 +23,14 @@ bool parse_index(std::string_view s, std::size_t& out) {
 }  // namespace
 
 GroupRef GroupRef::parse(const std::string& text, const TextOrigin& origin) {
+    return parse(text, origin, {});
+}
+
+GroupRef GroupRef::parse(const std::string& text, const TextOrigin& origin,
+                         const BoundResolver& resolve) {
+    const auto bound = [&](std::string_view s, std::size_t& out) {
+        return parse_index(s, out) || (resolve && resolve(s, out));
+    };
     GroupRef r;
     r.origin = origin;
     const auto open = text.find('[');
@@ -39,10 +47,13 @@ GroupRef GroupRef::parse(const std::string& text, const TextOrigin& origin) {
         const auto colon = inner.find(':');
         if (colon == std::string::npos) fail("a slice needs a ':' between its bounds");
         const std::string lo = inner.substr(0, colon), hi = inner.substr(colon + 1);
-        if (lo.find_first_not_of(' ') != std::string::npos && !parse_index(lo, r.begin))
-            fail(fmt::format("'{}' is not a non-negative index", lo));
-        if (hi.find_first_not_of(' ') != std::string::npos && !parse_index(hi, r.end))
-            fail(fmt::format("'{}' is not a non-negative index", hi));
+        const char* expected = resolve ? "is neither a non-negative index nor an expression of "
+                                         "parameters with a whole non-negative value"
+                                       : "is not a non-negative index";
+        if (lo.find_first_not_of(' ') != std::string::npos && !bound(lo, r.begin))
+            fail(fmt::format("'{}' {}", lo, expected));
+        if (hi.find_first_not_of(' ') != std::string::npos && !bound(hi, r.end))
+            fail(fmt::format("'{}' {}", hi, expected));
         if (r.end != k_all && r.end < r.begin) fail("the slice end is before its start");
     }
     while (!r.group.empty() && r.group.back() == ' ') r.group.pop_back();

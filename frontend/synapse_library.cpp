@@ -284,15 +284,34 @@ std::map<std::string, std::string> chosen_options(const Connection& c, const Syn
 }
 
 // A constant the user gave for a parameter: it must read as a quantity of dimension `want`.
+// A quantity ("20 ms"), or a constant expression of the network's named parameters ("gmax",
+// "0.01 * gmax"; frontend/parameters.hpp). Throws parse_quantity's ConfigError when it is
+// neither.
+Quantity constant_quantity(const std::string& text) {
+    try {
+        return parse_quantity(text);
+    } catch (const ConfigError&) {
+        std::optional<Quantity> q;
+        try {
+            const Checked e = check_expression(parse_expression(text, {}), {}, {});
+            if (const auto v = expr::try_evaluate(e.expr, {})) q = Quantity{*v, e.dim};
+        } catch (const Error&) {
+        }
+        if (q) return *q;
+        throw;
+    }
+}
+
 Quantity given_value(const Connection& c, const std::string& name, const ValueSpec& v,
                      Dimension want, Dimension weight) {
     const TextOrigin at = parameter_place(c, name, v);
     Quantity q;
     try {
-        q = parse_quantity(v.text);
+        q = constant_quantity(v.text);
     } catch (const ConfigError& e) {
         fail(at, fmt::format("parameter {} of plasticity rule '{}' must be a constant such as "
-                             "\"{}\": {}", name, c.plasticity, want.example(), e.what()));
+                             "\"{}\" or an expression of the config's parameters: {}", name,
+                             c.plasticity, want.example(), e.what()));
     }
     if (q.dim != want) {
         const bool weighty = want == weight && name != "wmax";
@@ -374,11 +393,12 @@ Connection expand_plasticity(const Connection& c) {
     Dimension weight = parse_quantity(defaults.at("wmax")).dim;
     if (const ValueSpec* v = given("wmax")) {
         try {
-            weight = parse_quantity(v->text).dim;
+            weight = constant_quantity(v->text).dim;
         } catch (const ConfigError& e) {
             fail(parameter_place(c, "wmax", *v),
                  fmt::format("wmax of plasticity rule '{}' must be a constant weight such as "
-                             "0.01 or \"10 nS\" (it sets the weight's unit): {}", rule->name,
+                             "0.01 or \"10 nS\", or an expression of the config's parameters (it "
+                             "sets the weight's unit): {}", rule->name,
                              e.what()));
         }
     }

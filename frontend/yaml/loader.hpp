@@ -52,6 +52,8 @@ private:
     std::uint64_t count(const YAML::Node& n, const std::string& path, std::uint64_t min,
                         const std::string& example,
                         std::uint64_t max = std::numeric_limits<std::uint64_t>::max()) const;
+    // "group" or "group[a:b]" where a and b may be expressions of the parameters.
+    GroupRef group_ref(const std::string& text, const TextOrigin& at) const;
 
     // sections_groups.cpp
     void read_simulation(const YAML::Node& sim);

@@ -16,7 +16,7 @@ std::pair<GroupRef, Resolved> Loader::reference(const YAML::Node& n, const std::
                                                 RefKind kind) const {
     const std::string text = scalar(n, path);
     const TextOrigin o = origin(n, path, true);
-    GroupRef ref = GroupRef::parse(text, o);
+    GroupRef ref = group_ref(text, o);
     std::size_t size = 0;
     std::string noun = "neurons", what = "group";
     if (const NeuronGroup* g = net_.find_group(ref.group)) {

@@ -30,8 +30,8 @@ void Loader::read_poisson(const std::string& name, const YAML::Node& node,
                           const std::string& path) {
     check_keys(node, path, {"type", "size", "rate"});
     const std::size_t size =
-        integer(required(node, path, "size", "the number of Poisson sources, e.g. size: 100"),
-                child(path, "size"), 1, "size: 100");
+        count(required(node, path, "size", "the number of Poisson sources, e.g. size: 100"),
+              child(path, "size"), 1, "size: 100");
     const auto rate_node =
         required(node, path, "rate", "the rate of each source, e.g. rate: 10 Hz");
     const std::string rate_path = child(path, "rate");
@@ -60,7 +60,7 @@ void Loader::read_poisson_drive(const std::string& name, const YAML::Node& node,
         fail(target_node, target_path,
              fmt::format("expected group.variable (e.g. exc.ge), got \"{}\"",
                          detail::quote_input(text)));
-    const GroupRef target = GroupRef::parse(text.substr(0, dot), origin(target_node, target_path, true));
+    const GroupRef target = group_ref(text.substr(0, dot), origin(target_node, target_path, true));
     if (!net_.find_group(target.group)) {
         Names groups;
         for (const auto& g : net_.groups) groups.push_back(g.name());
@@ -69,8 +69,8 @@ void Loader::read_poisson_drive(const std::string& name, const YAML::Node& node,
                          hint(target.group, groups, "the groups are")));
     }
     const std::size_t sources =
-        integer(required(node, path, "N", "the number of Poisson sources per neuron, e.g. N: 1000"),
-                child(path, "N"), 1, "N: 1000", std::uint64_t{1} << 40);
+        count(required(node, path, "N", "the number of Poisson sources per neuron, e.g. N: 1000"),
+              child(path, "N"), 1, "N: 1000", std::uint64_t{1} << 40);
     const auto rate_node = required(node, path, "rate", "the rate of each source, e.g. rate: 10 Hz");
     const auto weight_node =
         required(node, path, "weight", "what each spike adds to the variable, e.g. weight: 0.1 mV");
@@ -84,8 +84,8 @@ void Loader::read_spike_times(const std::string& name, const YAML::Node& node,
                               const std::string& path) {
     check_keys(node, path, {"type", "size", "indices", "times", "file", "unit"});
     const std::size_t size =
-        integer(required(node, path, "size", "the number of sources, e.g. size: 3"),
-                child(path, "size"), 1, "size: 3");
+        count(required(node, path, "size", "the number of sources, e.g. size: 3"),
+              child(path, "size"), 1, "size: 3");
     // From files: an .npz with arrays `times` and `indices`, or one .npy for each.
     const auto is_file = [](const YAML::Node& n) {
         return n && n.IsScalar() && n.Scalar().size() > 4 &&

@@ -55,4 +55,22 @@ std::uint64_t Loader::count(const YAML::Node& n, const std::string& path, std::u
     return static_cast<std::uint64_t>(*value);
 }
 
+GroupRef Loader::group_ref(const std::string& text, const TextOrigin& at) const {
+    if (net_.parameters.empty()) return GroupRef::parse(text, at);
+    return GroupRef::parse(text, at, [&](std::string_view bound, std::size_t& index) {
+        Checked c;
+        try {
+            c = check_expression(parse_expression(std::string(bound), at), {}, at);
+        } catch (const ModelError&) {
+            return false;
+        }
+        const auto value = expr::try_evaluate(c.expr, {});
+        if (!c.dim.dimensionless() || !value || !(*value >= 0) || !(*value <= 0x1p53) ||
+            std::floor(*value) != *value)
+            return false;
+        index = static_cast<std::size_t>(*value);
+        return true;
+    });
+}
+
 }  // namespace spikegraph::detail::yaml_loader

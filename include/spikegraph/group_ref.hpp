@@ -2,8 +2,10 @@
 // A whole group or a contiguous slice of one: "neurons", "neurons[0:3200]".
 
 #include <cstddef>
+#include <functional>
 #include <limits>
 #include <string>
+#include <string_view>
 
 #include <spikegraph/text_origin.hpp>
 
@@ -23,6 +25,13 @@ struct GroupRef {
     /// Parses "name" or "name[a:b]" (either bound may be omitted: "name[:800]").
     /// @throws ConfigError on malformed text.
     static GroupRef parse(const std::string& text, const TextOrigin& origin = {});
+
+    /// Gives the index a slice bound that is not a plain integer stands for (a YAML config's
+    /// named parameter, or an expression of them: `exc[0:N_E / 2]`), or false when it is none.
+    using BoundResolver = std::function<bool(std::string_view bound, std::size_t& index)>;
+    /// As parse(text, origin), with bounds that are not integers given to `resolve`.
+    static GroupRef parse(const std::string& text, const TextOrigin& origin,
+                          const BoundResolver& resolve);
 
     std::string to_string() const;
 };

@@ -142,6 +142,59 @@ TEST(Parameters, SizeFromAParameterMustBeACount) {
     EXPECT_TRUE(contains(e, "net.yaml:4:13: groups.n.size: expected a positive integer")) << e;
 }
 
+// Counts and slice bounds of inputs and connections, and plasticity-rule parameters, may be
+// parameters or expressions of them (issue 15, item 6: "usable in every expression").
+const char* const k_everywhere = R"(parameters:
+  n_src: 20
+  half: n_src / 2
+  gmax: 0.5 mV
+  tau_p: 20 ms
+groups:
+  g: {size: n_src, model: lif}
+inputs:
+  src: {type: poisson, size: n_src, rate: 10 Hz}
+  drive: {type: poisson_input, target: "g[half:n_src].v", N: 2 * n_src, rate: 1 Hz, weight: 0.1 mV}
+connections:
+  c:
+    pre: "src[0:half]"
+    post: "g[half:]"
+    target: v
+    weight: 0.25 mV
+    connectivity: all_to_all
+    plasticity: {rule: stdp_additive, wmax: gmax, taupre: tau_p, dApre: 0.01 * gmax}
+)";
+
+TEST(Parameters, UsableInInputSizesSlicesAndPlasticityParameters) {
+    const Network net = load_network_from_string(k_everywhere, "net.yaml");
+    ASSERT_EQ(net.poisson_inputs.size(), 1u);
+    EXPECT_EQ(net.poisson_inputs[0].size, 20u);
+    ASSERT_EQ(net.poisson_drives.size(), 1u);
+    EXPECT_EQ(net.poisson_drives[0].target.begin, 10u);
+    EXPECT_EQ(net.poisson_drives[0].target.end, 20u);
+    EXPECT_EQ(net.poisson_drives[0].sources, 40u);
+    ASSERT_EQ(net.connections.size(), 1u);
+    EXPECT_EQ(net.connections[0].pre.end, 10u);
+    EXPECT_EQ(net.connections[0].post.begin, 10u);
+    EXPECT_EQ(build(net).synapses, 10u * 10u);
+    // The rule's parameters from `parameters:` give the run of the same values written out.
+    std::string literal = k_everywhere;
+    literal.replace(literal.find("wmax: gmax, taupre: tau_p, dApre: 0.01 * gmax"), 45,
+                    "wmax: 0.5 mV, taupre: 20 ms, dApre: 0.005 mV");
+    auto run = [](const std::string& yaml) {
+        Simulation sim(load_network_from_string(yaml, "net.yaml"));
+        for (int k = 0; k < 2000; ++k) sim.step();
+        return sim.read("g.v");
+    };
+    EXPECT_EQ(run(k_everywhere), run(literal));
+    // A slice bound that is no whole number is located.
+    std::string bad = k_everywhere;
+    bad.replace(bad.find("half: n_src / 2"), 15, "half: n_src / 3");
+    const std::string e = config_error(bad);
+    EXPECT_TRUE(contains(e, "net.yaml:")) << e;
+    EXPECT_TRUE(contains(e, "'half' is neither a non-negative index nor an expression of "
+                            "parameters with a whole non-negative value")) << e;
+}
+
 // A name the model does not define resolves to the network's parameters (Brian's namespace):
 // dv/dt = (E - v) / tau_p with E = 10 mV, tau_p = 10 ms, v(0) = 0 and the exact solver gives
 // v(t) = E (1 - exp(-t / tau_p)); after 10 steps of 0.1 ms: 10 (1 - exp(-0.1)) mV. The exact
