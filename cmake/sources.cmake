@@ -7,6 +7,7 @@ set(SPIKEGRAPH_CORE_SOURCES
   core/csv_reader.cpp
   core/error.cpp
   core/expr.cpp
+  core/expr_derivative.cpp
   core/expr_eval.cpp
   core/finite_check.cpp
   core/log.cpp
@@ -24,6 +25,7 @@ set(SPIKEGRAPH_FRONTEND_SOURCES
   frontend/equation_text.cpp
   frontend/equations.cpp
   frontend/inline_subexpressions.cpp
+  frontend/expression_lexer.cpp
   frontend/expression_parser.cpp
   frontend/group_ref.cpp
   frontend/model_library.cpp

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace spikegraph {
@@ -74,6 +75,13 @@ Ptr substitute(const Ptr& e, const std::vector<std::string>& names, const std::v
 
 /// True when `e` mentions symbol `name` anywhere.
 bool depends_on(const Ptr& e, const std::string& name);
+
+namespace detail {
+/// depends_on for a tree whose nodes may be shared: nodes found not to depend on `name` are
+/// added to `clear` and not visited again.
+bool depends_on_shared(const Ptr& e, const std::string& name,
+                       std::unordered_set<const Node*>& clear);
+}  // namespace detail
 
 /// Collects the distinct symbol names in `e`, in first-seen order.
 void collect_symbols(const Ptr& e, std::vector<std::string>& out);
