@@ -22,11 +22,13 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "apps/cli_display.hpp"
 #include "backend/backend_registry.hpp"
 #include "core/text.hpp"
 #include "core/time_steps.hpp"
 #include "builder/builder.hpp"
 #include <spikegraph/error.hpp>
+#include "core/build_status.hpp"
 #include "core/cancel.hpp"
 #include "core/memory_size.hpp"
 #include "core/units.hpp"
@@ -111,27 +113,26 @@ double parse_time_flag(const std::string& flag, const std::string& text) {
     return q.value;
 }
 
-class ProgressBar {
-public:
-    explicit ProgressBar(bool enabled) : enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
-    void operator()(std::int64_t done, std::int64_t total) {
-        if (!enabled_ || total <= 0) return;
-        const double frac = static_cast<double>(done) / static_cast<double>(total);
-        const double elapsed =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-        const double eta = frac > 0 ? elapsed * (1 - frac) / frac : 0;
-        const int width = 30, filled = static_cast<int>(frac * width);
-        std::fprintf(stderr, "\r[%s%s] %5.1f%%  %.1fs elapsed, ETA %.1fs ",
-                     std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(),
-                     100 * frac, elapsed, eta);
-        if (done == total) std::fprintf(stderr, "\n");
-        std::fflush(stderr);
-    }
-
-private:
-    bool enabled_;
-    std::chrono::steady_clock::time_point start_;
-};
+// --resume continues the run that wrote the checkpoint: with its seed (a --seed that differs is
+// refused: the continuation would not be that run's) and, unless --duration says how much more
+// to run, up to the end that run was given.
+void continue_checkpoint(const RunArgs& a, sg::Network& net) {
+    if (!std::filesystem::exists(a.resume))
+        throw sg::IoError(fmt::format("--resume '{}': no such file", a.resume));
+    const sg::CheckpointInfo info = sg::read_checkpoint_info(a.resume);
+    if (a.seed && net.settings.seed != info.seed)
+        throw sg::ConfigError(fmt::format(
+            "--seed {} disagrees with the seed of checkpoint '{}', {}; a resumed run continues "
+            "the random streams of the run that wrote it: leave --seed out", net.settings.seed,
+            a.resume, info.seed));
+    net.settings.seed = info.seed;
+    if (!a.duration.empty() || !info.run_end_step) return;  // older checkpoints: the config's
+    if (*info.run_end_step <= info.step)
+        throw sg::ConfigError(fmt::format(
+            "checkpoint '{}' was written at the end of its run (t = {} ms); give --duration for "
+            "how much longer to run, e.g. --duration 500ms", a.resume, info.t_ms));
+    net.settings.duration_ms = static_cast<double>(*info.run_end_step - info.step) * info.dt_ms;
+}
 
 sg::Network load(const RunArgs& a) {
     // --dt and --duration become overrides, so that every check that depends on them (delays
@@ -147,6 +148,7 @@ sg::Network load(const RunArgs& a) {
     }
     sg::Network net = sg::load_network(a.config, sets);
     if (a.seed) net.settings.seed = parse_seed_flag(*a.seed);
+    if (!a.resume.empty()) continue_checkpoint(a, net);
     if (a.threads > 0) net.settings.threads = a.threads;
     if (!a.backend.empty()) net.settings.backend = a.backend;
     if (a.max_memory)
@@ -171,18 +173,22 @@ int run_command(const RunArgs& a) {
             throw sg::ConfigError(fmt::format("--checkpoint-every '{}': shorter than one step (dt = {} ms)",
                                               a.checkpoint_every, net.settings.dt_ms));
     }
-    if (!a.resume.empty() && !std::filesystem::exists(a.resume))
-        throw sg::IoError(fmt::format("--resume '{}': no such file", a.resume));
     sg::SimulationOptions opts;
-    opts.threads = net.settings.threads;
+    // More threads than cores would only wait (and TBB would warn): the run uses the cores, and
+    // stats.json and the summary say what was asked.
+    opts.threads_requested = net.settings.threads > 0 ? net.settings.threads : sg::available_cores();
+    opts.threads = std::min(opts.threads_requested, sg::available_cores());
     opts.out_dir = a.print_schedule ? std::filesystem::path() : out;
     opts.config = a.config;
     opts.profile = a.profile;
     // The simulation locks the output directory, and removes it again when it created it and
     // a failure (or a signal before the first step) leaves it empty.
     opts.check_finite = !a.no_finite_check;
+    const bool on_terminal = !a.quiet && isatty(STDERR_FILENO);
+    std::optional<sg::app::BuildProgress> building(std::in_place, on_terminal && !a.print_schedule);
     sg::Simulation sim(net, opts);
     if (a.print_schedule) {
+        building.reset();
         std::cout << sim.schedule();
         return 0;
     }
@@ -190,11 +196,12 @@ int run_command(const RunArgs& a) {
         sim.resume(a.resume);
     else
         sim.initial_step();
+    building.reset();
     // A signal that arrived during a part of the build that does not poll stops here, before
     // the first step: no outputs.
     sg::throw_if_cancelled("during the build; nothing was written");
-    const bool show_bar = !a.quiet && isatty(STDERR_FILENO);
-    ProgressBar bar(show_bar);
+    const bool show_bar = on_terminal;
+    sg::app::ProgressBar bar(show_bar, sim.t_ms(), net.settings.dt_ms);
     sg::RunControl control;
     control.progress = [&](std::int64_t d, std::int64_t t) { bar(d, t); };
     control.stop = &sg::cancel_flag();
@@ -226,46 +233,11 @@ int run_command(const RunArgs& a) {
         return 128 + sig;
     }
     if (a.quiet) return 0;
-    const auto stats = sim.stats();
-    const double run_s = stats["run_seconds"].get<double>();
-    std::cout << fmt::format("spikegraph {}: {} for {} ms (dt {} ms, {} steps), seed {}, {} thread(s), {} backend, {}\n",
-                             SPIKEGRAPH_VERSION, a.config, stats["duration_ms"].get<double>(),
-                             stats["dt_ms"].get<double>(), stats["steps"].get<std::int64_t>(),
-                             stats["seed"].get<std::uint64_t>(), stats["threads"].get<int>(),
-                             stats["backend"].get<std::string>(),
-                             stats["precision"].get<std::string>());
-    for (const auto& [name, g] : stats["groups"].items())
-        std::cout << fmt::format("  {:<16} {:>9} {:<8} {:>10} spikes  {:8.3f} Hz mean rate\n", name,
-                                 g["neurons"].get<std::uint64_t>(),
-                                 g["kind"].get<std::string>() == "neurons" ? "neurons" : "sources",
-                                 g["spikes"].get<std::uint64_t>(), g["mean_rate_hz"].get<double>());
-    for (const auto& [name, g] : stats["groups"].items())
-        if (g.contains("undelivered") && g["undelivered"].get<std::uint64_t>() > 0)
-            std::cout << fmt::format("  {}: {} spikes at or after the end of the run were not "
-                                     "delivered\n", name, g["undelivered"].get<std::uint64_t>());
-    std::cout << fmt::format("  synapses {}, synaptic events {}\n", stats["synapses"].get<std::uint64_t>(),
-                             stats["synaptic_events"].get<std::uint64_t>());
-    std::cout << fmt::format("  build {:.3f} s, loop {:.3f} s ({:.0f} steps/s)\n",
-                             stats["build_seconds"].get<double>(), run_s,
-                             stats["steps_per_second"].get<double>());
-    if (stats.contains("op_seconds")) {
-        // Slowest first: where the loop's time went.
-        auto ops = stats["op_seconds"];
-        std::sort(ops.begin(), ops.end(), [](const auto& x, const auto& y) {
-            return x["seconds"].template get<double>() > y["seconds"].template get<double>();
-        });
-        for (const auto& o : ops)
-            std::cout << fmt::format("    {:>8.3f} s {:5.1f}%  {} ({}){}\n", o["seconds"].get<double>(),
-                                     run_s > 0 ? 100.0 * o["seconds"].get<double>() / run_s : 0.0,
-                                     o["op"].get<std::string>(), o["kind"].get<std::string>(),
-                                     o.contains("stage")
-                                         ? fmt::format(", parallel stage {}", o["stage"].get<int>())
-                                         : "");
-    }
-    std::cout << fmt::format("  output: {}\n", out.string());
-    if (!a.resume.empty())
-        std::cout << fmt::format("  resumed from {} at t = {} ms\n", a.resume, sim.start_ms());
-    if (!a.checkpoint.empty()) std::cout << fmt::format("  checkpoint: {}\n", a.checkpoint);
+    sg::app::print_summary(sim.stats(), {.config = a.config,
+                                         .out = out.string(),
+                                         .resumed_from = a.resume,
+                                         .checkpoint = a.checkpoint,
+                                         .resumed_at_ms = sim.start_ms()});
     return 0;
 }
 
@@ -343,7 +315,8 @@ int main(int argc, char** argv) {
                     "also write it every T of simulated time, e.g. 100ms")
         ->needs(ckpt);
     run->add_option("--resume", a.resume,
-                    "continue from a checkpoint for --duration more (monitors write only the new part)");
+                    "continue from a checkpoint to the end of its run, or for --duration more "
+                    "(monitors write only the new part)");
     auto* validate = app.add_subcommand("validate", "check a config without running it");
     add_common(validate, a);
     app.add_subcommand("backends", "list the backends and whether they are available");

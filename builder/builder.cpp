@@ -13,6 +13,7 @@
 #include "builder/plan_builder.hpp"
 #include "builder/schedule.hpp"
 #include <spikegraph/error.hpp>
+#include "core/build_status.hpp"
 #include "core/log.hpp"
 #include "core/memory_size.hpp"
 #include "core/text.hpp"
@@ -52,6 +53,7 @@ BuildResult PlanBuilder::run() {
     for (const auto& c : net_.current_inputs) per_neuron[c.target.group].insert(c.variable);
     std::map<std::string, std::set<std::string>> summed = summed_targets();
     for (const auto& g : net_.groups) {
+        set_build_phase("neuron group " + g.name());
         check_population_size(g.size(), with_key(g.origin, "groups." + g.name()));
         auto built = detail::build_group(g, plan_.dt_ms, plan_.batch, plan_.precision,
                                          per_neuron[g.name()], summed[g.name()]);
@@ -77,6 +79,7 @@ BuildResult PlanBuilder::run() {
         if (!built.reset.kind.empty()) resets_.push_back(built.reset);
         groups_.emplace(g.name(), std::move(built));
     }
+    set_build_phase("inputs");
     for (const auto& p : net_.poisson_inputs) add_poisson(p);
     for (const auto& s : net_.spike_inputs) add_spike_times(s);
     for (const auto& c : net_.current_inputs) add_current(c);
@@ -85,6 +88,7 @@ BuildResult PlanBuilder::run() {
     check_memory(estimate_memory(true), limit_);
     for (const auto& c : net_.connections) {
         const std::size_t before = result_.synapses;
+        set_build_phase("connection " + c.name);
         add_connection(c);
         synapse_counts_[c.name] = result_.synapses - before;
     }
@@ -94,6 +98,7 @@ BuildResult PlanBuilder::run() {
     for (const auto& op : net_.custom_ops) add_custom_op(op);
 
     // Declaration order follows Brian's schedule, so ties fall the way Brian runs them.
+    set_build_phase("schedule");
     std::vector<OpSpec> ops;
     for (auto* list : {&currents_, &state_monitors_, &sources_, &updates_, &deliveries_,
                        &post_pathways_, &resets_, &custom_, &spike_monitors_})

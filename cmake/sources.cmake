@@ -3,6 +3,7 @@
 
 set(SPIKEGRAPH_CORE_SOURCES
   core/atomic_file.cpp
+  core/build_status.cpp
   core/cancel.cpp
   core/csv_reader.cpp
   core/error.cpp
@@ -135,6 +136,7 @@ set(SPIKEGRAPH_TEST_SOURCES
   tests/unit/test_checkpoint.cpp
   tests/unit/test_checkpoint_values.cpp
   tests/unit/test_cli.cpp
+  tests/unit/test_cli_resume.cpp
   tests/unit/test_cli_bad_config.cpp
   tests/unit/test_cli_input_limits.cpp
   tests/unit/test_config_files.cpp

@@ -194,7 +194,7 @@ std::vector<std::string> structure_differences(const nlohmann::json& was,
 }
 
 void write_checkpoint(const std::filesystem::path& path, const Plan& plan,
-                      const StateSnapshot& snapshot) {
+                      const StateSnapshot& snapshot, std::int64_t run_end_step) {
     require_little_endian(path);
     const nlohmann::json structure = plan_structure(plan);
     nlohmann::json meta;
@@ -205,6 +205,10 @@ void write_checkpoint(const std::filesystem::path& path, const Plan& plan,
     meta["step"] = snapshot.step;
     meta["t_ms"] = static_cast<double>(snapshot.step) * plan.dt_ms;
     meta["synaptic_events"] = snapshot.synaptic_events;
+    if (run_end_step >= 0) {
+        meta["run_end_step"] = run_end_step;
+        meta["run_end_ms"] = static_cast<double>(run_end_step) * plan.dt_ms;
+    }
     nlohmann::json vars = nlohmann::json::array();
     std::uint64_t offset = 0;
     for (const auto& v : snapshot.variables) {
@@ -261,10 +265,22 @@ std::string checkpoint_path_problem(const std::filesystem::path& path) {
     return "";
 }
 
-StateSnapshot read_checkpoint(const std::filesystem::path& path, const Plan& plan) {
+namespace {
+
+// An open checkpoint whose header was read and checked (signature, checksum, version, sizes
+// against the file's), positioned at the meta text.
+struct OpenCheckpoint {
+    std::ifstream in;
+    std::array<unsigned char, k_header_size> header{};
+    std::uint64_t meta_size = 0, data_size = 0;
+};
+
+OpenCheckpoint open_checkpoint(const std::filesystem::path& path) {
     require_little_endian(path);
+    OpenCheckpoint c;
     const std::string where = path.string();
-    std::ifstream in(path, std::ios::binary);
+    std::ifstream& in = c.in;
+    in.open(path, std::ios::binary);
     if (!in) {
         const int err = errno;
         throw IoError(fmt::format("cannot read checkpoint '{}': {}", where,
@@ -274,7 +290,7 @@ StateSnapshot read_checkpoint(const std::filesystem::path& path, const Plan& pla
     const std::uintmax_t file_size = std::filesystem::file_size(path, ec);
     if (ec) throw IoError(fmt::format("cannot read checkpoint '{}': {}", where, ec.message()));
 
-    std::array<unsigned char, k_header_size> header{};
+    auto& header = c.header;
     const std::size_t got = file_size < k_header_size ? static_cast<std::size_t>(file_size) : k_header_size;
     in.read(reinterpret_cast<char*>(header.data()), static_cast<std::streamsize>(got));
     if (got >= k_magic.size() && std::memcmp(header.data(), k_magic.data(), k_magic.size()) != 0)
@@ -302,6 +318,46 @@ StateSnapshot read_checkpoint(const std::filesystem::path& path, const Plan& pla
     if (file_size > expected)
         corrupted(path, fmt::format("it has {} bytes after the {} its header announces",
                                     file_size - expected, expected));
+    c.meta_size = meta_size;
+    c.data_size = data_size;
+    return c;
+}
+
+nlohmann::json parse_meta(const std::filesystem::path& path, const std::string& meta_text) {
+    try {
+        return nlohmann::json::parse(meta_text);
+    } catch (const nlohmann::json::exception& e) {
+        corrupted(path, fmt::format("its description does not parse ({})", e.what()));
+    }
+}
+
+}  // namespace
+
+CheckpointInfo read_checkpoint_info(const std::filesystem::path& path) {
+    OpenCheckpoint c = open_checkpoint(path);
+    std::string meta_text(c.meta_size, '\0');
+    c.in.read(meta_text.data(), static_cast<std::streamsize>(c.meta_size));
+    if (!c.in) throw IoError(fmt::format("cannot read checkpoint '{}': the read failed", path.string()));
+    const nlohmann::json meta = parse_meta(path, meta_text);
+    CheckpointInfo info;
+    try {
+        info.step = meta.at("step").get<std::int64_t>();
+        info.t_ms = meta.at("t_ms").get<double>();
+        info.seed = meta.at("structure").at("seed").get<std::uint64_t>();
+        info.dt_ms = meta.at("structure").at("dt_ms").get<double>();
+        if (meta.contains("run_end_step")) info.run_end_step = meta["run_end_step"].get<std::int64_t>();
+    } catch (const nlohmann::json::exception& e) {
+        corrupted(path, fmt::format("its description lacks a field ({})", e.what()));
+    }
+    return info;
+}
+
+StateSnapshot read_checkpoint(const std::filesystem::path& path, const Plan& plan) {
+    OpenCheckpoint c = open_checkpoint(path);
+    const std::string where = path.string();
+    std::ifstream& in = c.in;
+    const auto& header = c.header;
+    const std::uint64_t meta_size = c.meta_size, data_size = c.data_size;
 
     std::string meta_text(meta_size, '\0');
     std::vector<std::byte> data(data_size);
@@ -315,12 +371,7 @@ StateSnapshot read_checkpoint(const std::filesystem::path& path, const Plan& pla
                                     "recorded when it was written",
                                     checksum, get_u64(header.data() + 40)));
 
-    nlohmann::json meta;
-    try {
-        meta = nlohmann::json::parse(meta_text);
-    } catch (const nlohmann::json::exception& e) {
-        corrupted(path, fmt::format("its description does not parse ({})", e.what()));
-    }
+    const nlohmann::json meta = parse_meta(path, meta_text);
     const nlohmann::json here = plan_structure(plan);
     if (get_u64(header.data() + 32) != structure_hash(here)) {
         auto diffs = structure_differences(meta.value("structure", nlohmann::json::object()), here);

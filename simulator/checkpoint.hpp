@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,8 +49,23 @@ std::string checkpoint_path_problem(const std::filesystem::path& path);
 
 /// Writes `snapshot` of a simulation of `plan` to `path` atomically.
 /// @throws IoError naming the path and the reason; the previous file is then left as it was.
+/// `run_end_step` (when >= 0): the step the run that writes it was to end at, so that a resume
+/// can continue to there.
 void write_checkpoint(const std::filesystem::path& path, const Plan& plan,
-                      const StateSnapshot& snapshot);
+                      const StateSnapshot& snapshot, std::int64_t run_end_step = -1);
+
+/// What a checkpoint says of itself, read without its data: for the command line, which needs
+/// the seed and the run's end before it builds the network.
+struct CheckpointInfo {
+    std::int64_t step = 0;
+    double t_ms = 0;
+    std::uint64_t seed = 0;
+    double dt_ms = 0;
+    std::optional<std::int64_t> run_end_step;  // absent in checkpoints of older versions
+};
+
+/// @throws IoError as read_checkpoint, for the header and the description.
+CheckpointInfo read_checkpoint_info(const std::filesystem::path& path);
 
 /// Reads a checkpoint and checks it against `plan`.
 /// @throws IoError when the file cannot be read, is not a checkpoint, has another format

@@ -13,6 +13,7 @@
 #include "builder/builder.hpp"
 #include "builder/schedule.hpp"
 #include <spikegraph/error.hpp>
+#include "core/build_status.hpp"
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "monitors/manifest.hpp"
@@ -61,7 +62,8 @@ Simulation::Simulation(const Network& network, SimulationOptions options)
     // it is refused at once, not after a long build.
     if (!options_.out_dir.empty()) output_ = std::make_unique<OutputDirectory>(options_.out_dir);
     threads_ = options_.threads > 0 ? options_.threads : settings_.threads;
-    if (threads_ <= 0) threads_ = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    if (threads_ <= 0) threads_ = available_cores();
+    threads_requested_ = options_.threads_requested > 0 ? options_.threads_requested : threads_;
     // An explicit choice wins: the argument, then the config; else the thread's default.
     backend_ = resolve_backend(options_.backend.empty() ? settings_.backend : options_.backend);
     require_backend(backend_);
@@ -96,7 +98,9 @@ Simulation::Simulation(const Network& network, SimulationOptions options)
             }
         }
     }
+    set_build_phase("allocating the state and binding the ops");
     executor_ = make_executor(backend_, build_->plan, eo);
+    set_build_phase("");
     evolve_mutex_ = std::make_unique<std::mutex>();
     build_seconds_ = seconds_since(start);
 }
@@ -128,7 +132,9 @@ Simulation& Simulation::operator=(Simulation&& other) noexcept {
 }
 
 void Simulation::initial_step() {
+    set_build_phase("initial values");
     executor_->initial_step();
+    set_build_phase("");
     apply_overrides();
     initialised_ = true;
     simulated_ms_ = 0.0;
@@ -173,6 +179,7 @@ void Simulation::run_continue(double duration_ms, const RunControl& control) {
     ensure_initialised();
     interrupted_ = false;
     const std::int64_t total = steps_for(duration_ms, dt_ms(), executor_->current_step());
+    run_end_step_ = executor_->current_step() + total;
     // The loop runs in pieces only where something happens between them: about 200 progress
     // calls, and the periodic callback. The stop flag is checked inside, after every step.
     std::int64_t chunk = control.progress ? std::max<std::int64_t>(1, total / 200) : total;
@@ -355,6 +362,8 @@ nlohmann::json Simulation::stats() const {
             {"start_ms", start_ms()},
             {"t_end_ms", t_ms()},
             {"threads", threads_},
+            {"threads_requested", threads_requested_},
+            {"cores_available", available_cores()},
             {"backend", backend_},
             {"precision", build_->plan.precision == Precision::f32 ? "float" : "double"},
             {"seed", build_->plan.seed},

@@ -66,7 +66,8 @@ Simulation::Simulation(const Simulation& source, Derived)
       backend_(source.backend_),
       build_(source.build_),
       overrides_(source.overrides_),
-      threads_(source.threads_) {
+      threads_(source.threads_),
+      threads_requested_(source.threads_requested_) {
     options_.out_dir.clear();
     ExecutorOptions eo;
     eo.threads = threads_;
@@ -213,7 +214,7 @@ std::vector<std::string> Simulation::stored_names() const {
 void Simulation::checkpoint(const std::filesystem::path& path) {
     ensure_initialised();
     executor_->flush_records();
-    write_checkpoint(path, build_->plan, capture_snapshot(build_->plan, *executor_));
+    write_checkpoint(path, build_->plan, capture_snapshot(build_->plan, *executor_), run_end_step_);
     last_checkpoint_ = path;
 }
 

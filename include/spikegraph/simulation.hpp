@@ -37,6 +37,9 @@ class EvolveEngine;
 
 struct SimulationOptions {
     int threads = 0;                  // 0: the network's `simulation.threads`
+    /// For the record only (stats.json's `threads_requested`): the threads a user asked for
+    /// where the caller chose fewer (the command line uses at most the cores). 0: `threads`.
+    int threads_requested = 0;
     /// Where monitors write; empty: record nothing to disk. The simulation holds it locked
     /// from construction until finish() has committed its files (or destruction): a second
     /// run into it is refused. finish() replaces an earlier run's files there as a whole
@@ -145,7 +148,10 @@ public:
     double build_seconds() const { return build_seconds_; }
     double run_seconds() const { return run_seconds_; }
     std::uint64_t synaptic_events() const;
+    /// Worker threads: SimulationOptions::threads, else the network's (0: the cores available).
     int threads() const { return threads_; }
+    /// SimulationOptions::threads_requested, else threads().
+    int threads_requested() const { return threads_requested_; }
     /// Time at which this simulation's recording started: 0, or where resume() picked up [ms].
     double start_ms() const { return static_cast<double>(start_step_) * dt_ms(); }
     /// Whether the last run_continue was stopped through RunControl::stop.
@@ -255,6 +261,8 @@ private:
     bool finished_ = false;
     bool interrupted_ = false;
     int threads_ = 1;
+    int threads_requested_ = 1;
+    std::int64_t run_end_step_ = -1;  // where the last run_continue was to end, for checkpoints
     double build_seconds_ = 0.0;
     double run_seconds_ = 0.0;
     double simulated_ms_ = 0.0;    // simulated by this object's run calls since initial_step
