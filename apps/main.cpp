@@ -23,6 +23,7 @@
 #include <spdlog/spdlog.h>
 
 #include "apps/cli_display.hpp"
+#include "apps/inspect_command.hpp"
 #include "backend/backend_registry.hpp"
 #include "core/text.hpp"
 #include "core/time_steps.hpp"
@@ -320,6 +321,10 @@ int main(int argc, char** argv) {
     auto* validate = app.add_subcommand("validate", "check a config without running it");
     add_common(validate, a);
     app.add_subcommand("backends", "list the backends and whether they are available");
+    spikegraph::app::InspectArgs inspect_args;
+    auto* inspect = app.add_subcommand(
+        "inspect", "statistics (a table, or --json) or --plot figures of a run's output");
+    spikegraph::app::add_inspect_options(inspect, inspect_args);
 
     try {
         app.parse(argc, argv);
@@ -337,6 +342,7 @@ int main(int argc, char** argv) {
     try {
         if (run->parsed()) return run_command(a);
         if (validate->parsed()) return validate_command(a);
+        if (inspect->parsed()) return spikegraph::app::inspect_command(inspect_args);
         return backends_command();
     } catch (const sg::Interrupted& e) {
         std::cerr << "spikegraph: " << e.what() << "\n";

@@ -16,7 +16,7 @@ namespace spikegraph {
 
 /// What the simulator needs to know about a monitor to give it a sink.
 struct MonitorInfo {
-    enum class Kind { spike, state };
+    enum class Kind { spike, state, rate };
     Kind kind = Kind::spike;
     std::string name;     // monitor name (output file prefix)
     std::string op;       // the monitor op's name (sink key)
@@ -27,7 +27,7 @@ struct MonitorInfo {
     std::vector<std::int64_t> indices;        // recorded neurons, within the slice; for a
                                               // connection (`synapses`): synapse indices
     bool synapses = false;                    // records a connection's synapse variables
-    std::int64_t every_steps = 1;
+    std::int64_t every_steps = 1;             // state: record interval; rate: bin
 };
 
 /// A population that spikes: a neuron group or a spike input.

@@ -3,6 +3,7 @@
 // (MonitorInfo, SynapseStateInfo).
 
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -52,9 +53,15 @@ void PlanBuilder::add_spike_monitor(const SpikeMonitorSpec& m) {
     GroupRef ref = m.source;
     const Population& p = population(ref, o, "group");
     MonitorInfo info;
-    info.kind = MonitorInfo::Kind::spike;
+    info.kind = m.population_rate ? MonitorInfo::Kind::rate : MonitorInfo::Kind::spike;
     info.name = m.name;
     info.op = m.name + ".record";
+    if (m.population_rate) {
+        info.every_steps = record_interval(m.bin, "monitors." + m.name + ".bin", o, "rate bin", true);
+    } else if (!m.bin.empty()) {
+        config_error(o, "'bin' belongs to a rate monitor (type: rate); a spike monitor records "
+                        "every spike");
+    }
     spike_monitors_.push_back(spike_record_op(info.op, m.name, p.spikes_var, p.count_var,
                                               ref.begin, ref.end));
     info.group = p.name;
@@ -63,15 +70,27 @@ void PlanBuilder::add_spike_monitor(const SpikeMonitorSpec& m) {
     result_.monitors.push_back(info);
 }
 
-std::int64_t PlanBuilder::record_interval(const StateMonitorSpec& m, const TextOrigin& o) const {
-    if (m.every.empty()) return 1;
-    const std::string key = "monitors." + m.name + ".every";
+std::int64_t PlanBuilder::record_interval(const ValueSpec& every, const std::string& key,
+                                          const TextOrigin& o, const char* what,
+                                          bool whole_steps) const {
+    if (every.empty()) return 1;
     SymbolDims none;
-    auto every = parse_value(m.every, with_key(o, key), none);
-    expect_dimension(every, dim::time(), m.every, o, key);
-    const std::int64_t steps = to_steps(*every.constant, plan_.dt_ms, origin_of(m.every, o));
+    auto value = parse_value(every, with_key(o, key), none);
+    expect_dimension(value, dim::time(), every, o, key);
+    const std::int64_t steps = to_steps(*value.constant, plan_.dt_ms, origin_of(every, o));
+    // A rate is spikes per bin over the bin's duration: a bin that is not a whole number of
+    // steps would have no well-defined duration, so it is refused rather than rounded.
+    const double ratio = *value.constant / plan_.dt_ms;
+    if (whole_steps && steps >= 1 && std::fabs(ratio - static_cast<double>(steps)) > 1e-9 * ratio)
+        config_error(origin_of(every, o),
+                     fmt::format("the {} of {} ms is {:.6g} steps of dt = {} ms; give a whole "
+                                 "number of steps (e.g. {} ms)",
+                                 what, *value.constant, ratio, plan_.dt_ms,
+                                 static_cast<double>(std::max<std::int64_t>(steps, 1)) *
+                                     plan_.dt_ms));
     if (steps < 1)
-        config_error(origin_of(m.every, o), "the record interval must be at least one step (dt)");
+        config_error(origin_of(every, o), fmt::format("the {} must be at least one step (dt)",
+                                                      what));
     return steps;
 }
 
@@ -133,7 +152,7 @@ void PlanBuilder::add_state_monitor(const StateMonitorSpec& m) {
         }
     }
     for (auto k : info.indices) sp.indices.push_back(static_cast<std::int64_t>(ref.begin) + k);
-    sp.every_steps = record_interval(m, o);
+    sp.every_steps = record_interval(m.every, "monitors." + m.name + ".every", o, "record interval");
     info.every_steps = sp.every_steps;
     state_monitors_.push_back(state_record_op(info.op, m.name, std::move(sp)));
     result_.monitors.push_back(info);
@@ -237,7 +256,7 @@ void PlanBuilder::add_synapse_monitor(const StateMonitorSpec& m, const TextOrigi
     }
     info.indices = chosen_synapses(m, sg, o);
     sp.indices = info.indices;
-    sp.every_steps = record_interval(m, o);
+    sp.every_steps = record_interval(m.every, "monitors." + m.name + ".every", o, "record interval");
     info.every_steps = sp.every_steps;
     state_monitors_.push_back(state_record_op(info.op, m.name, std::move(sp)));
     result_.monitors.push_back(info);

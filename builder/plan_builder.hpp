@@ -195,7 +195,11 @@ private:
     // monitor_builder.cpp
     void add_spike_monitor(const SpikeMonitorSpec& m);
     void add_state_monitor(const StateMonitorSpec& m);
-    std::int64_t record_interval(const StateMonitorSpec& m, const TextOrigin& o) const;
+    // A monitor's interval `every` (a time; empty: one step) in steps, at `key`; rounded to
+    // the nearest step unless `whole_steps`, which refuses one that is not a whole number.
+    std::int64_t record_interval(const ValueSpec& every, const std::string& key,
+                                 const TextOrigin& o, const char* what,
+                                 bool whole_steps = false) const;
     void add_synapse_monitor(const StateMonitorSpec& m, const TextOrigin& o);
     void add_synapse_state(const SynapseStateSpec& s);
     // The synapse model of `connection` (a located ConfigError for an unknown or static one).

@@ -14,6 +14,7 @@ set(SPIKEGRAPH_CORE_SOURCES
   core/log.cpp
   core/memory_size.cpp
   core/npy_reader.cpp
+  core/npy_stream.cpp
   core/npz_reader.cpp
   core/text.cpp
   core/time_steps.cpp
@@ -103,6 +104,8 @@ set(SPIKEGRAPH_MONITORS_SOURCES
   monitors/memory_recorder.cpp
   monitors/output_dir.cpp
   monitors/npy_writer.cpp
+  monitors/rate_monitor.cpp
+  monitors/spike_statistics.cpp
   monitors/spike_monitor.cpp
   monitors/state_monitor.cpp
   monitors/synapse_state.cpp
@@ -156,6 +159,8 @@ set(SPIKEGRAPH_TEST_SOURCES
   tests/unit/test_library_rest.cpp
   tests/unit/test_model_library.cpp
   tests/unit/test_monitors.cpp
+  tests/unit/test_rate_monitor.cpp
+  tests/unit/test_inspect.cpp
   tests/unit/test_npy_writer.cpp
   tests/unit/test_numbers.cpp
   tests/unit/test_output_dir.cpp

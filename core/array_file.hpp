@@ -50,6 +50,24 @@ NumericArray load_array_file(const std::string& path);
 
 namespace detail {
 
+/// What a .npy header says: element kind ('f', 'i', 'u', 'b') and size, shape, number of
+/// values and where the data start.
+struct NpyLayout {
+    char kind = 'f';
+    std::size_t bytes = 8;
+    std::vector<std::size_t> shape;
+    std::size_t size = 0;
+    std::size_t data_offset = 0;
+};
+
+/// Parses the header at the start of `bytes` (`n` bytes available, at least the header).
+/// @throws ConfigError "<what>: ..." as load_npy.
+NpyLayout parse_npy_header(const std::string& what, const unsigned char* bytes, std::size_t n);
+
+/// Converts `count` values laid out as `layout` says to double.
+void npy_to_double(const NpyLayout& layout, const unsigned char* p, std::size_t count,
+                   double* out);
+
 /// Parses the bytes of one .npy (`what` names it in messages). With `owner`, float64 data may
 /// be used in place (the result then shares `owner`); otherwise the values are copied.
 NumericArray parse_npy(const std::string& what, const unsigned char* bytes, std::size_t n,

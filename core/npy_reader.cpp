@@ -121,8 +121,7 @@ double element(const ElementType& t, const unsigned char* p) {
 
 }  // namespace
 
-NumericArray parse_npy(const std::string& what, const unsigned char* bytes, std::size_t n,
-                       const std::shared_ptr<const void>& owner) {
+NpyLayout parse_npy_header(const std::string& what, const unsigned char* bytes, std::size_t n) {
     static constexpr unsigned char magic[] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
     if (n < 10 || std::memcmp(bytes, magic, sizeof(magic)) != 0)
         fail(what, "not a .npy file (it does not start with NumPy's magic bytes \\x93NUMPY); "
@@ -146,7 +145,9 @@ NumericArray parse_npy(const std::string& what, const unsigned char* bytes, std:
     if (header_field(what, header, "fortran_order").rfind("True", 0) == 0)
         fail(what, "the array is in Fortran order; save a C-ordered copy "
                    "(np.save(path, np.ascontiguousarray(values)))");
-    NumericArray out;
+    NpyLayout out;
+    out.kind = type.kind;
+    out.bytes = type.bytes;
     out.shape = shape_of(what, header_field(what, header, "shape"));
     out.size = 1;
     for (std::size_t d : out.shape) {
@@ -154,7 +155,28 @@ NumericArray parse_npy(const std::string& what, const unsigned char* bytes, std:
             fail(what, "the .npy shape is too large");
         out.size *= d;
     }
-    const std::size_t data = offset + header_len;
+    out.data_offset = offset + header_len;
+    return out;
+}
+
+void npy_to_double(const NpyLayout& layout, const unsigned char* p, std::size_t count,
+                   double* out) {
+    const ElementType type{layout.kind, layout.bytes};
+    if (type.kind == 'f' && type.bytes == 8) {
+        std::memcpy(out, p, count * sizeof(double));
+        return;
+    }
+    for (std::size_t k = 0; k < count; ++k) out[k] = element(type, p + k * type.bytes);
+}
+
+NumericArray parse_npy(const std::string& what, const unsigned char* bytes, std::size_t n,
+                       const std::shared_ptr<const void>& owner) {
+    const NpyLayout layout = parse_npy_header(what, bytes, n);
+    const ElementType type{layout.kind, layout.bytes};
+    NumericArray out;
+    out.shape = layout.shape;
+    out.size = layout.size;
+    const std::size_t data = layout.data_offset;
     const std::size_t need = out.size * type.bytes;
     if (n - data < need)
         fail(what, fmt::format("the file is cut short: the header promises {} values ({} bytes) "

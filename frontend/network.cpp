@@ -95,6 +95,14 @@ SpikeMonitorSpec& Network::monitor_spikes(const std::string& name, const GroupRe
     return m;
 }
 
+SpikeMonitorSpec& Network::monitor_rate(const std::string& name, const GroupRef& source,
+                                        ValueSpec bin) {
+    SpikeMonitorSpec& m = monitor_spikes(name, source);
+    m.population_rate = true;
+    m.bin = std::move(bin);
+    return m;
+}
+
 StateMonitorSpec& Network::monitor_state(const std::string& name, const GroupRef& group,
                                          std::vector<std::string> variables) {
     StateMonitorSpec& m = state_monitors.emplace_back();

@@ -22,13 +22,27 @@ void write_manifest(const std::filesystem::path& out_dir, const nlohmann::json& 
                     const nlohmann::json& files) {
     nlohmann::json manifest;
     manifest["format"] = "spikegraph-output";
-    manifest["version"] = 1;
+    manifest["version"] = k_manifest_version;
     manifest["run"] = run_info;
     manifest["files"] = files;
     write_json_atomically(out_dir / "manifest.json", manifest);
 }
 
+void add_place(nlohmann::json& entry, const MonitorPlace& place, std::size_t batch) {
+    entry["group"] = place.group.empty() ? nlohmann::json(nullptr) : nlohmann::json(place.group);
+    entry["group_size"] = place.group_size;
+    entry["slice_start"] = place.slice_start;
+    entry["slice_stop"] = place.slice_stop;
+    entry["batch"] = batch;
+}
+
 namespace detail {
+
+void check_batch_and_dt(const std::string& owner, std::size_t batch, double dt_ms) {
+    if (batch == 0) throw ConfigError(owner + ": batch size is 0; it must be at least 1");
+    if (!(dt_ms > 0.0))
+        throw ConfigError(owner + ": dt " + std::to_string(dt_ms) + " ms must be positive");
+}
 
 void check_output_name(std::string_view what, std::string_view name) {
     std::string why;

@@ -21,12 +21,9 @@ SpikeMonitor::SpikeMonitor(std::string name, std::filesystem::path out_dir, doub
       count_per_batch_(batch, 0) {
     detail::check_output_name("spike monitor name", name_);
     const std::string who = "spike monitor '" + name_ + "'";
-    if (batch_ == 0) throw ConfigError(who + ": batch size is 0; it must be at least 1");
+    detail::check_batch_and_dt(who, batch_, dt_ms_);
     if (chunk_records_ == 0) {
         throw ConfigError(who + ": chunk_records is 0; it must be at least 1 (default 65536)");
-    }
-    if (!(dt_ms_ > 0.0)) {
-        throw ConfigError(who + ": dt " + std::to_string(dt_ms_) + " ms must be positive");
     }
     detail::create_output_directory(out_dir_, who);
 
@@ -76,7 +73,10 @@ void SpikeMonitor::record_spike_column(std::size_t column, const SpikeBlock& blo
             break;
         case 1:
             append(1, index_, block.spikes(),
-                   [&](std::size_t k) { return static_cast<std::int64_t>(block.index[k]); });
+                   [&](std::size_t k) {
+                       return static_cast<std::int64_t>(block.index[k]) +
+                              static_cast<std::int64_t>(index_offset_);
+                   });
             break;
         default:
             for (std::size_t r = 0; r < block.rows(); ++r) {
@@ -106,7 +106,7 @@ nlohmann::json SpikeMonitor::manifest_entries() const {
         e["file"] = name_ + "." + variable + ".npy";
         e["monitor"] = name_;
         e["kind"] = "spike";
-        e["group"] = group_.empty() ? nlohmann::json(nullptr) : nlohmann::json(group_);
+        add_place(e, place_, batch_);
         e["variable"] = variable;
         e["unit"] = unit;
         e["dtype"] = dtype;
@@ -121,14 +121,9 @@ nlohmann::json SpikeMonitor::manifest_entries() const {
                              "the step)");
     t["dt_ms"] = dt_ms_;
     files.push_back(std::move(t));
-    nlohmann::json i = entry("i", "1", "int64", "neuron index within the monitored slice");
-    i["slice_start"] = index_offset_;
-    files.push_back(std::move(i));
-    if (batch_ > 1) {
-        nlohmann::json b = entry("b", "1", "int64", "batch entry the spike belongs to");
-        b["batch"] = batch_;
-        files.push_back(std::move(b));
-    }
+    files.push_back(entry("i", "1", "int64",
+                          "index in the group of the neuron (or source) that spiked"));
+    if (batch_ > 1) files.push_back(entry("b", "1", "int64", "batch entry the spike belongs to"));
     return files;
 }
 

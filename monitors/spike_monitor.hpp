@@ -1,6 +1,6 @@
 #pragma once
-// Records the spikes of a neuron slice to NAME.t.npy (time, ms), NAME.i.npy (index within the
-// slice) and, for batched runs, NAME.b.npy (batch entry). Spikes are gathered in fixed-size
+// Records the spikes of a neuron slice to NAME.t.npy (time, ms), NAME.i.npy (index in the group)
+// and, for batched runs, NAME.b.npy (batch entry). Spikes are gathered in fixed-size
 // chunks and streamed to disk, so memory stays constant however long the run.
 
 #include <cstddef>
@@ -14,14 +14,15 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "backend/record_sink.hpp"
+#include "monitors/manifest.hpp"
 #include "monitors/npy_writer.hpp"
 
 namespace spikegraph {
 
 class SpikeMonitor final : public RecordSink {
 public:
-    /// `index_offset` is the first neuron of the monitored slice within its group; recorded
-    /// indices stay relative to the slice and the offset only goes to the manifest.
+    /// `index_offset` is the first neuron of the monitored slice within its group: it is added
+    /// to the slice-relative indices of the spike blocks, so the files hold indices in the group.
     /// The files appear in `out_dir` (created if needed) on finish(); destroying the monitor
     /// without finish() leaves none.
     /// @throws ConfigError on an unusable name, batch or chunk size; IoError when the output
@@ -44,8 +45,8 @@ public:
     /// @throws IoError
     void finish();
 
-    /// Name of the monitored group, for the manifest.
-    void set_group(std::string group) { group_ = std::move(group); }
+    /// Where the monitored neurons lie, for the manifest.
+    void set_place(MonitorPlace place) { place_ = std::move(place); }
 
     const std::string& name() const { return name_; }
     std::uint64_t total_spikes() const { return total_; }
@@ -64,7 +65,7 @@ private:
     void flush_column(std::size_t column);
 
     std::string name_;
-    std::string group_;
+    MonitorPlace place_;
     std::filesystem::path out_dir_;
     double dt_ms_;
     std::size_t batch_;

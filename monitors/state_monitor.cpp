@@ -11,6 +11,7 @@
 
 #include <spikegraph/error.hpp>
 #include "monitors/manifest.hpp"
+#include "monitors/part_file.hpp"
 
 namespace spikegraph {
 
@@ -18,55 +19,6 @@ namespace detail {
 
 // Record times are 8 bytes each; this many are gathered before they go to the writer.
 constexpr std::size_t k_time_chunk_records = 4096;
-
-// The rows of one (variable, batch entry) stream of a batched run, kept on disk until finish()
-// copies them into the final array. Removed on destruction.
-class StatePartFile {
-public:
-    explicit StatePartFile(std::filesystem::path path) : path_(std::move(path)) {
-        // "e": close-on-exec, so a compiler started meanwhile does not inherit the file.
-        file_ = std::fopen(path_.c_str(), "w+be");
-        if (file_ == nullptr) fail("creating");
-    }
-    ~StatePartFile() {
-        if (file_ != nullptr) std::fclose(file_);
-        std::error_code ignored;
-        std::filesystem::remove(path_, ignored);
-    }
-    StatePartFile(const StatePartFile&) = delete;
-    StatePartFile& operator=(const StatePartFile&) = delete;
-
-    void write(const void* data, std::size_t bytes) {
-        if (bytes > 0 && std::fwrite(data, 1, bytes, file_) != bytes) fail("writing");
-    }
-
-    // Appends everything written so far to `out`, `scratch.size()` bytes at a time; returns the
-    // number of bytes copied.
-    std::uint64_t copy_to(AtomicFileWriter& out, std::vector<char>& scratch) {
-        if (std::fflush(file_) != 0) fail("flushing");
-        std::rewind(file_);
-        std::uint64_t copied = 0;
-        for (;;) {
-            const std::size_t n = std::fread(scratch.data(), 1, scratch.size(), file_);
-            out.write(scratch.data(), n);
-            copied += n;
-            if (n < scratch.size()) {
-                if (std::ferror(file_) != 0) fail("reading back");
-                return copied;
-            }
-        }
-    }
-
-private:
-    [[noreturn]] void fail(const char* action) const {
-        const int err = errno;
-        throw IoError("cannot write '" + path_.string() + "': " + std::strerror(err) + " (" +
-                      action + " the part file of a batched state monitor)");
-    }
-
-    std::filesystem::path path_;
-    std::FILE* file_ = nullptr;
-};
 
 }  // namespace detail
 
@@ -124,7 +76,7 @@ StateMonitor::StateMonitor(std::string name, std::filesystem::path out_dir, doub
     } else {
         for (const std::string& v : variables_) {
             for (std::size_t b = 0; b < batch_; ++b) {
-                parts_.push_back(std::make_unique<detail::StatePartFile>(
+                parts_.push_back(std::make_unique<PartFile>(
                     out_dir_ / (name_ + "." + v + ".b" + std::to_string(b) + unique_temp_suffix())));
             }
         }
@@ -208,7 +160,7 @@ nlohmann::json StateMonitor::manifest_entries() const {
         e["file"] = file_path(variable).filename().string();
         e["monitor"] = name_;
         e["kind"] = "state";
-        e["group"] = group_.empty() ? nlohmann::json(nullptr) : nlohmann::json(group_);
+        add_place(e, place_, batch_);
         e["variable"] = variable;
         e["unit"] = unit;
         e["dtype"] = dtype;
@@ -217,7 +169,7 @@ nlohmann::json StateMonitor::manifest_entries() const {
         e["meaning"] = meaning;
         if (synapses_) {
             e["synapses"] = true;
-            e["connection"] = group_;
+            e["connection"] = place_.group;
         }
         return e;
     };

@@ -18,13 +18,12 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "backend/record_sink.hpp"
+#include "monitors/manifest.hpp"
 #include "monitors/npy_writer.hpp"
 
 namespace spikegraph {
 
-namespace detail {
-class StatePartFile;
-}
+class PartFile;
 
 class StateMonitor final : public RecordSink {
 public:
@@ -51,10 +50,10 @@ public:
     /// @throws IoError when writing fails.
     void finish();
 
-    /// Name of the monitored group, for the manifest.
-    void set_group(std::string group) { group_ = std::move(group); }
+    /// Where the monitored neurons (or synapses) lie, for the manifest.
+    void set_place(MonitorPlace place) { place_ = std::move(place); }
 
-    /// Makes this the monitor of a connection's synapses (set_group names the connection): its
+    /// Makes this the monitor of a connection's synapses (set_place names the connection): its
     /// columns are synapses, NAME.index.npy holds their synapse indices (CSR order), and
     /// NAME.pre.npy and NAME.post.npy hold each column's pre and post neuron as indices in the
     /// groups `pre_group` and `post_group`.
@@ -87,7 +86,7 @@ private:
     std::filesystem::path file_path(const std::string& variable) const;
 
     std::string name_;
-    std::string group_;
+    MonitorPlace place_;
     std::filesystem::path out_dir_;
     double dt_ms_;
     std::size_t batch_;
@@ -104,7 +103,7 @@ private:
     std::optional<NpyStreamWriter> t_file_;
     std::vector<Stream> streams_;
     std::vector<NpyStreamWriter> var_files_;                     // batch_ == 1
-    std::vector<std::unique_ptr<detail::StatePartFile>> parts_;  // batch_ > 1, per stream
+    std::vector<std::unique_ptr<PartFile>> parts_;  // batch_ > 1, per stream
 
     std::uint64_t records_ = 0;
     bool finished_ = false;

@@ -84,7 +84,7 @@ nlohmann::json SynapseStateWriter::manifest_entries(double t_ms) const {
         e["file"] = state_.name + "." + variable + ".npy";
         e["monitor"] = state_.name;
         e["kind"] = "synapse_state";
-        e["group"] = group_.name;
+        add_place(e, {group_.name, group_.synapses, 0, group_.synapses}, batch_);
         e["connection"] = group_.name;
         e["variable"] = variable;
         e["unit"] = unit;

@@ -4,6 +4,7 @@ set -euo pipefail
 packages=(build-essential cmake libboost-graph-dev libtbb-dev libspdlog-dev libfmt-dev
           libyaml-cpp-dev zlib1g-dev nlohmann-json3-dev libcli11-dev librandom123-dev libgtest-dev
           libbenchmark-dev python3-numpy
+          python3-matplotlib python3-neo  # inspect --plot, python/spikegraph_io (docs/python.md)
           clang-14 libclang-rt-14-dev libfuzzer-14-dev)  # the sanitizer and fuzz build (docs/testing.md)
 missing=()
 for p in "${packages[@]}"; do

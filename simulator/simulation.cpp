@@ -20,6 +20,7 @@
 #include "monitors/output_dir.hpp"
 #include "monitors/spike_monitor.hpp"
 #include "monitors/state_monitor.hpp"
+#include "monitors/rate_monitor.hpp"
 #include "monitors/synapse_state.hpp"
 #include "simulator/evolve.hpp"
 #include "simulator/state_snapshot.hpp"
@@ -74,19 +75,33 @@ Simulation::Simulation(const Network& network, SimulationOptions options)
     eo.record_block_steps = options_.record_block_steps;
     if (!options_.out_dir.empty()) {
         for (const auto& m : build_->monitors) {
+            MonitorPlace place{m.group, 0, m.begin, m.end};
+            if (m.synapses) {
+                place.group_size = find_synapse_group(*build_, m.group).synapses;
+            } else {
+                for (const auto& p : build_->populations)
+                    if (p.name == m.group) place.group_size = p.size;
+            }
             if (m.kind == MonitorInfo::Kind::spike) {
                 auto sink = std::make_unique<SpikeMonitor>(m.name, options_.out_dir, dt_ms(),
                                                            build_->plan.batch, m.begin);
-                sink->set_group(m.group);
+                sink->set_place(place);
                 eo.sinks[m.op] = sink.get();
                 spike_monitors_.push_back(std::move(sink));
+            } else if (m.kind == MonitorInfo::Kind::rate) {
+                auto sink = std::make_unique<RateMonitor>(m.name, options_.out_dir, dt_ms(),
+                                                          build_->plan.batch, m.end - m.begin,
+                                                          m.every_steps);
+                sink->set_place(place);
+                eo.sinks[m.op] = sink.get();
+                rate_monitors_.push_back(std::move(sink));
             } else {
                 std::vector<std::int64_t> absolute;
                 for (auto k : m.indices) absolute.push_back(static_cast<std::int64_t>(m.begin) + k);
                 auto sink = std::make_unique<StateMonitor>(m.name, options_.out_dir, dt_ms(),
                                                            build_->plan.batch, m.variables, m.units,
                                                            absolute);
-                sink->set_group(m.group);
+                sink->set_place(place);
                 if (m.synapses) {
                     const SynapseGroupInfo& g = find_synapse_group(*build_, m.group);
                     sink->set_synapses(g.pre, g.post,
@@ -227,6 +242,8 @@ void Simulation::finish() {
         for (auto& f : m->manifest_entries()) files.push_back(f);
     for (const auto& m : state_monitors_)
         for (auto& f : m->manifest_entries()) files.push_back(f);
+    for (const auto& m : rate_monitors_)
+        for (auto& f : m->manifest_entries()) files.push_back(f);
     const std::vector<SynapseStateWriter> synapse_states = synapse_state_writers(*build_, false);
     for (const auto& w : synapse_states)
         for (auto& f : w.manifest_entries(t_ms())) files.push_back(f);
@@ -235,6 +252,7 @@ void Simulation::finish() {
     output_->begin_commit(names);
     for (auto& m : spike_monitors_) m->finish();
     for (auto& m : state_monitors_) m->finish();
+    for (auto& m : rate_monitors_) m->finish();
     const VariableReader reader = [this](const std::string& var) { return this->read(var); };
     for (const auto& w : synapse_states) w.write(options_.out_dir, build_->plan, reader);
     nlohmann::json run = {{"config", options_.config},

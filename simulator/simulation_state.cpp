@@ -14,6 +14,7 @@
 #include "core/text.hpp"
 #include "monitors/spike_monitor.hpp"
 #include "monitors/state_monitor.hpp"
+#include "monitors/rate_monitor.hpp"
 #include "monitors/output_dir.hpp"
 #include "simulator/checkpoint.hpp"
 #include "simulator/evolve.hpp"

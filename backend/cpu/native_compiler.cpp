@@ -23,6 +23,7 @@
 
 #include <fmt/format.h>
 
+#include "core/build_status.hpp"
 #include "core/cancel.hpp"
 #include "core/hash.hpp"
 #include <spikegraph/config.hpp>
@@ -210,6 +211,7 @@ void* compile_native(const std::string& source, const std::string& symbol, std::
     void* handle = nullptr;
     if (auto it = loaded.find(lib.string()); it != loaded.end()) handle = it->second;
     if (!handle && !fs::exists(lib)) {
+        set_build_phase("native compiler (" + symbol + ")");
         // Compile into unique temporary names, then rename: another process compiling the same
         // source at the same time never sees a half-written library.
         const std::string tag = fmt::format("{}.{}", ::getpid(), key);

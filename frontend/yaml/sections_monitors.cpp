@@ -1,4 +1,4 @@
-// The `monitors` section: spike and state monitors (of neurons or of a connection's synapses),
+// The `monitors` section: spike, population-rate and state monitors (of neurons or of a connection's synapses),
 // and the final state of a connection's synapses.
 
 #include "frontend/yaml/loader.hpp"
@@ -88,8 +88,9 @@ void Loader::read_monitors(const YAML::Node& monitors) {
         const std::string path = child("monitors", name);
         expect_mapping(key, node, path, "{type: spike, group: neurons}");
         const std::string type =
-            choice(required(node, path, "type", "spike, state or synapses, e.g. type: spike"),
-                   child(path, "type"), "monitor type", {"spike", "state", "synapses"});
+            choice(required(node, path, "type",
+                            "spike, rate, state or synapses, e.g. type: spike"),
+                   child(path, "type"), "monitor type", {"spike", "rate", "state", "synapses"});
         if (type == "spike") {
             check_keys(node, path, {"type", "group"});
             const auto source = reference(
@@ -97,6 +98,23 @@ void Loader::read_monitors(const YAML::Node& monitors) {
                                               "group: neurons"),
                 child(path, "group"), RefKind::group_or_spike_input);
             net_.monitor_spikes(name, source.first).origin = origin(node, path);
+            continue;
+        }
+        if (type == "rate") {
+            check_keys(node, path, {"type", "group", "bin"});
+            const auto source = reference(
+                required(node, path, "group", "the group or spike input whose population rate "
+                                              "to record, e.g. group: exc"),
+                child(path, "group"), RefKind::group_or_spike_input);
+            ValueSpec bin;
+            if (const auto n = node["bin"]) {
+                const std::string bin_path = child(path, "bin");
+                bin = value(n, bin_path);
+                if (is_constant(bin.text))
+                    check_multiple_of_dt(n, bin_path, "bin", time_ms(n, bin_path, true, "1 ms"),
+                                         net_.settings.dt_ms, false);
+            }
+            net_.monitor_rate(name, source.first, std::move(bin)).origin = origin(node, path);
             continue;
         }
         if (type == "synapses") {

@@ -14,6 +14,10 @@ namespace spikegraph {
 struct SpikeMonitorSpec {
     std::string name;
     GroupRef source;  // a neuron group or a spike input, whole or a slice
+    // A population rate monitor (Brian2's PopulationRateMonitor; YAML `type: rate`): writes
+    // the rate of the monitored neurons per `bin` (empty: every step) instead of their spikes.
+    bool population_rate = false;
+    ValueSpec bin;
     TextOrigin origin;
 };
 

@@ -72,6 +72,10 @@ public:
                                     const std::string& variable, std::size_t sources,
                                     ValueSpec rate, ValueSpec weight);
     SpikeMonitorSpec& monitor_spikes(const std::string& name, const GroupRef& source);
+    /// The population rate of `source` per `bin` (a whole number of steps; empty: every step),
+    /// written as NAME.t.npy and NAME.rate.npy in Hz (docs/outputs.md).
+    SpikeMonitorSpec& monitor_rate(const std::string& name, const GroupRef& source,
+                                   ValueSpec bin = {});
     StateMonitorSpec& monitor_state(const std::string& name, const GroupRef& group,
                                     std::vector<std::string> variables);
     /// Writes the final values of connection `connection`'s synapse variables at the end of a

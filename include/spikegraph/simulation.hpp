@@ -31,6 +31,7 @@ class Executor;
 class OutputDirectory;
 class SpikeMonitor;
 class StateMonitor;
+class RateMonitor;
 namespace detail {
 class EvolveEngine;
 }
@@ -253,6 +254,7 @@ private:
     std::unique_ptr<Executor> executor_;
     std::vector<std::unique_ptr<SpikeMonitor>> spike_monitors_;
     std::vector<std::unique_ptr<StateMonitor>> state_monitors_;
+    std::vector<std::unique_ptr<RateMonitor>> rate_monitors_;
     VariableMap overrides_;  // parameters set by with_parameters, reapplied by initial_step
     std::map<std::string, std::unique_ptr<StateSnapshot>> stored_;
     mutable std::unique_ptr<detail::EvolveEngine> evolve_engine_;

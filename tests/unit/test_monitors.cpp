@@ -69,8 +69,8 @@ TEST_F(MonitorTest, SpikeMonitorRecordsTimesAndIndices) {
     EXPECT_EQ(i.descr, "<i8");
     EXPECT_EQ(t.shape, std::vector<std::size_t>{3});
     EXPECT_EQ(t.as<double>(), (std::vector<double>{0.0, 0.0, 3 * 0.1}));
-    // Indices stay relative to the slice; the offset (40) is only in the manifest.
-    EXPECT_EQ(i.as<std::int64_t>(), (std::vector<std::int64_t>{1, 5, 0}));
+    // Indices are in the group: the slice's offset (40) is added to the blocks' indices.
+    EXPECT_EQ(i.as<std::int64_t>(), (std::vector<std::int64_t>{41, 45, 40}));
     EXPECT_EQ(m.total_spikes(), 3u);
     EXPECT_EQ(m.count(0), 3u);
     feed.step(4, {{0}});
@@ -170,7 +170,7 @@ TEST_F(MonitorTest, SpikeMonitorDestroyedWithoutFinishLeavesNoFiles) {
 
 TEST_F(MonitorTest, SpikeMonitorManifestEntries) {
     SpikeMonitor m("spikes", dir_, 0.1, 2, 40);
-    m.set_group("exc");
+    m.set_place({"exc", 100, 40, 50});
     SpikeFeeder(m, 2).step(5, {{}, {3}});
     m.finish();
     const nlohmann::json e = m.manifest_entries();
@@ -186,7 +186,15 @@ TEST_F(MonitorTest, SpikeMonitorManifestEntries) {
     EXPECT_EQ(e[0]["axes"], nlohmann::json::array({"spike"}));
     EXPECT_EQ(e[1]["file"], "spikes.i.npy");
     EXPECT_EQ(e[1]["dtype"], "int64");
-    EXPECT_EQ(e[1]["slice_start"], 40);
+    // Manifest version 2: every file says where its neurons lie, and indices are in the group.
+    for (const auto& f : e) {
+        EXPECT_EQ(f["group"], "exc");
+        EXPECT_EQ(f["group_size"], 100);
+        EXPECT_EQ(f["slice_start"], 40);
+        EXPECT_EQ(f["slice_stop"], 50);
+        EXPECT_EQ(f["batch"], 2);
+    }
+    EXPECT_EQ(read_npy(dir_ / "spikes.i.npy").as<std::int64_t>(), std::vector<std::int64_t>{43});
     EXPECT_EQ(e[2]["file"], "spikes.b.npy");
     for (const auto& f : e) EXPECT_TRUE(fs::exists(dir_ / f["file"].get<std::string>()));
 }
@@ -298,8 +306,8 @@ TEST_F(MonitorTest, StateMonitorWithNoRecords) {
 TEST_F(MonitorTest, ManifestRoundTrip) {
     SpikeMonitor s("spikes", dir_, 0.1, 1, 0);
     StateMonitor st("state", dir_, 0.1, 1, {"v"}, {"mV"}, {0});
-    s.set_group("exc");
-    st.set_group("exc");
+    s.set_place({"exc", 1, 0, 1});
+    st.set_place({"exc", 1, 0, 1});
     s.finish();
     st.finish();
     nlohmann::json files = s.manifest_entries();
@@ -313,7 +321,7 @@ TEST_F(MonitorTest, ManifestRoundTrip) {
     EXPECT_NE(text.find("\n  \"files\""), std::string::npos);  // 2-space indent
     const nlohmann::json m = nlohmann::json::parse(text);
     EXPECT_EQ(m["format"], "spikegraph-output");
-    EXPECT_EQ(m["version"], 1);
+    EXPECT_EQ(m["version"], 2);
     EXPECT_EQ(m["run"], run);
     EXPECT_EQ(m["files"], files);
     for (const auto& f : m["files"]) EXPECT_TRUE(fs::exists(dir_ / f["file"].get<std::string>()));

@@ -260,8 +260,15 @@ TEST(Parameters, Brunel2000ConfigDerivesAndScalesWithSet) {
     EXPECT_EQ(small.find_group("exc")->size(), 1000u);
     EXPECT_EQ(small.find_group("inh")->size(), 250u);
     EXPECT_NEAR(resolve_parameters(small.parameters).at("J_I").value, -0.6, 1e-15);
-    // In-degrees C_E = 100 and C_I = 25 onto 1000 + 250 neurons, from exc, inh and external.
-    EXPECT_EQ(build(small).synapses, 1250u * (100 + 25 + 100));
+    // In-degrees C_E = 100 and C_I = 25 onto 1000 + 250 neurons, from exc and inh; the
+    // external drive is a per-target Poisson input (C_E sources each), which stores no synapse.
+    EXPECT_EQ(build(small).synapses, 1250u * (100 + 25));
+    std::size_t drives = 0;
+    for (const auto& d : small.poisson_drives) {
+        EXPECT_EQ(d.sources, 100u) << d.name;  // N: C_E follows N_E
+        ++drives;
+    }
+    EXPECT_EQ(drives, 2u);
 }
 
 }  // namespace

@@ -101,7 +101,7 @@ TEST(SynapseStateWriter, WritesShapesNeuronsAndManifestEntries) {
 TEST(SynapseStateWriter, AStateMonitorOfSynapsesWritesTheirNeurons) {
     TempDir dir;
     StateMonitor m("m", dir.path(), 0.1, 1, {"w"}, {""}, {2, 0});
-    m.set_group("c");
+    m.set_place({"c", 3, 0, 3});
     EXPECT_THROW(m.set_synapses("a", "b", {11}, {20, 21}), ConfigError);
     m.set_synapses("a", "b", {11, 10}, {20, 21});
     testing_support::StateFeeder feed(m, 1, 1, 2);
