@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/npy_stream.hpp"
+#include "core/units.hpp"
 #include "monitors/spike_statistics.hpp"
 #include <spikegraph/error.hpp>
 
@@ -29,21 +30,18 @@ using nlohmann::json;
 namespace inspect_detail {
 
 double parse_time_ms(const std::string& text, const char* option) {
-    std::size_t used = 0;
-    double value = 0;
+    // The unit parser of configs (core/units.hpp): any time unit; internal times are in ms.
+    Quantity q;
+    bool ok = true;
     try {
-        value = std::stod(text, &used);
-    } catch (const std::exception&) {
-        used = 0;
+        q = parse_quantity(text);
+    } catch (const ConfigError&) {
+        ok = false;
     }
-    std::string unit = text.substr(used);
-    unit.erase(0, unit.find_first_not_of(' '));
-    const std::map<std::string, double> scale = {{"ms", 1.0}, {"s", 1e3}, {"us", 1e-3}};
-    const auto it = scale.find(unit);
-    if (used == 0 || it == scale.end() || !std::isfinite(value))
+    if (!ok || q.dim != dim::time() || !std::isfinite(q.value))
         throw ConfigError(fmt::format("{} '{}' is not a time; give a number and a unit (ms, s "
                                       "or us), e.g. {} 100ms", option, text, option));
-    return value * it->second;
+    return q.value;
 }
 
 std::vector<std::int64_t> parse_indices(const std::string& text, const char* option) {
